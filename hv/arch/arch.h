@@ -1,0 +1,115 @@
+/*
+ * arch.h — the one boundary between the hypervisor core and a CPU backend.
+ *
+ * The core (hv/core) calls these functions and nothing else of the
+ * machine; each backend provides all of them and the build links exactly
+ * one: the model simulator's (sim/arch_sim.c, level 1) or the bare-metal
+ * VT-x / AMD-V backends (hv/arch/x86, levels 2 and 3). A backend that
+ * forgets one fails to link.
+ *
+ * Backends translate, the core decides: arch_vp_run() returns a
+ * vendor-neutral exit record (struct hv_exit); the one exit dispatch
+ * lives in the core (hv/core/exit.c).
+ *
+ * Per-object backend state is embedded by value: struct hv holds a
+ * struct arch_hv, each struct hv_lp a struct arch_lp, each struct hv_vp a
+ * struct arch_vp. Each backend defines those three in its own
+ * "arch_types.h", found through the include path of that build.
+ */
+#ifndef HV_ARCH_H
+#define HV_ARCH_H
+
+#include <hv/trace.h>
+#include <hv/types.h>
+
+struct hv;
+struct hv_lp;
+struct hv_vp;
+struct hv_partition;
+
+/* The vendor-neutral exit record (TLFS intercept-message shaped). */
+struct hv_exit {
+  uint32_t reason;      /* enum hv_exit_reason */
+  uint32_t instr_len;   /* length of the exiting instruction, for RIP advance */
+  uint64_t guest_cycles;/* cycles in guest mode since the last entry */
+  union {
+    struct { uint32_t msr; uint64_t value; } msr;                /* MSR_READ/WRITE */
+    struct { uint32_t leaf, subleaf; } cpuid;                    /* CPUID */
+    struct { uint16_t port; uint8_t size; uint8_t write; uint32_t value; } io;
+    struct { uint64_t gpa; uint32_t access; } mem;               /* GPA_VIOLATION: 1 r, 2 w, 4 x */
+    struct { uint8_t vector; uint32_t error; } exc;              /* EXCEPTION */
+  } u;
+};
+
+/* Cost categories the core charges (level 1 advances the LP clock by the
+ * documented table in sim/cost.c; hardware backends ignore them: real
+ * time passes by itself). */
+enum hv_cost {
+  HV_COST_HYPERCALL_BASE,  /* decode + dispatch of one hypercall */
+  HV_COST_HYPERCALL_REP,   /* per rep element */
+  HV_COST_SLAT_UPDATE,     /* per SLAT entry written */
+  HV_COST_SCHED,           /* a scheduling decision / VP switch */
+  HV_COST_MSR,             /* synthetic MSR emulation */
+  HV_COST_IRQ_DELIVERY,    /* virtual interrupt delivery */
+  HV_COST_EXIT_HANDLING,   /* generic exit handling */
+  HV_COST_PAGE_ZERO,       /* zeroing one page */
+  HV_COST_COUNT
+};
+
+/* ---- initialisation -------------------------------------------------- */
+/* Prepare backend state of a VP (VMCS/VMCB or simulated context) in the
+ * zeroed pool page state_page, taken from the partition's pool.
+ * Returns HV_STATUS_SUCCESS or HV_STATUS_INSUFFICIENT_MEMORY. */
+hv_status_t arch_vp_init(struct hv *hv, struct hv_partition *p, struct hv_vp *vp,
+                         spa_t state_page);
+/* Release it; the VP is not running anywhere. */
+void arch_vp_destroy(struct hv *hv, struct hv_vp *vp);
+
+/* ---- running a VP ---------------------------------------------------- */
+/* Enter the VP on this LP and run it until it exits or the LP clock
+ * reaches deadline (then reason HV_EXIT_PREEMPT). Fills *exit. */
+void arch_vp_run(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp,
+                 uint64_t deadline, struct hv_exit *exit);
+
+/* Register access by TLFS register name (HV_X64_REGISTER_*). Returns
+ * false for a name the backend does not hold (the core handles synthetic
+ * registers itself). */
+bool arch_vp_reg_get(struct hv_vp *vp, uint32_t name, uint64_t *value);
+bool arch_vp_reg_set(struct hv_vp *vp, uint32_t name, uint64_t value);
+
+/* Queue an event for injection at the next entry: an exception (with an
+ * error code when has_error) or an external interrupt vector. */
+void arch_vp_inject_exception(struct hv_vp *vp, uint8_t vector, bool has_error, uint32_t error);
+void arch_vp_inject_interrupt(struct hv_vp *vp, uint8_t vector);
+
+/* ---- second level address translation ------------------------------- */
+/* Point the VP's SLAT at the PML4 at root (EPTP / nCR3). */
+void arch_slat_install(struct hv_vp *vp, spa_t root);
+/* Invalidate cached translations of a partition (INVEPT / ASID flush). */
+void arch_slat_flush(struct hv *hv, struct hv_partition *p);
+
+/* ---- physical memory ------------------------------------------------- */
+/* The hypervisor's direct map: a pointer to the 4 KiB page at spa (page
+ * aligned), or NULL if spa is outside physical memory. The map is linear
+ * over RAM: the page after spa is at the returned pointer + 4096. write says the
+ * caller will modify it (the simulator tracks dirty pages for cheap
+ * fuzzer resets). */
+void *arch_phys_page(struct hv *hv, spa_t spa, bool write);
+
+/* ---- time, LPs, tracing, stops --------------------------------------- */
+/* The LP's cycle counter (virtual cycles in the simulator, TSC on hardware). */
+uint64_t arch_cycles(struct hv_lp *lp);
+/* Charge n units of a cost category to the LP. */
+void arch_charge(struct hv_lp *lp, enum hv_cost c, uint64_t n);
+/* Wake an idle LP (IPI): something became runnable for it at the
+ * current time of from. */
+void arch_lp_kick(struct hv *hv, struct hv_lp *from, struct hv_lp *lp);
+/* Ask for the LP to leave idle at cycle deadline (one timer per LP;
+ * 0 disarms). */
+void arch_lp_timer(struct hv *hv, struct hv_lp *lp, uint64_t deadline);
+/* Emit one trace record. */
+void arch_trace(struct hv *hv, const struct hv_trace_rec *rec);
+/* A hypervisor bug: stop with file and line; never returns. */
+_Noreturn void arch_panic(const char *file, int line, const char *msg);
+
+#endif /* HV_ARCH_H */

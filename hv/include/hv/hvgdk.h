@@ -1,0 +1,175 @@
+/*
+ * hvgdk.h — the Hyper-V guest/host interface numbers used by hvsim.
+ *
+ * Wire constants of the hypercall ABI, kept under their TLFS / Linux
+ * hvgdk names so that the specification and this code grep into each
+ * other. Sources: TLFS (hypercall-interface, inter-partition
+ * communication, datatypes), Linux include/hyperv/hvgdk_mini.h and
+ * hvhdk_mini.h; see ../shared/facts/hyperv-abi.md for the tables.
+ * Freestanding: <stdint.h> only.
+ */
+#ifndef HV_HVGDK_H
+#define HV_HVGDK_H
+
+#include <stdint.h>
+
+/* ---- hypercall input value (RCX), TLFS 1.2 ---------------------------- */
+#define HV_HYPERCALL_CODE_MASK 0xFFFFull
+#define HV_HYPERCALL_FAST_BIT (1ull << 16)
+#define HV_HYPERCALL_VARHEAD_OFFSET 17
+#define HV_HYPERCALL_VARHEAD_MASK (0x3FFull << 17)
+#define HV_HYPERCALL_RSVD0_MASK (0xFull << 27) /* bits 30:27 */
+#define HV_HYPERCALL_NESTED (1ull << 31)
+#define HV_HYPERCALL_REP_COMP_OFFSET 32
+#define HV_HYPERCALL_REP_COMP_MASK (0xFFFull << 32)
+#define HV_HYPERCALL_RSVD1_MASK (0xFull << 44) /* bits 47:44 */
+#define HV_HYPERCALL_REP_START_OFFSET 48
+#define HV_HYPERCALL_REP_START_MASK (0xFFFull << 48)
+#define HV_HYPERCALL_RSVD2_MASK (0xFull << 60) /* bits 63:60 */
+#define HV_HYPERCALL_RSVD_MASK                                                 \
+  (HV_HYPERCALL_RSVD0_MASK | HV_HYPERCALL_NESTED | HV_HYPERCALL_RSVD1_MASK |   \
+   HV_HYPERCALL_RSVD2_MASK)
+
+/* result value (RAX), TLFS 1.4 */
+#define HV_HYPERCALL_RESULT_MASK 0xFFFFull
+#define HV_HYPERCALL_REP_DONE_OFFSET 32
+#define HV_HYPERCALL_REP_DONE_MASK (0xFFFull << 32)
+
+#define HV_HYP_PAGE_SIZE 4096u
+#define HV_HYP_PAGE_SHIFT 12
+
+/* ---- status codes (16 bit), TLFS appendix ------------------------------ */
+#define HV_STATUS_SUCCESS 0x0000
+#define HV_STATUS_INVALID_HYPERCALL_CODE 0x0002
+#define HV_STATUS_INVALID_HYPERCALL_INPUT 0x0003
+#define HV_STATUS_INVALID_ALIGNMENT 0x0004
+#define HV_STATUS_INVALID_PARAMETER 0x0005
+#define HV_STATUS_ACCESS_DENIED 0x0006
+#define HV_STATUS_INVALID_PARTITION_STATE 0x0007
+#define HV_STATUS_OPERATION_DENIED 0x0008
+#define HV_STATUS_UNKNOWN_PROPERTY 0x0009
+#define HV_STATUS_PROPERTY_VALUE_OUT_OF_RANGE 0x000A
+#define HV_STATUS_INSUFFICIENT_MEMORY 0x000B
+#define HV_STATUS_PARTITION_TOO_DEEP 0x000C
+#define HV_STATUS_INVALID_PARTITION_ID 0x000D
+#define HV_STATUS_INVALID_VP_INDEX 0x000E
+#define HV_STATUS_NOT_FOUND 0x0010
+#define HV_STATUS_INVALID_PORT_ID 0x0011
+#define HV_STATUS_INVALID_CONNECTION_ID 0x0012
+#define HV_STATUS_INSUFFICIENT_BUFFERS 0x0013
+#define HV_STATUS_NOT_ACKNOWLEDGED 0x0014
+#define HV_STATUS_INVALID_VP_STATE 0x0015
+#define HV_STATUS_ACKNOWLEDGED 0x0016
+#define HV_STATUS_INVALID_SAVE_RESTORE_STATE 0x0017
+#define HV_STATUS_INVALID_SYNIC_STATE 0x0018
+#define HV_STATUS_OBJECT_IN_USE 0x0019
+#define HV_STATUS_NO_DATA 0x001B
+#define HV_STATUS_INACTIVE 0x001C
+#define HV_STATUS_NO_RESOURCES 0x001D
+#define HV_STATUS_FEATURE_UNAVAILABLE 0x001E
+#define HV_STATUS_INVALID_REGISTER_VALUE 0x0050
+#define HV_STATUS_OPERATION_FAILED 0x0071
+
+/* ---- call codes, TLFS appendix / Linux HVCALL_* ------------------------ */
+#define HVCALL_CREATE_PARTITION 0x0040
+#define HVCALL_INITIALIZE_PARTITION 0x0041
+#define HVCALL_FINALIZE_PARTITION 0x0042
+#define HVCALL_DELETE_PARTITION 0x0043
+#define HVCALL_GET_PARTITION_PROPERTY 0x0044
+#define HVCALL_SET_PARTITION_PROPERTY 0x0045
+#define HVCALL_GET_PARTITION_ID 0x0046
+#define HVCALL_GET_NEXT_CHILD_PARTITION 0x0047
+#define HVCALL_DEPOSIT_MEMORY 0x0048
+#define HVCALL_WITHDRAW_MEMORY 0x0049
+#define HVCALL_GET_MEMORY_BALANCE 0x004A
+#define HVCALL_MAP_GPA_PAGES 0x004B
+#define HVCALL_UNMAP_GPA_PAGES 0x004C
+#define HVCALL_INSTALL_INTERCEPT 0x004D
+#define HVCALL_CREATE_VP 0x004E
+#define HVCALL_DELETE_VP 0x004F
+#define HVCALL_GET_VP_REGISTERS 0x0050
+#define HVCALL_SET_VP_REGISTERS 0x0051
+#define HVCALL_NOTIFY_LONG_SPIN_WAIT 0x0008
+#define HVCALL_DELETE_PORT 0x0058
+#define HVCALL_DISCONNECT_PORT 0x005B
+#define HVCALL_POST_MESSAGE 0x005C
+#define HVCALL_SIGNAL_EVENT 0x005D
+#define HVCALL_ASSERT_VIRTUAL_INTERRUPT 0x0094
+#define HVCALL_CREATE_PORT 0x0095
+#define HVCALL_CONNECT_PORT 0x0096
+
+/* ---- identifiers ------------------------------------------------------- */
+#define HV_PARTITION_ID_INVALID 0ull
+#define HV_PARTITION_ID_SELF 0xFFFFFFFFFFFFFFFFull
+#define HV_VP_INDEX_SELF 0xFFFFFFFEu
+#define HV_ANY_VP 0xFFFFFFFFu
+
+/* ---- partition privilege mask (HV_PARTITION_PRIVILEGE_MASK) ------------ */
+#define HV_ACCESS_VP_RUNTIME_REG (1ull << 0)
+#define HV_ACCESS_PARTITION_REF_COUNTER (1ull << 1)
+#define HV_ACCESS_SYNIC_REGS (1ull << 2)
+#define HV_ACCESS_SYNTHETIC_TIMER_REGS (1ull << 3)
+#define HV_ACCESS_INTR_CTRL_REGS (1ull << 4)
+#define HV_ACCESS_HYPERCALL_MSRS (1ull << 5)
+#define HV_ACCESS_VP_INDEX (1ull << 6)
+#define HV_ACCESS_PARTITION_REF_TSC (1ull << 9)
+#define HV_CREATE_PARTITIONS (1ull << 32)
+#define HV_ACCESS_PARTITION_ID (1ull << 33)
+#define HV_ACCESS_MEMORY_POOL (1ull << 34)
+#define HV_POST_MESSAGES (1ull << 36)
+#define HV_SIGNAL_EVENTS (1ull << 37)
+#define HV_CREATE_PORT (1ull << 38)
+#define HV_CONNECT_PORT (1ull << 39)
+#define HV_CPU_MANAGEMENT (1ull << 44)
+#define HV_ACCESS_VP_REGISTERS (1ull << 49)
+#define HV_START_VIRTUAL_PROCESSOR (1ull << 53)
+
+/* ---- partition property codes (Linux hvhdk_mini.h) --------------------- */
+#define HV_PARTITION_PROPERTY_PRIVILEGE_FLAGS 0x00010000u
+#define HV_PARTITION_PROPERTY_SUSPEND 0x00020000u
+
+/* ---- map GPA flags (Linux hvhdk_mini.h) -------------------------------- */
+#define HV_MAP_GPA_READABLE 0x1u
+#define HV_MAP_GPA_WRITABLE 0x2u
+#define HV_MAP_GPA_KERNEL_EXECUTABLE 0x4u
+#define HV_MAP_GPA_USER_EXECUTABLE 0x8u
+#define HV_MAP_GPA_PERMISSIONS_MASK 0xFu
+
+/* ---- synthetic MSRs (TLFS; Linux HV_X64_MSR_*) ------------------------- */
+#define HV_X64_MSR_GUEST_OS_ID 0x40000000u
+#define HV_X64_MSR_HYPERCALL 0x40000001u
+#define HV_X64_MSR_VP_INDEX 0x40000002u
+#define HV_X64_MSR_TIME_REF_COUNT 0x40000020u
+#define HV_X64_MSR_HYPERCALL_ENABLE 0x1ull
+#define HV_X64_MSR_HYPERCALL_LOCKED 0x2ull
+
+/* ---- register names for Get/SetVpRegisters (TLFS HV_REGISTER_NAME) ----- */
+#define HV_REGISTER_EXPLICIT_SUSPEND 0x00000006u
+#define HV_X64_REGISTER_RAX 0x00020000u /* .. R15 = 0x0002000F */
+#define HV_X64_REGISTER_RCX 0x00020001u
+#define HV_X64_REGISTER_RDX 0x00020002u
+#define HV_X64_REGISTER_RBX 0x00020003u
+#define HV_X64_REGISTER_RSP 0x00020004u
+#define HV_X64_REGISTER_RBP 0x00020005u
+#define HV_X64_REGISTER_RSI 0x00020006u
+#define HV_X64_REGISTER_RDI 0x00020007u
+#define HV_X64_REGISTER_R8 0x00020008u
+#define HV_X64_REGISTER_R15 0x0002000Fu
+#define HV_X64_REGISTER_RIP 0x00020010u
+#define HV_X64_REGISTER_RFLAGS 0x00020011u
+#define HV_X64_REGISTER_CR0 0x00040000u
+#define HV_X64_REGISTER_CR2 0x00040001u
+#define HV_X64_REGISTER_CR3 0x00040002u
+#define HV_X64_REGISTER_CR4 0x00040003u
+#define HV_X64_REGISTER_CR8 0x00040004u
+#define HV_X64_REGISTER_EFER 0x00080001u
+#define HV_REGISTER_GUEST_OS_ID 0x00090002u
+#define HV_REGISTER_VP_INDEX 0x00090003u
+
+/* ---- intercept message types (TLFS hv_message_type) -------------------- */
+#define HVMSG_NONE 0x00000000u
+#define HVMSG_UNMAPPED_GPA 0x80000000u
+#define HVMSG_GPA_INTERCEPT 0x80000001u
+#define HVMSG_X64_HALT 0x80010007u
+
+#endif /* HV_HVGDK_H */

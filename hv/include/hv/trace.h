@@ -1,0 +1,97 @@
+/*
+ * trace.h — the architectural event record shared by the core, the
+ * simulator, the bare-metal image and the tools.
+ *
+ * Every architectural event (VP entry and exit, hypercall, state change,
+ * scheduler decision, interrupt, management action) is one fixed-size
+ * 40-byte little-endian record. The core emits records through
+ * arch_trace(); the simulator writes them to trace.bin / trace.jsonl /
+ * trace.perfetto.json, the bare-metal image streams them out of the
+ * serial port in the same binary layout. The meaning of a, b, c per kind
+ * is given next to each kind below and must not change without bumping
+ * HV_TRACE_VERSION.
+ */
+#ifndef HV_TRACE_H
+#define HV_TRACE_H
+
+#include <stdint.h>
+
+#define HV_TRACE_VERSION 1u
+#define HV_TRACE_NONE 0xFFFFu /* lp / vp / partition not applicable */
+
+struct hv_trace_rec {
+  uint64_t time;      /* virtual time in cycles of the LP's clock */
+  uint16_t kind;      /* enum hv_trace_kind */
+  uint16_t lp;        /* logical processor, or HV_TRACE_NONE */
+  uint16_t vp;        /* VP index within the partition, or HV_TRACE_NONE */
+  uint16_t partition; /* partition id, or HV_TRACE_NONE */
+  uint64_t a, b, c;   /* payload, per kind */
+};
+_Static_assert(sizeof(struct hv_trace_rec) == 40, "trace record is 40 bytes");
+
+enum hv_trace_kind {
+  HV_TR_NONE = 0,
+  /* a = partition id created/changed, b = old state, c = new state */
+  HV_TR_PARTITION_STATE = 1,
+  /* a = vp index, b = 1 created / 0 deleted */
+  HV_TR_VP_LIFECYCLE = 2,
+  /* VP put on an LP by the scheduler: a = slice end (cycles) */
+  HV_TR_VP_ENTRY = 3,
+  /* a = exit reason (enum hv_exit_reason), b = qualification, c = rip */
+  HV_TR_VP_EXIT = 4,
+  /* a = input value (RCX), b = result value (RAX), c = cycles spent */
+  HV_TR_HYPERCALL = 5,
+  /* scheduler decision: a = 0 switch-out / 1 switch-in / 2 idle, b = reason */
+  HV_TR_SCHED = 6,
+  /* physical interrupt taken by the hypervisor: a = vector, b = target
+   * partition (0 = none: held), c = target vp */
+  HV_TR_IRQ_PHYS = 7,
+  /* virtual interrupt delivered into a VP: a = vector */
+  HV_TR_IRQ_VIRT = 8,
+  /* guest access to a GPA it does not own: a = gpa, b = access (1 r/2 w/4 x),
+   * c = action taken (1 = #GP injected, 2 = partition stopped) */
+  HV_TR_GPA_VIOLATION = 9,
+  /* MSR access: a = msr, b = value, c = 0 read / 1 write / 2 faulted */
+  HV_TR_MSR = 10,
+  /* VP halted (HLT): a = rip */
+  HV_TR_HALT = 11,
+  /* memory pool: a = partition id, b = pages deposited(+)/withdrawn, c = op */
+  HV_TR_POOL = 12,
+  /* management action (VMMS): a = action (enum mgmt_action), b = status
+   * (0 ok, else enum mgmt_error), c = VM id */
+  HV_TR_MGMT = 13,
+  /* VM state change (VMMS): a = VM id, b = old state, c = new state */
+  HV_TR_VM_STATE = 14,
+  /* guest program marker: a = code, b = value, c = extra */
+  HV_TR_GUEST = 15,
+  /* expectation verdict at the end of a run: a = index, b = 1 held/0 failed */
+  HV_TR_EXPECT = 16,
+  /* isolation oracle violation found: a = spa pfn, b = owner, c = reacher */
+  HV_TR_ISOLATION = 17,
+  /* world / fault action by the simulator: a = kind, b = arg, c = arg */
+  HV_TR_WORLD = 18,
+  /* exception injected into a VP: a = vector, b = error code */
+  HV_TR_EXCEPTION = 19,
+  /* VMMS bound a VM to a partition: a = VM id, b = partition id */
+  HV_TR_VM_BIND = 20,
+  HV_TR_KIND_COUNT
+};
+
+/* VP exit reasons, vendor neutral (the backends translate to these). */
+enum hv_exit_reason {
+  HV_EXIT_NONE = 0,
+  HV_EXIT_HYPERCALL = 1,
+  HV_EXIT_MSR_READ = 2,
+  HV_EXIT_MSR_WRITE = 3,
+  HV_EXIT_CPUID = 4,
+  HV_EXIT_IO = 5,
+  HV_EXIT_HLT = 6,
+  HV_EXIT_GPA_VIOLATION = 7,
+  HV_EXIT_EXCEPTION = 8,
+  HV_EXIT_PREEMPT = 9,     /* slice or deadline reached (preemption timer) */
+  HV_EXIT_INTERRUPT = 10,  /* external interrupt while in guest */
+  HV_EXIT_SHUTDOWN = 11,   /* triple fault / guest finished */
+  HV_EXIT_REASON_COUNT
+};
+
+#endif /* HV_TRACE_H */

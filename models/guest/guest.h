@@ -1,0 +1,84 @@
+/*
+ * guest.h — what guest software has: the contract between guest programs
+ * (models/) and the runtime that executes them.
+ *
+ * A guest program sees only what a guest has: its registers (through
+ * these calls), its guest-physical memory, hypercalls, MSRs, HLT and
+ * interrupts. Two runtimes implement this header: "sim" (level 1: each
+ * VP is a coroutine of the model simulator, memory reached through the
+ * partition's SLAT) and "bare" (levels 2 and 3: real VMCALL/VMMCALL,
+ * RDMSR/WRMSR, HLT). Programs never include host headers.
+ */
+#ifndef MODELS_GUEST_H
+#define MODELS_GUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct guest; /* the VP the program runs on (runtime-private) */
+
+/* Hypercall through the hypercall page: RCX = control, RDX = input GPA
+ * (or first fast input), R8 = output GPA (or second fast input).
+ * Returns RAX, the hypercall result value. */
+uint64_t guest_hypercall(struct guest *g, uint64_t control, uint64_t rdx, uint64_t r8);
+
+/* MSR access; returns false when the access raised #GP. */
+bool guest_rdmsr(struct guest *g, uint32_t msr, uint64_t *value);
+bool guest_wrmsr(struct guest *g, uint32_t msr, uint64_t value);
+
+/* Guest-physical memory access (paging off: addresses are GPAs).
+ * Returns false when the access faulted (the hypervisor injected #GP for
+ * a GPA the partition does not own); nothing was transferred then. */
+bool guest_read(struct guest *g, uint64_t gpa, void *buf, size_t len);
+bool guest_write(struct guest *g, uint64_t gpa, const void *buf, size_t len);
+
+/* HLT with interrupts enabled: returns after an interrupt was taken;
+ * *vector receives it (may be NULL). */
+void guest_halt(struct guest *g, uint8_t *vector);
+/* Compute for n cycles of guest time. */
+void guest_work(struct guest *g, uint64_t cycles);
+/* A marker visible in the trace (kind guest): code and value. */
+void guest_mark(struct guest *g, uint32_t code, uint64_t value);
+/* This VP's index within its partition (HV_X64_MSR_VP_INDEX). */
+uint32_t guest_vp_index(struct guest *g);
+/* The guest's time stamp counter (cycles). */
+uint64_t guest_rdtsc(struct guest *g);
+
+/* ---- programs ------------------------------------------------------- */
+/* Parameters a program receives, read from the boot page at GPA 0 that the
+ * root's worker process (VMWP) wrote before handing the memory over. */
+#define GUEST_BOOT_MAGIC 0x544f4f4256534856ull /* "HVSVBOOT" */
+#define GUEST_MAX_PARAMS 16
+struct guest_boot_param {
+  char key[32];
+  uint64_t value;
+};
+struct guest_boot {
+  uint64_t magic;
+  char program[32];
+  uint64_t memory_bytes; /* the partition's RAM, GPA 0 .. memory_bytes */
+  uint32_t vps;
+  uint32_t nparams;
+  uint64_t seed;         /* per-VM seed derived from the run seed */
+  struct guest_boot_param params[GUEST_MAX_PARAMS];
+};
+#define GUEST_BOOT_GPA 0x0ull
+
+/* Value of parameter key, or def when absent. */
+uint64_t guest_param(const struct guest_boot *b, const char *key, uint64_t def);
+
+struct guest_program {
+  const char *name;
+  const char *summary; /* one line for --help */
+  /* Runs on every VP of the partition; returns when done (the VP then
+   * halts for good). */
+  void (*main)(struct guest *g, const struct guest_boot *boot);
+};
+
+/* The program registry (models/child/programs.c). NULL if unknown. */
+const struct guest_program *guest_program_lookup(const char *name);
+/* The i-th program, NULL past the end (for listings). */
+const struct guest_program *guest_program_at(size_t i);
+
+#endif /* MODELS_GUEST_H */

@@ -1,0 +1,160 @@
+/*
+ * scenario.h — the in-memory form of a scenario file (scenarios/ *.yaml).
+ *
+ * A scenario declares the machine, the VMs (child partitions) the root's
+ * VMMS manages, a timeline of actions at virtual times and expectations.
+ * scenario_load() parses YAML with libyaml and validates everything
+ * (types, ranges, names, references) before anything runs; every error
+ * names file:line:column and the field. Host code (sim/), not hv/.
+ */
+#ifndef SIM_SCENARIO_H
+#define SIM_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SCN_NAME_MAX 32
+#define SCN_MAX_PARAMS 16
+#define SCN_MAX_PARTITIONS 256
+#define SCN_MAX_TARGETS 256
+#define SCN_VERSION 1
+
+struct scn_pos { uint32_t line, col; }; /* 1-based, of the YAML node */
+
+/* A workload parameter: integer, or a string (when is_string). */
+struct scn_param {
+  char key[SCN_NAME_MAX];
+  bool is_string;
+  uint64_t value;
+  char str[128];
+  struct scn_pos pos;
+};
+
+struct scn_partition {
+  char name[SCN_NAME_MAX];
+  uint64_t memory_bytes; /* multiple of 4 KiB, >= 64 KiB */
+  uint32_t vps;          /* 1..64 */
+  char program[SCN_NAME_MAX];
+  struct scn_param params[SCN_MAX_PARAMS];
+  uint32_t nparams;
+  bool explicit_create; /* the timeline has a 'create' for it */
+  struct scn_pos pos;
+};
+
+enum scn_action_kind {
+  SCN_ACT_CREATE,
+  SCN_ACT_START,
+  SCN_ACT_STOP,
+  SCN_ACT_PAUSE,
+  SCN_ACT_RESUME,
+  SCN_ACT_DELETE,
+  SCN_ACT_INTERRUPT, /* world: a device raises an interrupt (or a storm) */
+};
+
+struct scn_action {
+  uint64_t at_ns;
+  enum scn_action_kind kind;
+  /* management actions: indices into scenario.partitions */
+  uint32_t targets[SCN_MAX_TARGETS];
+  uint32_t ntargets;
+  /* SCN_ACT_INTERRUPT */
+  struct {
+    char device[SCN_NAME_MAX];
+    uint32_t vector; /* 16..255 */
+    uint32_t lp;     /* LP the interrupt arrives on */
+    uint32_t count;  /* >= 1; a storm when > 1 */
+    uint64_t period_ns;
+  } irq;
+  struct scn_pos pos;
+};
+
+enum scn_expect_kind {
+  SCN_EXP_STATE,     /* at T, VM x is in state S */
+  SCN_EXP_COUNT,     /* count of matching events compares with N */
+  SCN_EXP_ISOLATION, /* no isolation violation during the run */
+  SCN_EXP_FAIR,      /* guest cycles of the listed VMs within tolerance */
+};
+
+enum scn_cmp { SCN_CMP_EQ, SCN_CMP_GE, SCN_CMP_LE };
+
+/* VM states, in VMMS order (models/root/vmms.h uses the same numbers). */
+enum scn_vm_state {
+  SCN_VM_OFF,
+  SCN_VM_STARTING,
+  SCN_VM_RUNNING,
+  SCN_VM_PAUSED,
+  SCN_VM_STOPPING,
+  SCN_VM_DELETED,
+};
+
+struct scn_filter {
+  int32_t kind;      /* enum hv_trace_kind, or -1 for any */
+  int32_t partition; /* index into scenario.partitions; -1 any; -2 root */
+  int32_t vp;        /* -1 any */
+  int32_t call;      /* hypercall code, -1 any */
+  int32_t status;    /* hypercall / mgmt status, -1 any */
+  bool status_not;   /* status: "!X" — match when status != X */
+  int32_t reason;    /* exit reason for vp_exit, -1 any */
+};
+
+struct scn_expect {
+  enum scn_expect_kind kind;
+  /* SCN_EXP_STATE */
+  uint64_t at_ns;
+  uint32_t targets[SCN_MAX_TARGETS]; /* partitions */
+  enum scn_vm_state states[SCN_MAX_TARGETS];
+  uint32_t ntargets;
+  /* SCN_EXP_COUNT */
+  struct scn_filter filter;
+  enum scn_cmp cmp;
+  uint64_t n;
+  /* SCN_EXP_FAIR: targets[] + tolerance in percent */
+  uint32_t tolerance_pct;
+  char text[160]; /* the expectation as written, for the verdict line */
+  struct scn_pos pos;
+};
+
+struct scenario {
+  char path[512];
+  uint32_t version;
+  char name[64];
+  struct {
+    uint32_t lps;          /* 1..64 */
+    uint64_t memory_bytes; /* >= 16 MiB, multiple of 2 MiB */
+    uint64_t cpu_mhz;      /* cycles per microsecond; default 2000 */
+    uint64_t slice_us;     /* scheduler time slice; default 1000 */
+  } machine;
+  uint64_t until_ns;       /* 'until:' or 0 = derive from timeline */
+  struct scn_partition *partitions;
+  uint32_t npartitions;
+  struct scn_action *actions; /* sorted by at_ns, stable */
+  uint32_t nactions;
+  struct scn_expect *expects;
+  uint32_t nexpects;
+};
+
+/* Error from scenario_load: "file:line:col: field: message". */
+struct scn_error {
+  char msg[512];
+};
+
+/* Parse and validate the file at path. Returns 0 and fills *out (free with
+ * scenario_free), or -1 with *err set; nothing is allocated on error. */
+int scenario_load(const char *path, struct scenario *out, struct scn_error *err);
+/* Same, from a buffer (fuzzing); name is used in messages. */
+int scenario_load_mem(const char *name, const uint8_t *buf, size_t len,
+                      struct scenario *out, struct scn_error *err);
+void scenario_free(struct scenario *s);
+
+/* Names shared by the parser, the summary and the tools. */
+const char *scn_vm_state_name(enum scn_vm_state s);
+int scn_vm_state_parse(const char *name);   /* -1 if unknown */
+const char *scn_trace_kind_name(int kind);  /* "hypercall", ... */
+int scn_trace_kind_parse(const char *name); /* -1 if unknown */
+const char *scn_status_name(int status);    /* "SUCCESS", "ACCESS_DENIED" */
+int scn_status_parse(const char *name);     /* accepts names and numbers */
+const char *scn_call_name(int code);        /* "HvCallCreatePartition" */
+int scn_call_parse(const char *name);       /* accepts names and numbers */
+
+#endif /* SIM_SCENARIO_H */
