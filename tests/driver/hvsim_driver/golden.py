@@ -1,0 +1,114 @@
+"""Golden digests of the scenario regression suite (tests/scenarios/golden/).
+
+<name>.digest holds one line, "digest <sha256> events <N>" (the format of
+`hvsim trace digest`); <name>.bin.gz the gzip'd trace.bin when that is under
+512 KiB, so a mismatch can name the first divergent event. Gzip output is
+made reproducible (mtime 0, no file name) so regenerating an unchanged
+golden leaves the file byte-identical.
+"""
+
+import gzip
+import os
+import re
+
+from .events import format_divergence
+from .runner import REPO_ROOT
+from .trace import parse_trace, read_trace, trace_digest
+
+GOLDEN_DIR = os.path.join(REPO_ROOT, "tests", "scenarios", "golden")
+SCENARIO_DIR = os.path.join(REPO_ROOT, "scenarios")
+GOLDEN_SEED = 1
+MAX_GZ_BYTES = 512 * 1024
+_LINE = re.compile(r"^digest ([0-9a-f]{64}) events (\d+)\s*$")
+
+
+def scenarios(directory=SCENARIO_DIR):
+    """Scenario files of a directory, sorted, as paths relative to the repo
+    root when inside it (so trace headers name them the same everywhere)."""
+    if not os.path.isdir(directory):
+        return []
+    out = []
+    for name in sorted(os.listdir(directory)):
+        if name.endswith((".yaml", ".yml")):
+            path = os.path.join(directory, name)
+            rel = os.path.relpath(path, REPO_ROOT)
+            out.append(path if rel.startswith("..") else rel)
+    return out
+
+
+def name_of(scenario):
+    base = os.path.basename(os.fspath(scenario))
+    return base.rsplit(".", 1)[0]
+
+
+def paths(name, golden_dir=GOLDEN_DIR):
+    return (os.path.join(golden_dir, name + ".digest"),
+            os.path.join(golden_dir, name + ".bin.gz"))
+
+
+def load(name, golden_dir=GOLDEN_DIR):
+    """(digest, events) of the stored golden, or None if there is none."""
+    dpath, _ = paths(name, golden_dir)
+    if not os.path.exists(dpath):
+        return None
+    with open(dpath) as f:
+        m = _LINE.match(f.read())
+    if not m:
+        raise ValueError(f"{dpath}: expected one line 'digest <sha256> events <N>'")
+    return m.group(1), int(m.group(2))
+
+
+def store(name, trace_dir, golden_dir=GOLDEN_DIR):
+    """Record the run in trace_dir as the golden of name. Returns a note."""
+    os.makedirs(golden_dir, exist_ok=True)
+    digest, n = trace_digest(trace_dir)
+    dpath, gpath = paths(name, golden_dir)
+    with open(os.path.join(trace_dir, "trace.bin"), "rb") as f:
+        gz = gzip.compress(f.read(), compresslevel=9, mtime=0)
+    _write_if_changed(dpath, f"digest {digest} events {n}\n".encode())
+    if len(gz) < MAX_GZ_BYTES:
+        _write_if_changed(gpath, gz)
+        kept = f"trace kept ({len(gz)} bytes gz)"
+    else:
+        if os.path.exists(gpath):
+            os.remove(gpath)
+        kept = f"trace not kept ({len(gz)} bytes gz >= {MAX_GZ_BYTES})"
+    return f"golden {name}: digest {digest} events {n}, {kept}"
+
+
+def _write_if_changed(path, data):
+    if os.path.exists(path):
+        with open(path, "rb") as f:
+            if f.read() == data:
+                return
+    tmp = f"{path}.tmp.{os.getpid()}"
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
+def compare(name, trace_dir, golden_dir=GOLDEN_DIR):
+    """None when the run in trace_dir matches the golden, else a report:
+    both digests and, when the golden trace is stored, the first divergent
+    event of the two traces."""
+    want = load(name, golden_dir)
+    got, n = trace_digest(trace_dir)
+    if want is None:
+        return (f"no golden digest for {name} in {golden_dir}; run "
+                f"tests/scenarios/update_golden.py {name} (or pytest --update-golden) "
+                f"and commit it")
+    if want == (got, n):
+        return None
+    lines = [f"digest mismatch for {name}:",
+             f"  golden {want[0]} events {want[1]}",
+             f"  actual {got} events {n}"]
+    _, gpath = paths(name, golden_dir)
+    if os.path.exists(gpath):
+        golden = read_trace(gpath)
+        actual = read_trace(trace_dir)
+        lines.append(format_divergence(golden, actual, "golden", "actual"))
+    else:
+        lines.append("  (golden trace not stored: too large; rerun the old build "
+                     "and compare with `hvsim trace dump`)")
+    lines.append(f"  actual trace: {trace_dir}")
+    return "\n".join(lines)

@@ -1,0 +1,170 @@
+"""Name tables for decoding trace records, kept in sync with the C headers.
+
+Sources: hv/include/hv/trace.h (trace kinds, exit reasons), hv/include/hv/hvgdk.h
+(HV_STATUS_*, HVCALL_*), sim/scenario.h (VM states, management statuses).
+tests/scenarios/test_driver.py parses those headers and fails when a table
+here drifts from them; the names are the ones sim/scenario_names.c prints.
+"""
+
+TRACE_NONE = 0xFFFF
+ROOT_PARTITION = 1
+
+# enum hv_trace_kind (trace.h): HV_TR_<NAME> -> "<name>"; HV_TR_NONE has no name
+TRACE_KINDS = {
+    1: "partition_state",
+    2: "vp_lifecycle",
+    3: "vp_entry",
+    4: "vp_exit",
+    5: "hypercall",
+    6: "sched",
+    7: "irq_phys",
+    8: "irq_virt",
+    9: "gpa_violation",
+    10: "msr",
+    11: "halt",
+    12: "pool",
+    13: "mgmt",
+    14: "vm_state",
+    15: "guest",
+    16: "expect",
+    17: "isolation",
+    18: "world",
+    19: "exception",
+    20: "vm_bind",
+}
+
+# enum hv_exit_reason (trace.h): HV_EXIT_<NAME> -> "<name>"; HV_EXIT_NONE has none
+EXIT_REASONS = {
+    1: "hypercall",
+    2: "msr_read",
+    3: "msr_write",
+    4: "cpuid",
+    5: "io",
+    6: "hlt",
+    7: "gpa_violation",
+    8: "exception",
+    9: "preempt",
+    10: "interrupt",
+    11: "shutdown",
+}
+
+# HV_STATUS_<NAME> (hvgdk.h) -> "<NAME>"
+STATUSES = {
+    0x0000: "SUCCESS",
+    0x0002: "INVALID_HYPERCALL_CODE",
+    0x0003: "INVALID_HYPERCALL_INPUT",
+    0x0004: "INVALID_ALIGNMENT",
+    0x0005: "INVALID_PARAMETER",
+    0x0006: "ACCESS_DENIED",
+    0x0007: "INVALID_PARTITION_STATE",
+    0x0008: "OPERATION_DENIED",
+    0x0009: "UNKNOWN_PROPERTY",
+    0x000A: "PROPERTY_VALUE_OUT_OF_RANGE",
+    0x000B: "INSUFFICIENT_MEMORY",
+    0x000C: "PARTITION_TOO_DEEP",
+    0x000D: "INVALID_PARTITION_ID",
+    0x000E: "INVALID_VP_INDEX",
+    0x0010: "NOT_FOUND",
+    0x0011: "INVALID_PORT_ID",
+    0x0012: "INVALID_CONNECTION_ID",
+    0x0013: "INSUFFICIENT_BUFFERS",
+    0x0014: "NOT_ACKNOWLEDGED",
+    0x0015: "INVALID_VP_STATE",
+    0x0016: "ACKNOWLEDGED",
+    0x0017: "INVALID_SAVE_RESTORE_STATE",
+    0x0018: "INVALID_SYNIC_STATE",
+    0x0019: "OBJECT_IN_USE",
+    0x001B: "NO_DATA",
+    0x001C: "INACTIVE",
+    0x001D: "NO_RESOURCES",
+    0x001E: "FEATURE_UNAVAILABLE",
+    0x0050: "INVALID_REGISTER_VALUE",
+    0x0071: "OPERATION_FAILED",
+}
+
+# HVCALL_<WORDS> (hvgdk.h) -> "HvCall<Words>" (TLFS names)
+CALLS = {
+    0x0008: "HvCallNotifyLongSpinWait",
+    0x0040: "HvCallCreatePartition",
+    0x0041: "HvCallInitializePartition",
+    0x0042: "HvCallFinalizePartition",
+    0x0043: "HvCallDeletePartition",
+    0x0044: "HvCallGetPartitionProperty",
+    0x0045: "HvCallSetPartitionProperty",
+    0x0046: "HvCallGetPartitionId",
+    0x0047: "HvCallGetNextChildPartition",
+    0x0048: "HvCallDepositMemory",
+    0x0049: "HvCallWithdrawMemory",
+    0x004A: "HvCallGetMemoryBalance",
+    0x004B: "HvCallMapGpaPages",
+    0x004C: "HvCallUnmapGpaPages",
+    0x004D: "HvCallInstallIntercept",
+    0x004E: "HvCallCreateVp",
+    0x004F: "HvCallDeleteVp",
+    0x0050: "HvCallGetVpRegisters",
+    0x0051: "HvCallSetVpRegisters",
+    0x0058: "HvCallDeletePort",
+    0x005B: "HvCallDisconnectPort",
+    0x005C: "HvCallPostMessage",
+    0x005D: "HvCallSignalEvent",
+    0x0094: "HvCallAssertVirtualInterrupt",
+    0x0095: "HvCallCreatePort",
+    0x0096: "HvCallConnectPort",
+}
+
+# enum scn_vm_state (scenario.h), in VMMS order
+VM_STATES = {0: "Off", 1: "Starting", 2: "Running", 3: "Paused", 4: "Stopping", 5: "Deleted"}
+
+# enum scn_mgmt_status (scenario.h): trace kind mgmt, field b
+MGMT_STATUSES = {0: "ok", 1: "invalid_state", 2: "failed", 3: "not_found"}
+
+# trace kind sched, field a
+SCHED_WHAT = {0: "switch_out", 1: "switch_in", 2: "idle"}
+
+# hypercall input (RCX) and result (RAX) fields, TLFS 1.2 / 1.4 (hvgdk.h)
+HC_CODE_MASK = 0xFFFF
+HC_FAST_BIT = 1 << 16
+HC_REP_COUNT_SHIFT, HC_REP_COUNT_MASK = 32, 0xFFF
+HC_REP_START_SHIFT, HC_REP_START_MASK = 48, 0xFFF
+HC_RESULT_MASK = 0xFFFF
+HC_REP_DONE_SHIFT, HC_REP_DONE_MASK = 32, 0xFFF
+
+
+def _inverse(table):
+    return {v: k for k, v in table.items()}
+
+
+KIND_CODES = _inverse(TRACE_KINDS)
+EXIT_CODES = _inverse(EXIT_REASONS)
+STATUS_CODES = _inverse(STATUSES)
+CALL_CODES = _inverse(CALLS)
+VM_STATE_CODES = _inverse(VM_STATES)
+MGMT_STATUS_CODES = _inverse(MGMT_STATUSES)
+
+
+def kind_code(kind):
+    """Trace kind number from a name ("hypercall") or a number."""
+    if isinstance(kind, int):
+        return kind
+    if kind not in KIND_CODES:
+        raise ValueError(f"unknown trace kind {kind!r}; known: {sorted(KIND_CODES)}")
+    return KIND_CODES[kind]
+
+
+def status_code(status):
+    """Hypercall status number from "ACCESS_DENIED", "HV_STATUS_ACCESS_DENIED" or a number."""
+    if isinstance(status, int):
+        return status
+    name = status[len("HV_STATUS_"):] if status.startswith("HV_STATUS_") else status
+    if name not in STATUS_CODES:
+        raise ValueError(f"unknown hypercall status {status!r}")
+    return STATUS_CODES[name]
+
+
+def call_code(call):
+    """Hypercall code from "HvCallCreatePartition" or a number."""
+    if isinstance(call, int):
+        return call
+    if call not in CALL_CODES:
+        raise ValueError(f"unknown hypercall {call!r}")
+    return CALL_CODES[call]
