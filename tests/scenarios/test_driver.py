@@ -345,6 +345,19 @@ def test_c_digest_and_dump_agree_with_driver(tmp_path, hvsim_or_skip):
     assert [json.loads(x)["seq"] for x in p.stdout.splitlines()[1:]] == [3, 4]
 
 
+def test_check_outputs_flags_bad_files(trace_dir):
+    from hvsim_driver.trace import check_outputs
+    t = read_trace(trace_dir)
+    (trace_dir / "trace.jsonl").write_text(
+        '{"type":"header"}\n' + "".join(json.dumps(e.to_dict()) + "\n" for e in t))
+    (trace_dir / "trace.perfetto.json").write_text('{"traceEvents":[]}')
+    assert check_outputs(trace_dir) == []
+    (trace_dir / "trace.perfetto.json").write_text('{"traceEvents":[')
+    (trace_dir / "trace.jsonl").write_text('{"type":"header"}\n')
+    problems = check_outputs(trace_dir)
+    assert len(problems) == 2 and "0 event lines" in problems[0] and "not valid JSON" in problems[1]
+
+
 def test_c_tool_rejects_bad_input(tmp_path, hvsim_or_skip):
     bad = tmp_path / "bad.bin"
     bad.write_bytes(b"not a trace at all")

@@ -1,5 +1,6 @@
 """Regression suite: every scenarios/*.yaml, sorted, run with seed 1; its
-expectations must hold and its event-sequence digest must equal the golden
+expectations must hold, its trace.jsonl and trace.perfetto.json must parse
+and agree with trace.bin, and its event-sequence digest must equal the golden
 in tests/scenarios/golden/<name>.digest. On a mismatch the first divergent
 event of the golden trace (<name>.bin.gz, when stored) and the new one is
 printed. `pytest --update-golden` (or update_golden.py) rewrites goldens.
@@ -8,6 +9,7 @@ printed. `pytest --update-golden` (or update_golden.py) rewrites goldens.
 import pytest
 
 from hvsim_driver import golden, run
+from hvsim_driver.trace import check_outputs
 
 SCENARIOS = golden.scenarios()
 
@@ -22,6 +24,7 @@ def test_scenario_matches_golden(scenario, hvsim_bin, run_dir, update_golden):
     problems = []
     if r.exit_code != 0:
         problems.append("expectations failed:\n" + r.explain())
+    problems += check_outputs(r.trace_dir)
     if not update_golden:
         report = golden.compare(name, r.trace_dir)
         if report:

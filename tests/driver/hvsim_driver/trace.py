@@ -290,3 +290,34 @@ def write_trace(path, meta, records):
     with open(path, "wb") as f:
         f.write(encode_trace(meta, records))
     return path
+
+
+def check_outputs(trace_dir):
+    """Problems (a list of strings, empty when fine) with the three outputs
+    of one run: trace.jsonl must hold a header line and one parseable line
+    per trace.bin record, agreeing with this driver's decoding;
+    trace.perfetto.json must be one valid trace-event JSON object."""
+    import json
+    problems = []
+    t = read_trace(trace_dir)
+    jpath = os.path.join(os.fspath(trace_dir), "trace.jsonl")
+    with open(jpath) as f:
+        lines = f.read().splitlines()
+    if not lines or json.loads(lines[0]).get("type") != "header":
+        problems.append(f"{jpath}: first line is not the header object")
+    if len(lines) != len(t.events) + 1:
+        problems.append(f"{jpath}: {len(lines) - 1} event lines, trace.bin has {len(t.events)}")
+    for line, ev in zip(lines[1:], t.events):
+        if json.loads(line) != ev.to_dict():
+            problems.append(f"{jpath}: event #{ev.seq} decodes differently:\n"
+                            f"  jsonl  {line}\n  driver {json.dumps(ev.to_dict())}")
+            break
+    ppath = os.path.join(os.fspath(trace_dir), "trace.perfetto.json")
+    try:
+        with open(ppath) as f:
+            doc = json.load(f)
+        if not isinstance(doc.get("traceEvents"), list):
+            problems.append(f"{ppath}: no traceEvents array")
+    except ValueError as e:
+        problems.append(f"{ppath}: not valid JSON: {e}")
+    return problems
