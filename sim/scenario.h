@@ -19,6 +19,11 @@
 #define SCN_MAX_PARTITIONS 256
 #define SCN_MAX_TARGETS 256
 #define SCN_VERSION 1
+/* Parser bounds (a scenario file is untrusted input; these keep the parser
+ * fast and small on anything a fuzzer can produce). */
+#define SCN_MAX_ACTIONS 4096
+#define SCN_MAX_EXPECTS 1024
+#define SCN_MAX_FILE_BYTES (1u << 20)
 
 struct scn_pos { uint32_t line, col; }; /* 1-based, of the YAML node */
 
@@ -156,5 +161,39 @@ const char *scn_status_name(int status);    /* "SUCCESS", "ACCESS_DENIED" */
 int scn_status_parse(const char *name);     /* accepts names and numbers */
 const char *scn_call_name(int code);        /* "HvCallCreatePartition" */
 int scn_call_parse(const char *name);       /* accepts names and numbers */
+/* VP exit reasons (enum hv_exit_reason) for a vp_exit filter: "hlt", ... */
+const char *scn_exit_reason_name(int reason); /* NULL if unknown */
+int scn_exit_reason_parse(const char *name);  /* -1 if unknown */
+
+/* Status of a management action (trace kind mgmt, field b). */
+enum scn_mgmt_status {
+  SCN_MGMT_OK = 0,
+  SCN_MGMT_INVALID_STATE = 1,
+  SCN_MGMT_FAILED = 2,
+  SCN_MGMT_NOT_FOUND = 3,
+};
+const char *scn_mgmt_status_name(int status); /* "ok", ...; NULL if unknown */
+int scn_mgmt_status_parse(const char *name);  /* names and numbers; -1 */
+
+/* Unsigned integer in decimal or 0x hex, the whole string, no sign or
+ * spaces. Returns 0 and *out, -1 if not such a number, -2 on overflow. */
+int scn_parse_uint(const char *s, uint64_t *out);
+
+/* Times as scenario files write them: a decimal number and a unit ns, us,
+ * ms or s ("10ms", "1.5us"), a whole number of nanoseconds. */
+enum scn_time_err {
+  SCN_TIME_OK = 0,
+  SCN_TIME_SYNTAX = -1,   /* not a time */
+  SCN_TIME_NO_UNIT = -2,  /* a plain number: the unit is required */
+  SCN_TIME_FRACTION = -3, /* not a whole number of nanoseconds */
+  SCN_TIME_OVERFLOW = -4,
+};
+int scn_time_parse(const char *s, uint64_t *ns); /* SCN_TIME_* */
+/* ns in the largest unit that divides it ("10ms", "1500ns"); returns buf. */
+const char *scn_time_format(uint64_t ns, char *buf, size_t cap);
+/* Sizes: an integer (decimal or 0x hex) with KiB, MiB, GiB or none (bytes).
+ * Returns 0, -1 if not a size, -2 on overflow. */
+int scn_size_parse(const char *s, uint64_t *bytes);
+const char *scn_size_format(uint64_t bytes, char *buf, size_t cap);
 
 #endif /* SIM_SCENARIO_H */

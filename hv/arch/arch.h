@@ -96,6 +96,10 @@ void arch_slat_flush(struct hv *hv, struct hv_partition *p);
  * fuzzer resets). */
 void *arch_phys_page(struct hv *hv, spa_t spa, bool write);
 
+/* Fill the hypercall page the guest enabled through HV_X64_MSR_HYPERCALL
+ * with this vendor's sequence (VMCALL; RET or VMMCALL; RET — TLFS 3.13). */
+void arch_hypercall_page_fill(uint8_t *page);
+
 /* ---- time, LPs, tracing, stops --------------------------------------- */
 /* The LP's cycle counter (virtual cycles in the simulator, TSC on hardware). */
 uint64_t arch_cycles(struct hv_lp *lp);

@@ -87,8 +87,9 @@ struct hv_vp {
   bool in_use;
   uint16_t partition; /* partition slot */
   uint32_t index;     /* VP index within the partition */
-  uint8_t run_state;  /* enum vp_run_state */
-  bool explicit_suspend;
+  uint8_t run_state;  /* enum vp_run_state, derived by vp_update_runnable */
+  bool explicit_suspend; /* HV_REGISTER_EXPLICIT_SUSPEND */
+  bool halted;           /* executed HLT, waits for an interrupt */
   uint16_t on_lp;     /* LP index running it, or HV_NO_VP */
   uint16_t rq_next;   /* run-queue link (slot), HV_NO_VP at the end */
   bool queued;
@@ -123,7 +124,8 @@ struct hv_partition {
   uint64_t ram_pages;    /* pages of RAM it owns (mapped in its SLAT) */
   uint32_t nvps;
   uint16_t vps[HV_MAX_VPS_PER_PARTITION]; /* VP slot by VP index */
-  uint8_t irq_route_owner; /* unused yet */
+  spa_t state_page;      /* parent's pool page holding the partition state */
+  uint64_t stop_reason;  /* why the hypervisor stopped it (PART_STOPPED) */
 };
 
 /* ---- boot description (given by the platform) ------------------------- */
@@ -169,6 +171,8 @@ hv_status_t hv_init(struct hv *hv, const struct hv_boot *boot);
 bool hv_lp_step(struct hv *hv, uint32_t lp);
 /* A physical interrupt arrives on LP lp (device or timer). */
 void hv_irq_raise(struct hv *hv, uint32_t lp, uint8_t vector);
+/* The contiguous range of RAM the root owns right after boot. */
+void hv_root_ram(struct hv *hv, uint64_t *first_pfn, uint64_t *npages);
 /* Run the isolation invariant; returns the number of violations found
  * (each also traced as HV_TR_ISOLATION). */
 uint64_t hv_check_isolation(struct hv *hv, struct hv_lp *lp);

@@ -45,6 +45,16 @@ uint32_t guest_vp_index(struct guest *g);
 /* The guest's time stamp counter (cycles). */
 uint64_t guest_rdtsc(struct guest *g);
 
+/* An architectural event the guest reports (the root's VMMS reports VM
+ * state changes and management results this way; kinds of
+ * hv/include/hv/trace.h). Level 1 records it directly, levels 2/3 write
+ * it to the debug port. */
+void guest_event(struct guest *g, uint16_t kind, uint64_t a, uint64_t b, uint64_t c);
+
+/* The management API endpoint (root partition only; NULL elsewhere). */
+struct mgmt_channel;
+struct mgmt_channel *guest_mgmt_channel(struct guest *g);
+
 /* ---- programs ------------------------------------------------------- */
 /* Parameters a program receives, read from the boot page at GPA 0 that the
  * root's worker process (VMWP) wrote before handing the memory over. */

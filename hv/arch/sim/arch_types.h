@@ -17,7 +17,8 @@ struct arch_hv {
 };
 
 struct arch_lp {
-  uint64_t clock; /* virtual cycles */
+  uint64_t clock;          /* virtual cycles */
+  const uint64_t *costs;   /* cycles per enum hv_cost (sim/cost.c) */
 };
 
 struct arch_vp {

@@ -1,0 +1,42 @@
+/*
+ * lib.c — the memory symbols a freestanding C compiler may call on its own
+ * (for struct copies and zeroing: memset, memcpy, memmove, memcmp), for
+ * the bare-metal image. The core itself uses hv_memset/hv_memcpy.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+void *memset(void *d, int c, size_t n);
+void *memcpy(void *d, const void *s, size_t n);
+void *memmove(void *d, const void *s, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+
+void *memset(void *d, int c, size_t n) {
+  void *r = d;
+  __asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+  return r;
+}
+
+void *memcpy(void *d, const void *s, size_t n) {
+  void *r = d;
+  __asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(n) : : "memory");
+  return r;
+}
+
+void *memmove(void *d, const void *s, size_t n) {
+  uint8_t *dp = d;
+  const uint8_t *sp = s;
+  if (dp <= sp || dp >= sp + n)
+    return memcpy(d, s, n);
+  while (n--)
+    dp[n] = sp[n];
+  return d;
+}
+
+int memcmp(const void *a, const void *b, size_t n) {
+  const uint8_t *x = a, *y = b;
+  for (; n; n--, x++, y++)
+    if (*x != *y)
+      return *x < *y ? -1 : 1;
+  return 0;
+}

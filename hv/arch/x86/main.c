@@ -1,0 +1,280 @@
+/*
+ * main.c — the bare-metal platform: from the 64-bit entry to the
+ * hypervisor's LP loop, and the end of a run.
+ *
+ * Boot: console, descriptor tables, the run description (option ROM on
+ * Bochs, multiboot module 0 elsewhere), the memory size (multiboot
+ * information, else CMOS), the vendor backend (VMXON / EFER.SVME), the
+ * root partition's image copied to its fixed GPA, then hv_init() — which
+ * gives all RAM after the image to the root, identity-mapped — and the LP
+ * loop: hv_lp_step() until no VP can run and no timer is armed.
+ *
+ * Platform state (the one struct hv, the trace buffer, the run
+ * description) is static here: this file is the machine's firmware, the
+ * core still sees only its struct hv.
+ */
+#include "../../../models/guest/bare/bootcfg.h"
+#include "../../../models/root/mgmt_api.h"
+#include "../../../models/root/root_boot.h"
+#include "console.h"
+#include "cpu.h"
+#include "platform.h"
+#include "x86.h"
+
+#define MB_BOOT_MAGIC 0x2BADB002u
+#define ROM_BOOT_MAGIC 0x4D4F5248u
+#define TRACE_BUF_RECS 16384
+
+extern const uint8_t root_image_start[], root_image_end[];
+extern const uint8_t __image_end[];
+
+static struct hv platform_hv;
+static struct bare_cfg platform_cfg;
+static struct hv_trace_rec trace_buf[TRACE_BUF_RECS];
+static uint32_t trace_n;
+static uint64_t trace_total;
+
+static struct mgmt_channel *platform_channel(void);
+
+/* ---- trace stream ------------------------------------------------------ */
+static void trace_flush(void) {
+  static const char hex[] = "0123456789abcdef";
+  char line[3 + 80 + 1];
+  line[0] = '@';
+  line[1] = 'T';
+  line[2] = ' ';
+  line[83] = '\n';
+  for (uint32_t i = 0; i < trace_n; i++) {
+    const uint8_t *b = (const uint8_t *)&trace_buf[i]; /* little-endian layout */
+    for (int k = 0; k < 40; k++) {
+      line[3 + 2 * k] = hex[b[k] >> 4];
+      line[4 + 2 * k] = hex[b[k] & 15];
+    }
+    console_write(line, sizeof line);
+  }
+  trace_n = 0;
+}
+
+void platform_trace(const struct hv_trace_rec *r) {
+  if (trace_n == TRACE_BUF_RECS)
+    trace_flush();
+  trace_buf[trace_n++] = *r;
+  trace_total++;
+}
+
+_Noreturn void platform_halt(int status) {
+  trace_flush();
+  backend_report(&platform_hv);
+  console_printf("@F trace_records=%lu end_tsc=%lu\n", trace_total, x86_rdtsc());
+  console_printf("@END status=%d\n", status);
+  console_drain();
+  x86_magic_break();              /* Bochs: the debugger script quits */
+  x86_outb(0xF4, (uint8_t)status); /* QEMU isa-debug-exit, if present */
+  for (;;)
+    __asm__ volatile("cli; hlt");
+}
+
+/* ---- machine description ----------------------------------------------- */
+struct mb_info { /* Multiboot 0.6.96, 3.3 (the fields used) */
+  uint32_t flags, mem_lower, mem_upper, boot_device, cmdline, mods_count, mods_addr;
+};
+struct mb_module {
+  uint32_t start, end, string, reserved;
+};
+
+static uint8_t cmos_read(uint8_t reg) {
+  x86_outb(0x70, reg);
+  return x86_inb(0x71);
+}
+
+/* RAM size in bytes: multiboot mem_upper (KiB above 1 MiB), else the CMOS
+ * extended-memory registers Bochs fills from 'megs' (0x30/31: KiB above 1
+ * MiB up to 64 MiB; 0x34/35: 64 KiB blocks above 16 MiB). */
+static uint64_t platform_memory(uint32_t magic, const struct mb_info *mb) {
+  if (magic == MB_BOOT_MAGIC && mb && (mb->flags & 1))
+    return (1ull << 20) + (uint64_t)mb->mem_upper * 1024;
+  uint64_t above16 = ((uint64_t)cmos_read(0x35) << 8 | cmos_read(0x34)) * 65536;
+  if (above16)
+    return (16ull << 20) + above16;
+  return (1ull << 20) + ((uint64_t)cmos_read(0x31) << 8 | cmos_read(0x30)) * 1024;
+}
+
+static const struct bare_cfg *platform_find_cfg(uint32_t magic, const struct mb_info *mb) {
+  if (magic == MB_BOOT_MAGIC && mb && (mb->flags & 8) && mb->mods_count > 0) {
+    const struct mb_module *m = (const struct mb_module *)(uintptr_t)mb->mods_addr;
+    if (m->end - m->start >= sizeof(struct bare_cfg))
+      return (const struct bare_cfg *)(uintptr_t)m->start;
+    return 0;
+  }
+  const uint8_t *rom = (const uint8_t *)(uintptr_t)BARE_CFG_ROM_ADDR;
+  if (rom[0] == 0x55 && rom[1] == 0xAA)
+    return (const struct bare_cfg *)(rom + BARE_CFG_ROM_OFFSET);
+  return 0;
+}
+
+static void platform_load_root(struct hv *hv) {
+  uint64_t size = (uint64_t)(root_image_end - root_image_start);
+  hv_memcpy((void *)(uintptr_t)BARE_ROOT_IMAGE_GPA, root_image_start, size);
+  hv_memset((void *)(uintptr_t)BARE_MGMT_CHANNEL_GPA, 0, sizeof(struct mgmt_channel));
+  platform_channel()->seed = platform_cfg.seed;
+  uint64_t top = hv->boot.mem_base + hv->boot.mem_pages * HV_PAGE_SIZE;
+  struct root_boot *rb = (struct root_boot *)(uintptr_t)BARE_ROOT_BOOT_GPA;
+  hv_memset(rb, 0, sizeof *rb);
+  rb->magic = ROOT_BOOT_MAGIC;
+  rb->first_gpfn = BARE_ROOT_BOOT_GPA >> HV_PAGE_SHIFT;
+  rb->npages = (top - BARE_ROOT_BOOT_GPA) >> HV_PAGE_SHIFT;
+  rb->nlps = hv->boot.nlps;
+  rb->seed = platform_cfg.seed;
+}
+
+/* ---- the world: the scenario's timeline, as the simulator runs it ------ */
+static struct mgmt_channel *platform_channel(void) {
+  return (struct mgmt_channel *)(uintptr_t)BARE_MGMT_CHANNEL_GPA;
+}
+
+static uint64_t platform_ns_cycles(uint64_t ns) { return ns * platform_cfg.cpu_mhz / 1000; }
+
+static void platform_world_trace(uint64_t a, uint64_t b, uint64_t c) {
+  struct hv_trace_rec r = {x86_rdtsc(), HV_TR_WORLD, HV_TRACE_NONE, HV_TRACE_NONE,
+                           HV_TRACE_NONE, a, b, c};
+  platform_trace(&r);
+}
+
+/* A management request to the root's VMMS: into the channel in the root's
+ * memory, then the API vector on LP 0 (sim/run.c does the same). */
+static void platform_mgmt(struct hv *hv, uint32_t action, uint32_t vm) {
+  struct mgmt_request q;
+  hv_memset(&q, 0, sizeof q);
+  q.action = action;
+  q.vm_id = vm + 1;
+  if (action == MGMT_CREATE) {
+    const struct bare_vm *v = &platform_cfg.vms[vm];
+    hv_memcpy(q.config.name, v->name, sizeof q.config.name);
+    hv_memcpy(q.config.program, v->program, sizeof q.config.program);
+    q.config.memory_bytes = v->memory_bytes;
+    q.config.vps = v->vps;
+    q.config.nparams = v->nparams < GUEST_MAX_PARAMS ? v->nparams : GUEST_MAX_PARAMS;
+    for (uint32_t i = 0; i < q.config.nparams; i++) {
+      hv_memcpy(q.config.params[i].key, v->params[i].key, sizeof q.config.params[i].key);
+      q.config.params[i].value = v->params[i].value;
+    }
+  }
+  platform_world_trace(2, action, q.vm_id);
+  if (!mgmt_channel_push(platform_channel(), &q)) {
+    struct hv_trace_rec r = {x86_rdtsc(), HV_TR_MGMT, HV_TRACE_NONE, HV_TRACE_NONE,
+                             HV_ROOT_PARTITION_ID, action, MGMT_FAILED, q.vm_id};
+    platform_trace(&r);
+    return;
+  }
+  hv_irq_raise(hv, 0, MGMT_API_VECTOR);
+}
+
+/* Run what is due at now; return the time of the next world event. */
+static uint64_t platform_world(struct hv *hv, uint64_t now) {
+  static bool creates_done;
+  static uint32_t next_action;
+  if (!creates_done) {
+    creates_done = true;
+    for (uint32_t i = 0; i < platform_cfg.nvms; i++)
+      if (!platform_cfg.vms[i].explicit_create)
+        platform_mgmt(hv, MGMT_CREATE, i);
+  }
+  while (next_action < platform_cfg.nactions &&
+         platform_ns_cycles(platform_cfg.actions[next_action].at_ns) <= now) {
+    const struct bare_action *a = &platform_cfg.actions[next_action++];
+    if (a->kind == BARE_ACT_INTERRUPT) {
+      platform_world_trace(1, a->targets[0], 0);
+      hv_irq_raise(hv, 0, (uint8_t)a->targets[0]);
+      continue;
+    }
+    for (uint32_t i = 0; i < a->ntargets && i < BARE_MAX_VMS; i++)
+      platform_mgmt(hv, a->kind, a->targets[i]);
+  }
+  uint64_t next = platform_ns_cycles(platform_cfg.until_ns);
+  if (next_action < platform_cfg.nactions) {
+    uint64_t t = platform_ns_cycles(platform_cfg.actions[next_action].at_ns);
+    if (t < next)
+      next = t;
+  }
+  return next;
+}
+
+/* ---- the LP loop ------------------------------------------------------- */
+static void platform_run(struct hv *hv) {
+  struct hv_lp *lp = &hv->lps[0];
+  uint64_t until = platform_ns_cycles(platform_cfg.until_ns);
+  for (;;) {
+    uint64_t now = x86_rdtsc();
+    if (now >= until)
+      return;
+    hv->arch.world_deadline = platform_world(hv, now);
+    if (hv_lp_step(hv, 0))
+      continue;
+    /* Idle: wait for the next world event or the LP's timer. */
+    uint64_t wake = hv->arch.world_deadline;
+    if (lp->arch.timer_deadline && lp->arch.timer_deadline < wake)
+      wake = lp->arch.timer_deadline;
+    while (x86_rdtsc() < wake)
+      __asm__ volatile("pause");
+    if (lp->arch.timer_deadline && x86_rdtsc() >= lp->arch.timer_deadline)
+      lp->arch.timer_deadline = 0;
+  }
+}
+
+void platform_main(uint32_t magic, uint32_t info) {
+  const struct mb_info *mb = (const struct mb_info *)(uintptr_t)info;
+  console_init();
+  console_printf("hvsim: bare-metal image, backend %s, boot %s\n", backend_name,
+                 magic == MB_BOOT_MAGIC ? "multiboot" : magic == ROM_BOOT_MAGIC ? "rom" : "?");
+  cpu_init_lp(0);
+  const struct bare_cfg *cfg = platform_find_cfg(magic, mb);
+  if (!cfg || cfg->magic != BARE_CFG_MAGIC || cfg->version != BARE_CFG_VERSION ||
+      cfg->size != sizeof(struct bare_cfg)) {
+    console_printf("hvsim: no valid run description (option ROM at 0x%x or multiboot module)\n",
+                   BARE_CFG_ROM_ADDR);
+    platform_halt(2);
+  }
+  platform_cfg = *cfg;
+  uint64_t mem_top = platform_memory(magic, mb);
+  if (platform_cfg.memory_bytes && platform_cfg.memory_bytes < mem_top)
+    mem_top = platform_cfg.memory_bytes;
+  uint64_t mem_base = ((uint64_t)(uintptr_t)__image_end + 0x1FFFFF) & ~0x1FFFFFull;
+  uint64_t root_size = (uint64_t)(root_image_end - root_image_start);
+  console_printf("hvsim: memory %lu MiB, image end 0x%lx, root image %lu bytes\n", mem_top >> 20,
+                 (uint64_t)(uintptr_t)__image_end, root_size);
+  if (mem_top < PLATFORM_MIN_MEMORY || mem_base + (4ull << 20) > BARE_ROOT_IMAGE_GPA) {
+    console_printf("hvsim: machine too small (need %lu MiB)\n", (uint64_t)(PLATFORM_MIN_MEMORY >> 20));
+    platform_halt(2);
+  }
+  if (platform_cfg.lps != 1) {
+    console_printf("hvsim: this image runs one LP (asked for %u)\n", platform_cfg.lps);
+    platform_halt(2);
+  }
+  struct hv *hv = &platform_hv;
+  if (backend_lp_init(hv, &hv->lps[0]) != 0)
+    platform_halt(2);
+  struct hv_boot boot = {
+      .nlps = 1,
+      .mem_base = mem_base,
+      .mem_pages = (mem_top - mem_base) >> HV_PAGE_SHIFT,
+      .slice_cycles = platform_cfg.slice_us * platform_cfg.cpu_mhz,
+      .cycles_per_100ns = platform_cfg.cpu_mhz / 10 ? platform_cfg.cpu_mhz / 10 : 1,
+  };
+  hv->arch.root_entry = BARE_ROOT_IMAGE_GPA;
+  hv->arch.root_boot_gpa = BARE_ROOT_BOOT_GPA;
+  hv_status_t st = hv_init(hv, &boot);
+  if (st != HV_STATUS_SUCCESS) {
+    console_printf("hvsim: hv_init failed, status 0x%x\n", st);
+    platform_halt(2);
+  }
+  uint32_t *first = pfn_entry(hv, BARE_ROOT_IMAGE_GPA >> HV_PAGE_SHIFT);
+  if (!first || pfn_type_of(*first) != PFN_RAM || pfn_owner_of(*first) != 0) {
+    console_printf("hvsim: the root does not own GPA 0x%llx\n", BARE_ROOT_IMAGE_GPA);
+    platform_halt(2);
+  }
+  platform_load_root(hv);
+  console_printf("@F hv_init_done_tsc=%lu\n", x86_rdtsc());
+  platform_run(hv);
+  console_printf("hvsim: no VP can run and no timer is armed: end of run\n");
+  platform_halt(0);
+}

@@ -1,0 +1,43 @@
+/*
+ * platform.h — the bare-metal platform around the hypervisor core: the
+ * machine description found at boot, the trace stream, the end of a run,
+ * and the per-vendor backend hooks (vmx.c or svm.c, one per image).
+ */
+#ifndef HV_X86_PLATFORM_H
+#define HV_X86_PLATFORM_H
+
+#include <stdint.h>
+
+#include "../../core/hv.h"
+
+/* Physical layout (identity: SPA = hypervisor virtual address). */
+#define PLATFORM_KERNEL_BASE 0x100000ull   /* the image (entry.S, kernel.ld) */
+#define PLATFORM_MIN_MEMORY (32ull << 20)
+
+/* End the run: flush the trace, print "@END status=N", stop the machine
+ * (Bochs magic breakpoint, QEMU isa-debug-exit, else halt). */
+_Noreturn void platform_halt(int status);
+/* Append a trace record to the stream (buffered; flushed at the end or
+ * when the buffer fills). */
+void platform_trace(const struct hv_trace_rec *r);
+
+/* The vendor-neutral initial register state of a new VP (arch_common.c). */
+void arch_vp_reset_regs(struct hv *hv, struct hv_partition *p, struct hv_vp *vp);
+
+/* A guest's OUT to the event port (models/guest/bare/bootcfg.h): a trace
+ * record in the name of the VP's partition, or a console byte. Returns
+ * true when the access was the event port's (the caller resumes the
+ * guest past the instruction). */
+bool platform_io_event(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint16_t port,
+                       uint8_t size, bool write);
+
+/* ---- vendor backend (vmx.c / svm.c) ---------------------------------- */
+/* Name printed in the banner: "vmx" or "svm". */
+extern const char backend_name[];
+/* Check the CPU supports the backend and enable it on this LP (VMXON /
+ * EFER.SVME). Returns 0, or -1 after printing why not. */
+int backend_lp_init(struct hv *hv, struct hv_lp *lp);
+/* Print the backend's figures ("@F ..." lines) at the end of a run. */
+void backend_report(struct hv *hv);
+
+#endif /* HV_X86_PLATFORM_H */

@@ -1,0 +1,163 @@
+/*
+ * exit.c — the one dispatch of VP exits, for every backend.
+ *
+ * Backends translate VMX exit reasons and SVM exit codes into struct
+ * hv_exit; the decisions are taken here (bhyve's vmm model). What a guest
+ * can cause is answered to that guest (a status, an injected exception)
+ * or, where nothing sane can be done, by stopping its partition — never
+ * by a hypervisor panic.
+ */
+#include "hv.h"
+
+#define X86_GP 13
+
+static void exit_advance_rip(struct hv_vp *vp, const struct hv_exit *ex) {
+  uint64_t rip = 0;
+  arch_vp_reg_get(vp, HV_X64_REGISTER_RIP, &rip);
+  arch_vp_reg_set(vp, HV_X64_REGISTER_RIP, rip + ex->instr_len);
+}
+
+static uint64_t exit_rip(struct hv_vp *vp) {
+  uint64_t rip = 0;
+  arch_vp_reg_get(vp, HV_X64_REGISTER_RIP, &rip);
+  return rip;
+}
+
+static void exit_inject_gp(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp) {
+  arch_vp_inject_exception(vp, X86_GP, true, 0);
+  hv_trace(hv, lp, (uint16_t)hv->partitions[vp->partition].id, (uint16_t)vp->index,
+           HV_TR_EXCEPTION, X86_GP, 0, 0);
+}
+
+static void exit_trace(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp,
+                       const struct hv_exit *ex, uint64_t qual) {
+  hv_trace(hv, lp, (uint16_t)hv->partitions[vp->partition].id, (uint16_t)vp->index,
+           HV_TR_VP_EXIT, ex->reason, qual, exit_rip(vp));
+}
+
+/* CPUID: the hypervisor leaves of TLFS "Feature Discovery"; other leaves
+ * report nothing (the model CPU has no features a guest program uses). */
+static void exit_cpuid(struct hv *hv, struct hv_vp *vp, uint32_t leaf) {
+  const struct hv_partition *p = &hv->partitions[vp->partition];
+  uint64_t r[4] = {0, 0, 0, 0};
+  switch (leaf) {
+  case 0x00000001:
+    r[2] = 1u << 31; /* hypervisor present */
+    break;
+  case 0x40000000:
+    r[0] = 0x40000005;
+    r[1] = 0x7263694D; /* "Micr" */
+    r[2] = 0x666F736F; /* "osof" */
+    r[3] = 0x76482074; /* "t Hv" */
+    break;
+  case 0x40000001:
+    r[0] = 0x31237648; /* "Hv#1" */
+    break;
+  case 0x40000003:
+    r[0] = (uint32_t)p->privileges;
+    r[1] = (uint32_t)(p->privileges >> 32);
+    break;
+  case 0x40000005:
+    r[0] = HV_MAX_VPS_PER_PARTITION;
+    r[1] = hv->boot.nlps;
+    break;
+  default:
+    break;
+  }
+  arch_vp_reg_set(vp, HV_X64_REGISTER_RAX, r[0]);
+  arch_vp_reg_set(vp, HV_X64_REGISTER_RBX, r[1]);
+  arch_vp_reg_set(vp, HV_X64_REGISTER_RCX, r[2]);
+  arch_vp_reg_set(vp, HV_X64_REGISTER_RDX, r[3]);
+}
+
+static void exit_msr(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, const struct hv_exit *ex) {
+  arch_charge(lp, HV_COST_MSR, 1);
+  uint16_t pid = (uint16_t)hv->partitions[vp->partition].id;
+  bool ok;
+  uint64_t value = ex->u.msr.value;
+  if (ex->reason == HV_EXIT_MSR_READ) {
+    ok = msr_read(hv, lp, vp, ex->u.msr.msr, &value);
+    if (ok) {
+      arch_vp_reg_set(vp, HV_X64_REGISTER_RAX, value & 0xFFFFFFFFull);
+      arch_vp_reg_set(vp, HV_X64_REGISTER_RDX, value >> 32);
+    }
+  } else {
+    ok = msr_write(hv, lp, vp, ex->u.msr.msr, value);
+  }
+  hv_trace(hv, lp, pid, (uint16_t)vp->index, HV_TR_MSR, ex->u.msr.msr, value,
+           ok ? (ex->reason == HV_EXIT_MSR_WRITE) : 2);
+  if (ok)
+    exit_advance_rip(vp, ex);
+  else
+    exit_inject_gp(hv, lp, vp);
+}
+
+static void exit_halt(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, const struct hv_exit *ex) {
+  exit_advance_rip(vp, ex);
+  hv_trace(hv, lp, (uint16_t)hv->partitions[vp->partition].id, (uint16_t)vp->index,
+           HV_TR_HALT, exit_rip(vp), 0, 0);
+  if (!irq_pending(vp)) {
+    vp->halted = true;
+    vp_update_runnable(hv, lp, vp_slot(hv, vp));
+  }
+}
+
+/* An access to a GPA the partition does not own (or without the right):
+ * the guest gets #GP; the access did not happen. */
+static void exit_gpa_violation(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp,
+                               const struct hv_exit *ex) {
+  hv_trace(hv, lp, (uint16_t)hv->partitions[vp->partition].id, (uint16_t)vp->index,
+           HV_TR_GPA_VIOLATION, ex->u.mem.gpa, ex->u.mem.access, 1);
+  exit_inject_gp(hv, lp, vp);
+}
+
+void exit_handle(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, const struct hv_exit *ex) {
+  arch_charge(lp, HV_COST_EXIT_HANDLING, 1);
+  switch (ex->reason) {
+  case HV_EXIT_HYPERCALL:
+    hypercall_handle(hv, lp, vp); /* the hypercall record is its exit record */
+    break;
+  case HV_EXIT_MSR_READ:
+  case HV_EXIT_MSR_WRITE:
+    exit_trace(hv, lp, vp, ex, ex->u.msr.msr);
+    exit_msr(hv, lp, vp, ex);
+    break;
+  case HV_EXIT_CPUID:
+    exit_trace(hv, lp, vp, ex, ex->u.cpuid.leaf);
+    exit_cpuid(hv, vp, ex->u.cpuid.leaf);
+    exit_advance_rip(vp, ex);
+    break;
+  case HV_EXIT_IO:
+    /* No device model yet: reads float high, writes are dropped. */
+    exit_trace(hv, lp, vp, ex, ex->u.io.port);
+    if (!ex->u.io.write)
+      arch_vp_reg_set(vp, HV_X64_REGISTER_RAX, 0xFFFFFFFFull);
+    exit_advance_rip(vp, ex);
+    break;
+  case HV_EXIT_HLT:
+    exit_trace(hv, lp, vp, ex, 0);
+    exit_halt(hv, lp, vp, ex);
+    break;
+  case HV_EXIT_GPA_VIOLATION:
+    exit_trace(hv, lp, vp, ex, ex->u.mem.gpa);
+    exit_gpa_violation(hv, lp, vp, ex);
+    break;
+  case HV_EXIT_EXCEPTION:
+    exit_trace(hv, lp, vp, ex, ex->u.exc.vector);
+    arch_vp_inject_exception(vp, ex->u.exc.vector, false, 0);
+    break;
+  case HV_EXIT_PREEMPT:
+  case HV_EXIT_INTERRUPT:
+    exit_trace(hv, lp, vp, ex, 0);
+    break;
+  case HV_EXIT_SHUTDOWN:
+    exit_trace(hv, lp, vp, ex, 0);
+    if (vp->partition != 0)
+      partition_stop(hv, lp, vp->partition, HV_EXIT_SHUTDOWN);
+    else
+      arch_panic(__FILE__, __LINE__, "root partition shut down");
+    break;
+  default:
+    arch_panic(__FILE__, __LINE__, "backend returned an unknown exit reason");
+  }
+}

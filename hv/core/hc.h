@@ -1,0 +1,71 @@
+/*
+ * hc.h — what a hypercall handler gets: the decoded call and its copied
+ * input, and where to put output. Shared by hypercall.c (the ABI) and
+ * the hc_*.c families (TLFS chapters: partition, memory, VP).
+ *
+ * Decode, then apply (seL4): a handler first checks every field of the
+ * input copy and changes nothing while doing so; only then it applies.
+ * Rep handlers process c->rep_start .. c->rep_end-1 and set c->reps_done
+ * (absolute); the dispatcher turns an unfinished call into a continuation.
+ */
+#ifndef HV_CORE_HC_H
+#define HV_CORE_HC_H
+
+#include "hv.h"
+
+struct hc_ctx {
+  struct hv *hv;
+  struct hv_lp *lp;
+  struct hv_vp *vp;    /* the calling VP */
+  uint16_t caller;     /* the calling partition's slot */
+  uint64_t control;
+  uint32_t rep_count, rep_start, rep_end, reps_done;
+  const uint8_t *in;   /* copy of the input block */
+  uint8_t *out;        /* output block, copied out on success */
+  bool ram_changed;    /* memory ownership changed: run the invariant */
+};
+
+typedef hv_status_t (*hc_handler_fn)(struct hc_ctx *c);
+
+static inline uint64_t hc_in_u64(const struct hc_ctx *c, size_t off) {
+  uint64_t v;
+  hv_memcpy(&v, c->in + off, 8);
+  return v;
+}
+static inline uint32_t hc_in_u32(const struct hc_ctx *c, size_t off) {
+  uint32_t v;
+  hv_memcpy(&v, c->in + off, 4);
+  return v;
+}
+static inline void hc_out_u64(struct hc_ctx *c, size_t off, uint64_t v) { hv_memcpy(c->out + off, &v, 8); }
+
+/* Resolve a partition id given by the caller (HV_PARTITION_ID_SELF
+ * allowed). Returns SUCCESS or INVALID_PARTITION_ID. */
+hv_status_t hc_partition(struct hc_ctx *c, uint64_t id, uint16_t *slot);
+/* Resolve a child of the caller: ACCESS_DENIED without CreatePartitions,
+ * INVALID_PARTITION_ID if unknown, ACCESS_DENIED if not the caller's child. */
+hv_status_t hc_child(struct hc_ctx *c, uint64_t id, uint16_t *slot);
+
+/* hc_partition.c */
+hv_status_t hc_create_partition(struct hc_ctx *c);
+hv_status_t hc_initialize_partition(struct hc_ctx *c);
+hv_status_t hc_finalize_partition(struct hc_ctx *c);
+hv_status_t hc_delete_partition(struct hc_ctx *c);
+hv_status_t hc_get_partition_property(struct hc_ctx *c);
+hv_status_t hc_set_partition_property(struct hc_ctx *c);
+hv_status_t hc_get_partition_id(struct hc_ctx *c);
+hv_status_t hc_get_next_child_partition(struct hc_ctx *c);
+/* hc_memory.c */
+hv_status_t hc_deposit_memory(struct hc_ctx *c);
+hv_status_t hc_withdraw_memory(struct hc_ctx *c);
+hv_status_t hc_get_memory_balance(struct hc_ctx *c);
+hv_status_t hc_map_gpa_pages(struct hc_ctx *c);
+hv_status_t hc_unmap_gpa_pages(struct hc_ctx *c);
+/* hc_vp.c */
+hv_status_t hc_create_vp(struct hc_ctx *c);
+hv_status_t hc_delete_vp(struct hc_ctx *c);
+hv_status_t hc_get_vp_registers(struct hc_ctx *c);
+hv_status_t hc_set_vp_registers(struct hc_ctx *c);
+hv_status_t hc_notify_long_spin_wait(struct hc_ctx *c);
+
+#endif /* HV_CORE_HC_H */

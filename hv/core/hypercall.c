@@ -1,0 +1,207 @@
+/*
+ * hypercall.c — the hypercall ABI (TLFS "Hypercall Interface").
+ *
+ * Decodes the 64-bit input value (call code, fast bit, variable header
+ * size, rep count, rep start index), validates it against the call's
+ * descriptor, copies the input block out of the caller's memory (or takes
+ * it from RDX/R8 for fast calls), runs the handler, writes the output
+ * block back on success, and returns the result value (status, reps
+ * completed) in RAX. Rep calls run a bounded chunk per entry; an
+ * unfinished call returns to the guest with RIP not advanced and the rep
+ * start index updated in RCX, so the guest re-executes it (continuation).
+ */
+#include "hc.h"
+
+#define HC_REP 0x1u      /* a rep call */
+#define HC_FAST_OK 0x2u  /* may use the register (fast) convention */
+#define HC_RAM 0x4u      /* may change memory ownership */
+#define HC_REP_CHUNK 512 /* reps per entry before a continuation */
+#define HC_TRACE_CONTINUED (1ull << 63) /* trace: call continues */
+
+struct hc_desc {
+  uint16_t code;
+  uint8_t flags;
+  uint16_t in_size, out_size; /* fixed header, bytes */
+  uint16_t rep_in, rep_out;   /* per rep element, bytes */
+  hc_handler_fn fn;
+};
+
+static const struct hc_desc hc_table[] = {
+    {HVCALL_NOTIFY_LONG_SPIN_WAIT, HC_FAST_OK, 8, 0, 0, 0, hc_notify_long_spin_wait},
+    {HVCALL_CREATE_PARTITION, 0, 56, 8, 0, 0, hc_create_partition},
+    {HVCALL_INITIALIZE_PARTITION, HC_FAST_OK, 8, 0, 0, 0, hc_initialize_partition},
+    {HVCALL_FINALIZE_PARTITION, HC_FAST_OK, 8, 0, 0, 0, hc_finalize_partition},
+    {HVCALL_DELETE_PARTITION, HC_FAST_OK | HC_RAM, 8, 0, 0, 0, hc_delete_partition},
+    {HVCALL_GET_PARTITION_PROPERTY, 0, 16, 8, 0, 0, hc_get_partition_property},
+    {HVCALL_SET_PARTITION_PROPERTY, 0, 24, 0, 0, 0, hc_set_partition_property},
+    {HVCALL_GET_PARTITION_ID, 0, 0, 8, 0, 0, hc_get_partition_id},
+    {HVCALL_GET_NEXT_CHILD_PARTITION, 0, 16, 8, 0, 0, hc_get_next_child_partition},
+    {HVCALL_DEPOSIT_MEMORY, HC_REP | HC_RAM, 8, 0, 8, 0, hc_deposit_memory},
+    {HVCALL_WITHDRAW_MEMORY, HC_REP | HC_RAM, 16, 0, 0, 8, hc_withdraw_memory},
+    {HVCALL_GET_MEMORY_BALANCE, 0, 16, 16, 0, 0, hc_get_memory_balance},
+    {HVCALL_MAP_GPA_PAGES, HC_REP | HC_RAM, 24, 0, 8, 0, hc_map_gpa_pages},
+    {HVCALL_UNMAP_GPA_PAGES, HC_REP | HC_RAM, 24, 0, 0, 0, hc_unmap_gpa_pages},
+    {HVCALL_CREATE_VP, 0, 40, 0, 0, 0, hc_create_vp},
+    {HVCALL_DELETE_VP, HC_FAST_OK, 16, 0, 0, 0, hc_delete_vp},
+    {HVCALL_GET_VP_REGISTERS, HC_REP, 16, 0, 4, 16, hc_get_vp_registers},
+    {HVCALL_SET_VP_REGISTERS, HC_REP, 16, 0, 32, 0, hc_set_vp_registers},
+};
+
+static const struct hc_desc *hc_lookup(uint16_t code) {
+  for (size_t i = 0; i < sizeof hc_table / sizeof hc_table[0]; i++)
+    if (hc_table[i].code == code)
+      return &hc_table[i];
+  return 0;
+}
+
+hv_status_t hc_partition(struct hc_ctx *c, uint64_t id, uint16_t *slot) {
+  if (id == HV_PARTITION_ID_SELF) {
+    *slot = c->caller;
+    return HV_STATUS_SUCCESS;
+  }
+  return partition_by_id(c->hv, id, slot) ? HV_STATUS_SUCCESS : HV_STATUS_INVALID_PARTITION_ID;
+}
+
+hv_status_t hc_child(struct hc_ctx *c, uint64_t id, uint16_t *slot) {
+  if (!(c->hv->partitions[c->caller].privileges & HV_CREATE_PARTITIONS))
+    return HV_STATUS_ACCESS_DENIED;
+  hv_status_t st = hc_partition(c, id, slot);
+  if (st != HV_STATUS_SUCCESS)
+    return st;
+  return partition_is_parent(c->hv, c->caller, *slot) ? HV_STATUS_SUCCESS : HV_STATUS_ACCESS_DENIED;
+}
+
+/* True when [a, a+len) stays within one page (len may be 0). */
+static bool hc_in_one_page(uint64_t a, uint64_t len) {
+  return len == 0 || (a & ~HV_PAGE_MASK) == ((a + len - 1) & ~HV_PAGE_MASK);
+}
+
+/* Validate the input value against the descriptor. Changes nothing. */
+static hv_status_t hc_decode(const struct hc_desc *d, uint64_t control, struct hc_ctx *c) {
+  if (control & HV_HYPERCALL_RSVD_MASK)
+    return HV_STATUS_INVALID_HYPERCALL_INPUT;
+  if (control & HV_HYPERCALL_VARHEAD_MASK)
+    return HV_STATUS_INVALID_HYPERCALL_INPUT; /* no call here takes a variable header */
+  c->rep_count = (uint32_t)((control & HV_HYPERCALL_REP_COMP_MASK) >> HV_HYPERCALL_REP_COMP_OFFSET);
+  c->rep_start = (uint32_t)((control & HV_HYPERCALL_REP_START_MASK) >> HV_HYPERCALL_REP_START_OFFSET);
+  if (d->flags & HC_REP) {
+    if (c->rep_count == 0 || c->rep_start >= c->rep_count)
+      return HV_STATUS_INVALID_HYPERCALL_INPUT;
+  } else if (c->rep_count || c->rep_start) {
+    return HV_STATUS_INVALID_HYPERCALL_INPUT;
+  }
+  if ((control & HV_HYPERCALL_FAST_BIT) && !(d->flags & HC_FAST_OK))
+    return HV_STATUS_INVALID_HYPERCALL_INPUT;
+  return HV_STATUS_SUCCESS;
+}
+
+/* Fetch the input block: from registers (fast) or the caller's memory. */
+static hv_status_t hc_fetch(struct hc_ctx *c, const struct hc_desc *d, uint64_t rdx, uint64_t r8,
+                            uint8_t *in, uint64_t in_len, uint64_t out_len) {
+  if (c->control & HV_HYPERCALL_FAST_BIT) {
+    hv_memcpy(in, &rdx, 8);
+    hv_memcpy(in + 8, &r8, 8);
+    return HV_STATUS_SUCCESS;
+  }
+  if ((in_len && (rdx & 7)) || (out_len && (r8 & 7)))
+    return HV_STATUS_INVALID_ALIGNMENT;
+  if (!hc_in_one_page(rdx, in_len) || !hc_in_one_page(r8, out_len))
+    return HV_STATUS_INVALID_ALIGNMENT;
+  if (in_len && out_len && rdx < r8 + out_len && r8 < rdx + in_len)
+    return HV_STATUS_INVALID_ALIGNMENT; /* TLFS: blocks must not overlap */
+  if (out_len) {
+    spa_t s;
+    uint64_t perms;
+    if (!slat_lookup(c->hv, c->caller, gpa(r8), &s, &perms) || !(perms & EPT_WRITE))
+      return HV_STATUS_INVALID_ALIGNMENT;
+  }
+  (void)d;
+  return in_len ? gpa_read(c->hv, c->caller, gpa(rdx), in, in_len) : HV_STATUS_SUCCESS;
+}
+
+static void hc_complete(struct hc_ctx *c, hv_status_t st, bool continued, uint64_t t0) {
+  struct hv_vp *vp = c->vp;
+  uint64_t result = st | ((uint64_t)c->reps_done << HV_HYPERCALL_REP_DONE_OFFSET);
+  arch_vp_reg_set(vp, HV_X64_REGISTER_RAX, result);
+  if (continued) {
+    uint64_t rcx = (c->control & ~HV_HYPERCALL_REP_START_MASK) |
+                   ((uint64_t)c->reps_done << HV_HYPERCALL_REP_START_OFFSET);
+    arch_vp_reg_set(vp, HV_X64_REGISTER_RCX, rcx);
+  } else {
+    uint64_t rip = 0;
+    arch_vp_reg_get(vp, HV_X64_REGISTER_RIP, &rip);
+    arch_vp_reg_set(vp, HV_X64_REGISTER_RIP, rip + 3); /* VMCALL / VMMCALL */
+  }
+  vp->stats.hypercalls++;
+  c->hv->counters.hypercalls++;
+  hv_trace(c->hv, c->lp, (uint16_t)c->hv->partitions[c->caller].id, (uint16_t)vp->index,
+           HV_TR_HYPERCALL, c->control, result | (continued ? HC_TRACE_CONTINUED : 0),
+           arch_cycles(c->lp) - t0);
+}
+
+void hypercall_handle(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp) {
+  uint64_t t0 = arch_cycles(lp);
+  arch_charge(lp, HV_COST_HYPERCALL_BASE, 1);
+  struct hc_ctx c;
+  hv_memset(&c, 0, sizeof c);
+  c.hv = hv;
+  c.lp = lp;
+  c.vp = vp;
+  c.caller = vp->partition;
+  uint64_t rdx = 0, r8 = 0;
+  arch_vp_reg_get(vp, HV_X64_REGISTER_RCX, &c.control);
+  arch_vp_reg_get(vp, HV_X64_REGISTER_RDX, &rdx);
+  arch_vp_reg_get(vp, HV_X64_REGISTER_R8, &r8);
+  if (!(hv->partitions[c.caller].hypercall_msr & HV_X64_MSR_HYPERCALL_ENABLE)) {
+    /* TLFS: without an enabled hypercall page the instruction is #UD. */
+    arch_vp_inject_exception(vp, 6, false, 0);
+    hv_trace(hv, lp, (uint16_t)hv->partitions[c.caller].id, (uint16_t)vp->index,
+             HV_TR_EXCEPTION, 6, 0, c.control);
+    return;
+  }
+  const struct hc_desc *d = hc_lookup((uint16_t)(c.control & HV_HYPERCALL_CODE_MASK));
+  hv_status_t st = d ? hc_decode(d, c.control, &c) : HV_STATUS_INVALID_HYPERCALL_CODE;
+  uint8_t in[HV_PAGE_SIZE], out[HV_PAGE_SIZE];
+  uint64_t in_len = 0, out_len = 0;
+  if (st == HV_STATUS_SUCCESS) {
+    in_len = d->in_size + (uint64_t)c.rep_count * d->rep_in;
+    out_len = d->out_size + (uint64_t)c.rep_count * d->rep_out;
+    if (in_len > HV_PAGE_SIZE || out_len > HV_PAGE_SIZE)
+      st = HV_STATUS_INVALID_HYPERCALL_INPUT;
+  }
+  if (st == HV_STATUS_SUCCESS && (c.control & HV_HYPERCALL_FAST_BIT) && (in_len > 16 || out_len))
+    st = HV_STATUS_INVALID_HYPERCALL_INPUT;
+  if (st == HV_STATUS_SUCCESS)
+    st = hc_fetch(&c, d, rdx, r8, in, in_len, out_len);
+  bool continued = false;
+  if (st == HV_STATUS_SUCCESS) {
+    hv_memset(out, 0, out_len);
+    c.in = in;
+    c.out = out;
+    c.reps_done = c.rep_start;
+    c.rep_end = c.rep_count;
+    if (c.rep_end - c.rep_start > HC_REP_CHUNK)
+      c.rep_end = c.rep_start + HC_REP_CHUNK;
+    st = d->fn(&c);
+    arch_charge(lp, HV_COST_HYPERCALL_REP, c.reps_done - c.rep_start);
+    continued = st == HV_STATUS_SUCCESS && (d->flags & HC_REP) && c.reps_done < c.rep_count;
+    /* Output: the whole block on success; for rep calls also the elements
+     * of the reps that completed before a failure. */
+    uint64_t out_valid = st == HV_STATUS_SUCCESS ? out_len
+                         : (d->flags & HC_REP) ? d->out_size + (uint64_t)c.reps_done * d->rep_out
+                                               : 0;
+    if (st != HV_STATUS_SUCCESS && (d->flags & HC_REP) && d->rep_out == 0)
+      out_valid = 0;
+    /* The output page was checked writable before the call; a handler that
+     * took it from the caller (a deposit of that very page) turns the
+     * write into an error for the caller, never a hypervisor fault. */
+    if (out_valid && gpa_write(hv, c.caller, gpa(r8), out, out_valid) != HV_STATUS_SUCCESS &&
+        st == HV_STATUS_SUCCESS)
+      st = HV_STATUS_INVALID_ALIGNMENT;
+  }
+  hc_complete(&c, st, continued, t0);
+#ifdef HV_DEBUG_CHECKS
+  if (hv->debug_checks && c.ram_changed)
+    HV_CHECK(hv_check_isolation(hv, lp) == 0);
+#endif
+}

@@ -1,0 +1,122 @@
+/*
+ * sched.c — the hypervisor's scheduler: VPs onto logical processors.
+ *
+ * One global FIFO run queue, time slices counted in cycles (round robin:
+ * a VP whose slice ends while others wait goes to the tail). An LP with
+ * nothing to run goes idle and is woken by arch_lp_kick() when a VP
+ * becomes runnable — on hardware an IPI to a halted LP. Deterministic:
+ * the queue order is the order of events, never of pointers.
+ */
+#include "hv.h"
+
+void sched_enqueue(struct hv *hv, struct hv_lp *lp, uint16_t slot) {
+  struct hv_vp *vp = &hv->vps[slot];
+  if (vp->queued)
+    return;
+  vp->queued = true;
+  vp->rq_next = HV_NO_VP;
+  if (hv->rq_tail == HV_NO_VP)
+    hv->rq_head = slot;
+  else
+    hv->vps[hv->rq_tail].rq_next = slot;
+  hv->rq_tail = slot;
+  for (uint32_t i = 0; i < hv->boot.nlps; i++) {
+    if (hv->lps[i].idle) {
+      hv->lps[i].idle = false;
+      arch_lp_kick(hv, lp, &hv->lps[i]);
+      break;
+    }
+  }
+}
+
+void sched_remove(struct hv *hv, uint16_t slot) {
+  struct hv_vp *vp = &hv->vps[slot];
+  if (!vp->queued)
+    return;
+  uint16_t prev = HV_NO_VP;
+  for (uint16_t s = hv->rq_head; s != HV_NO_VP; prev = s, s = hv->vps[s].rq_next) {
+    if (s != slot)
+      continue;
+    if (prev == HV_NO_VP)
+      hv->rq_head = vp->rq_next;
+    else
+      hv->vps[prev].rq_next = vp->rq_next;
+    if (hv->rq_tail == slot)
+      hv->rq_tail = prev;
+    break;
+  }
+  vp->queued = false;
+  vp->rq_next = HV_NO_VP;
+}
+
+static uint16_t sched_pop(struct hv *hv) {
+  uint16_t s = hv->rq_head;
+  if (s != HV_NO_VP)
+    sched_remove(hv, s);
+  return s;
+}
+
+static void sched_switch_out(struct hv *hv, struct hv_lp *lp, uint64_t reason) {
+  struct hv_vp *vp = &hv->vps[lp->current];
+  hv_trace(hv, lp, (uint16_t)hv->partitions[vp->partition].id, (uint16_t)vp->index,
+           HV_TR_SCHED, 0, reason, 0);
+  vp->on_lp = HV_NO_VP;
+  lp->current = HV_NO_VP;
+  if (vp->run_state == VP_RUNNABLE)
+    sched_enqueue(hv, lp, vp_slot(hv, vp));
+}
+
+/* Choose what LP lp runs next; returns false if it goes idle. */
+static bool sched_pick(struct hv *hv, struct hv_lp *lp) {
+  uint64_t now = arch_cycles(lp);
+  if (lp->current != HV_NO_VP) {
+    struct hv_vp *vp = &hv->vps[lp->current];
+    if (vp->run_state != VP_RUNNABLE)
+      sched_switch_out(hv, lp, 1);
+    else if (now >= lp->slice_end && hv->rq_head != HV_NO_VP)
+      sched_switch_out(hv, lp, 2);
+    else if (now >= lp->slice_end)
+      lp->slice_end = now + hv->boot.slice_cycles;
+  }
+  if (lp->current == HV_NO_VP) {
+    uint16_t s = sched_pop(hv);
+    if (s == HV_NO_VP) {
+      if (!lp->idle)
+        hv_trace(hv, lp, HV_TRACE_NONE, HV_TRACE_NONE, HV_TR_SCHED, 2, 0, 0);
+      lp->idle = true;
+      return false;
+    }
+    struct hv_vp *vp = &hv->vps[s];
+    arch_charge(lp, HV_COST_SCHED, 1);
+    lp->current = s;
+    lp->idle = false;
+    vp->on_lp = (uint16_t)lp->index;
+    lp->slice_end = arch_cycles(lp) + hv->boot.slice_cycles;
+    vp->stats.dispatches++;
+    hv_trace(hv, lp, (uint16_t)hv->partitions[vp->partition].id, (uint16_t)vp->index,
+             HV_TR_VP_ENTRY, lp->slice_end, 0, 0);
+  }
+  return true;
+}
+
+bool hv_lp_step(struct hv *hv, uint32_t index) {
+  struct hv_lp *lp = &hv->lps[index];
+  if (!sched_pick(hv, lp))
+    return false;
+  struct hv_vp *vp = &hv->vps[lp->current];
+  irq_deliver_pending(hv, lp, vp);
+  struct hv_exit ex;
+  uint64_t t0 = arch_cycles(lp);
+  arch_vp_run(hv, lp, vp, lp->slice_end, &ex);
+  uint64_t t1 = arch_cycles(lp);
+  vp->stats.guest_cycles += ex.guest_cycles;
+  vp->stats.exit_cycles += (t1 - t0) - ex.guest_cycles;
+  if (ex.reason == HV_EXIT_NONE)
+    return true;
+  vp->stats.exits++;
+  hv->counters.exits++;
+  exit_handle(hv, lp, vp, &ex);
+  if (vp->in_use)
+    vp->stats.hv_cycles += arch_cycles(lp) - t1;
+  return true;
+}

@@ -1,0 +1,149 @@
+/*
+ * slat.c — second level address translation: GPA -> SPA page tables.
+ *
+ * Four-level tables in the EPT entry format (Intel SDM Vol. 3C 29.3.2:
+ * bits 0-2 read/write/execute, bits 5:3 memory type in leaves, bits
+ * 51:12 the next table or the page). The VMX backend points the EPTP at
+ * them directly; the SVM backend derives NPT entries from them. Table
+ * pages come from the partition's pool.
+ *
+ * Updates are split as in Hafnium: slat_prepare() allocates any missing
+ * intermediate tables (may fail with INSUFFICIENT_MEMORY; it changes no
+ * translation), slat_commit() writes the leaf (cannot fail).
+ */
+#include "hv.h"
+
+#define SLAT_LEVELS 4
+#define SLAT_TABLE_PERMS (EPT_READ | EPT_WRITE | EPT_EXEC)
+
+static inline unsigned slat_index(uint64_t gpa, int level) {
+  /* level 3 = PML4 (bits 47:39) ... level 0 = PT (bits 20:12) */
+  return (unsigned)((gpa >> (12 + 9 * level)) & 0x1FF);
+}
+
+static uint64_t *slat_table(struct hv *hv, uint64_t addr, bool write) {
+  uint64_t *t = arch_phys_page(hv, spa(addr & EPT_ADDR_MASK), write);
+  HV_CHECK(t != 0);
+  return t;
+}
+
+/* Create the empty PML4 of partition part. */
+hv_status_t slat_create(struct hv *hv, uint16_t part) {
+  spa_t root;
+  hv_status_t st = pool_alloc(hv, part, &root);
+  if (st != HV_STATUS_SUCCESS)
+    return st;
+  hv->partitions[part].slat_root = root;
+  return HV_STATUS_SUCCESS;
+}
+
+/* Make sure every table down to the PT covering gpa exists. */
+hv_status_t slat_prepare(struct hv *hv, uint16_t part, gpa_t gpa) {
+  uint64_t table = hv->partitions[part].slat_root.v;
+  HV_CHECK(table != 0);
+  for (int level = SLAT_LEVELS - 1; level > 0; level--) {
+    uint64_t *t = slat_table(hv, table, false);
+    uint64_t e = t[slat_index(gpa.v, level)];
+    if (!(e & SLAT_TABLE_PERMS)) {
+      spa_t next;
+      hv_status_t st = pool_alloc(hv, part, &next);
+      if (st != HV_STATUS_SUCCESS)
+        return st;
+      e = next.v | SLAT_TABLE_PERMS;
+      slat_table(hv, table, true)[slat_index(gpa.v, level)] = e;
+    }
+    table = e & EPT_ADDR_MASK;
+  }
+  return HV_STATUS_SUCCESS;
+}
+
+/* Walk to the PT entry for gpa; NULL when an intermediate table is absent. */
+static uint64_t *slat_leaf(struct hv *hv, uint16_t part, uint64_t gpa, bool write) {
+  uint64_t table = hv->partitions[part].slat_root.v;
+  if (!table)
+    return 0;
+  for (int level = SLAT_LEVELS - 1; level > 0; level--) {
+    uint64_t e = slat_table(hv, table, false)[slat_index(gpa, level)];
+    if (!(e & SLAT_TABLE_PERMS))
+      return 0;
+    table = e & EPT_ADDR_MASK;
+  }
+  return &slat_table(hv, table, write)[slat_index(gpa, 0)];
+}
+
+/* Invariant: slat_prepare(part, gpa) succeeded before. */
+void slat_commit(struct hv *hv, uint16_t part, gpa_t gpa, spa_t target, uint64_t perms) {
+  uint64_t *leaf = slat_leaf(hv, part, gpa.v, true);
+  HV_CHECK(leaf != 0);
+  *leaf = (target.v & EPT_ADDR_MASK) | (perms & SLAT_TABLE_PERMS) | EPT_MEMTYPE_WB;
+}
+
+/* Remove the translation of gpa; returns false if it had none. */
+bool slat_unmap(struct hv *hv, uint16_t part, gpa_t gpa, spa_t *was) {
+  uint64_t *leaf = slat_leaf(hv, part, gpa.v, false);
+  if (!leaf || !(*leaf & SLAT_TABLE_PERMS))
+    return false;
+  if (was)
+    *was = spa(*leaf & EPT_ADDR_MASK);
+  leaf = slat_leaf(hv, part, gpa.v, true);
+  *leaf = 0;
+  return true;
+}
+
+bool slat_lookup(struct hv *hv, uint16_t part, gpa_t gpa, spa_t *out, uint64_t *perms) {
+  uint64_t *leaf = slat_leaf(hv, part, gpa.v, false);
+  if (!leaf || !(*leaf & SLAT_TABLE_PERMS))
+    return false;
+  if (out)
+    *out = spa((*leaf & EPT_ADDR_MASK) | (gpa.v & HV_PAGE_MASK));
+  if (perms)
+    *perms = *leaf & SLAT_TABLE_PERMS;
+  return true;
+}
+
+struct slat_walk {
+  struct hv *hv;
+  void (*leaf)(void *ctx, uint64_t gpa, uint64_t spa, uint64_t perms);
+  void (*table)(void *ctx, uint64_t spa);
+  void *ctx;
+};
+
+static void slat_walk_level(struct slat_walk *w, uint64_t table, int level, uint64_t base) {
+  uint64_t *t = slat_table(w->hv, table, false);
+  for (unsigned i = 0; i < 512; i++) {
+    uint64_t e = t[i];
+    if (!(e & SLAT_TABLE_PERMS))
+      continue;
+    uint64_t gpa = base | ((uint64_t)i << (12 + 9 * level));
+    if (level == 0) {
+      if (w->leaf)
+        w->leaf(w->ctx, gpa, e & EPT_ADDR_MASK, e & SLAT_TABLE_PERMS);
+    } else {
+      slat_walk_level(w, e & EPT_ADDR_MASK, level - 1, gpa);
+    }
+  }
+  if (w->table)
+    w->table(w->ctx, table);
+}
+
+void slat_walk_all(struct hv *hv, uint16_t part,
+                   void (*leaf)(void *ctx, uint64_t gpa, uint64_t spa, uint64_t perms),
+                   void (*table)(void *ctx, uint64_t spa), void *ctx) {
+  struct slat_walk w = {hv, leaf, table, ctx};
+  if (hv->partitions[part].slat_root.v)
+    slat_walk_level(&w, hv->partitions[part].slat_root.v, SLAT_LEVELS - 1, 0);
+}
+
+static void slat_free_table(void *ctx, uint64_t spa_v) {
+  struct hv *hv = ((struct slat_walk *)ctx)->hv;
+  uint16_t part = (uint16_t)(uintptr_t)((struct slat_walk *)ctx)->ctx;
+  pool_free(hv, part, spa(spa_v));
+}
+
+/* Free every table page back to the partition's pool. Leaves must have
+ * been taken care of (their pages returned) by the caller. */
+void slat_destroy(struct hv *hv, uint16_t part) {
+  struct slat_walk inner = {hv, 0, 0, (void *)(uintptr_t)part};
+  slat_walk_all(hv, part, 0, slat_free_table, &inner);
+  hv->partitions[part].slat_root = spa(0);
+}

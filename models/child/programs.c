@@ -1,0 +1,46 @@
+/*
+ * programs.c — the registry of guest programs a scenario can name.
+ */
+#include "child.h"
+
+static const struct guest_program programs[] = {
+    {"idle", "halts until interrupted, forever", prog_idle},
+    {"hypercall-loop", "issues `calls` hypercalls (`call`: property|spin|id), `work` cycles apart",
+     prog_hypercall_loop},
+    {"memtouch", "writes and verifies `pages` pages of its memory `passes` times", prog_memtouch},
+    {"bad-actor", "tries root-only hypercalls and memory it was never given", prog_bad_actor},
+};
+
+static bool programs_equal(const char *a, const char *b) {
+  while (*a && *a == *b)
+    a++, b++;
+  return *a == *b;
+}
+
+const struct guest_program *guest_program_lookup(const char *name) {
+  for (size_t i = 0; i < sizeof programs / sizeof programs[0]; i++)
+    if (programs_equal(programs[i].name, name))
+      return &programs[i];
+  return 0;
+}
+
+const struct guest_program *guest_program_at(size_t i) {
+  return i < sizeof programs / sizeof programs[0] ? &programs[i] : 0;
+}
+
+bool child_winhv(struct guest *g, const struct guest_boot *b, struct winhv *w) {
+  uint32_t vp = guest_vp_index(g);
+  uint64_t in = CHILD_IO_PAGES_GPA + 0x2000ull * vp;
+  if (in + 0x2000 > b->memory_bytes || winhv_init(w, g, CHILD_HYPERCALL_PAGE_GPA, in, in + 0x1000)) {
+    guest_mark(g, MARK_ERROR, 1);
+    return false;
+  }
+  guest_mark(g, MARK_READY, vp);
+  return true;
+}
+
+void prog_idle(struct guest *g, const struct guest_boot *b) {
+  (void)b;
+  for (;;)
+    guest_halt(g, 0);
+}

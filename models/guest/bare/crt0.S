@@ -1,0 +1,163 @@
+/*
+ * crt0.S — first instructions of a bare-metal guest (root or child).
+ *
+ * Every VP starts at the image's first byte in flat 32-bit protected mode
+ * with paging off (the VP start state of hv/arch/x86), RSI = GPA of its
+ * boot block. It reads its VP index (HV_X64_MSR_VP_INDEX, TLFS "Virtual
+ * Processor Index"), builds identity page tables over the first 4 GiB of
+ * its GPA space (2 MiB pages; every VP writes the same values, so VPs
+ * starting together do not race in any way that matters), enables long
+ * mode (Intel SDM Vol. 3A 9.8.5) and calls bare_main(boot_gpa, vp_index)
+ * on its own stack. Also the 256 interrupt stubs of the guest's IDT.
+ */
+#define BARE_MAX_VPS 16
+#define BARE_STACK 16384
+
+        .section .text.entry, "ax"
+        .code32
+        .globl _start
+_start:
+        cli
+        cld
+        movl %esi, %ebp
+        movl $0x40000002, %ecx
+        rdmsr
+        movl %eax, %ebx
+        cmpl $BARE_MAX_VPS, %ebx
+        jae 9f
+        movl $bare_pdpt, %eax
+        orl $3, %eax
+        movl %eax, bare_pml4
+        movl $bare_pd, %eax
+        orl $3, %eax
+        movl $bare_pdpt, %edi
+        movl $4, %ecx
+1:      movl %eax, (%edi)
+        addl $4096, %eax
+        addl $8, %edi
+        loop 1b
+        movl $bare_pd, %edi
+        movl $0x83, %eax            /* P, RW, PS */
+        movl $2048, %ecx
+2:      movl %eax, (%edi)
+        addl $0x200000, %eax
+        addl $8, %edi
+        loop 2b
+        lgdt bare_gdt_desc
+        ljmp $0x08, $3f
+3:      movw $0x10, %ax
+        movw %ax, %ds
+        movw %ax, %es
+        movw %ax, %ss
+        movl %cr4, %eax
+        orl $0x20, %eax             /* CR4.PAE */
+        movl %eax, %cr4
+        movl $bare_pml4, %eax
+        movl %eax, %cr3
+        movl $0xC0000080, %ecx      /* EFER.LME */
+        rdmsr
+        orl $0x100, %eax
+        wrmsr
+        movl %cr0, %eax
+        orl $0x80000021, %eax       /* PG, NE, PE */
+        movl %eax, %cr0
+        ljmp $0x18, $long64
+9:      cli
+        hlt
+        jmp 9b
+
+        .code64
+long64:
+        movw $0x10, %ax
+        movw %ax, %ds
+        movw %ax, %es
+        movw %ax, %ss
+        xorl %eax, %eax
+        movw %ax, %fs
+        movw %ax, %gs
+        movl %ebx, %eax
+        incl %eax
+        imull $BARE_STACK, %eax
+        leaq bare_stacks(%rip), %rsp
+        addq %rax, %rsp
+        movl %ebp, %edi
+        movl %ebx, %esi
+        xorl %ebp, %ebp
+        call bare_main
+10:     cli
+        hlt
+        jmp 10b
+
+/* Interrupt stubs: 16 bytes each, vector v at bare_isr_stubs + 16 * v;
+ * a dummy error code where the CPU pushes none (SDM 3A 6.13). */
+        .text
+        .align 16
+        .globl bare_isr_stubs
+bare_isr_stubs:
+        .set vec, 0
+        .rept 256
+        .align 16
+        .if (vec == 8) || ((vec >= 10) && (vec <= 14)) || (vec == 17) || (vec == 21) || (vec == 29) || (vec == 30)
+        .else
+        pushq $0
+        .endif
+        pushq $vec
+        jmp bare_isr_common
+        .set vec, vec + 1
+        .endr
+
+bare_isr_common:
+        pushq %rax
+        pushq %rbx
+        pushq %rcx
+        pushq %rdx
+        pushq %rsi
+        pushq %rdi
+        pushq %rbp
+        pushq %r8
+        pushq %r9
+        pushq %r10
+        pushq %r11
+        pushq %r12
+        pushq %r13
+        pushq %r14
+        pushq %r15
+        movq %rsp, %rdi
+        call bare_trap
+        popq %r15
+        popq %r14
+        popq %r13
+        popq %r12
+        popq %r11
+        popq %r10
+        popq %r9
+        popq %r8
+        popq %rbp
+        popq %rdi
+        popq %rsi
+        popq %rdx
+        popq %rcx
+        popq %rbx
+        popq %rax
+        addq $16, %rsp
+        iretq
+
+        .section .data
+        .align 16
+bare_gdt:
+        .quad 0
+        .quad 0x00CF9A000000FFFF    /* 0x08: 32-bit code */
+        .quad 0x00CF92000000FFFF    /* 0x10: data */
+        .quad 0x00AF9A000000FFFF    /* 0x18: 64-bit code */
+bare_gdt_desc:
+        .word bare_gdt_desc - bare_gdt - 1
+        .long bare_gdt
+
+        .section .bss
+        .align 4096
+        .globl bare_pml4, bare_stacks
+bare_pml4: .skip 4096
+bare_pdpt: .skip 4096
+bare_pd:   .skip 4 * 4096
+        .align 16
+bare_stacks: .skip BARE_STACK * (BARE_MAX_VPS + 1)

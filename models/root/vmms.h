@@ -1,0 +1,34 @@
+/*
+ * vmms.h — the virtual machine management service of the root partition:
+ * the state of every VM and the management API's implementation.
+ *
+ * VM states: Off -> Starting -> Running <-> Paused; Running/Paused ->
+ * Stopping -> Off; Off -> (delete) Deleted. An action illegal in the
+ * current state is refused with MGMT_INVALID_STATE, traced as a
+ * management event; nothing changes.
+ */
+#ifndef MODELS_ROOT_VMMS_H
+#define MODELS_ROOT_VMMS_H
+
+#include "mgmt_api.h"
+#include "vid.h"
+#include "vmwp.h"
+
+struct vmms_vm {
+  bool exists;
+  uint8_t state; /* enum vm_state */
+  struct mgmt_vm_config config;
+  struct vmwp worker;
+};
+
+struct vmms {
+  struct vid *vid;
+  uint64_t seed;
+  struct vmms_vm vms[MGMT_MAX_VMS + 1]; /* by VM id */
+};
+
+void vmms_init(struct vmms *m, struct vid *vid, uint64_t seed);
+/* Carry out one request; returns enum mgmt_error. */
+uint32_t vmms_handle(struct vmms *m, const struct mgmt_request *r);
+
+#endif /* MODELS_ROOT_VMMS_H */

@@ -1,0 +1,126 @@
+/*
+ * vmwp.c — the VM worker process (see vmwp.h). Guest software in the
+ * root partition: everything goes through VID and WinHv hypercalls.
+ *
+ * Start: CreatePartition, deposit the estimated pool, InitializePartition,
+ * take RAM from VID, write the boot block into what becomes GPA 0 while
+ * the root still owns the page, MapGpaPages, CreateVp for each VP, set RIP
+ * and RSI, clear the explicit suspend.
+ */
+#include "vmwp.h"
+
+#include <hv/trace.h>
+
+#include "root_boot.h"
+
+static void vmwp_copy(char *d, const char *s, size_t n) {
+  size_t i = 0;
+  for (; i + 1 < n && s[i]; i++)
+    d[i] = s[i];
+  for (; i < n; i++)
+    d[i] = 0;
+}
+
+/* Pool pages the hypervisor will need: SLAT tables over the RAM, one
+ * state page per VP, a margin. */
+static uint64_t vmwp_pool_estimate(uint64_t pages, uint32_t vps) {
+  uint64_t pt = (pages + 511) / 512, pd = (pt + 511) / 512 + 1;
+  return pt + pd + 2 + vps + 4;
+}
+
+static uint16_t vmwp_write_boot(struct vid *vid, uint64_t gpfn, uint32_t vm_id,
+                                const struct mgmt_vm_config *cfg, uint64_t seed) {
+  struct guest_boot b;
+  uint8_t *p = (uint8_t *)&b;
+  for (size_t i = 0; i < sizeof b; i++)
+    p[i] = 0;
+  b.magic = GUEST_BOOT_MAGIC;
+  vmwp_copy(b.program, cfg->program, sizeof b.program);
+  b.memory_bytes = cfg->memory_bytes;
+  b.vps = cfg->vps;
+  b.nparams = cfg->nparams > GUEST_MAX_PARAMS ? GUEST_MAX_PARAMS : cfg->nparams;
+  for (uint32_t i = 0; i < b.nparams; i++)
+    b.params[i] = cfg->params[i];
+  /* splitmix64 of (seed, vm id): each VM its own deterministic stream */
+  uint64_t z = seed + 0x9E3779B97F4A7C15ull * (vm_id + 1);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  b.seed = z ^ (z >> 31);
+  return guest_write(vid->hv.g, gpfn << 12, &b, sizeof b) ? HV_STATUS_SUCCESS
+                                                          : HV_STATUS_INVALID_PARAMETER;
+}
+
+static uint16_t vmwp_start_vps(struct vmwp *w, struct vid *vid, uint32_t vps) {
+  for (uint32_t i = 0; i < vps; i++) {
+    uint16_t st = vid_create_vp(vid, w->partition_id, i);
+    if (st == HV_STATUS_SUCCESS)
+      st = winhv_set_vp_register(&vid->hv, w->partition_id, i, HV_X64_REGISTER_RIP, GUEST_ENTRY_RIP);
+    if (st == HV_STATUS_SUCCESS)
+      st = winhv_set_vp_register(&vid->hv, w->partition_id, i, HV_X64_REGISTER_RSI, GUEST_BOOT_GPA);
+    if (st != HV_STATUS_SUCCESS)
+      return st;
+  }
+  for (uint32_t i = 0; i < vps; i++) {
+    uint16_t st = winhv_set_vp_register(&vid->hv, w->partition_id, i, HV_REGISTER_EXPLICIT_SUSPEND, 0);
+    if (st != HV_STATUS_SUCCESS)
+      return st;
+  }
+  return HV_STATUS_SUCCESS;
+}
+
+uint16_t vmwp_start(struct vmwp *w, struct vid *vid, uint32_t vm_id,
+                    const struct mgmt_vm_config *cfg, uint64_t seed) {
+  uint64_t pages = cfg->memory_bytes >> 12;
+  w->vm_id = vm_id;
+  w->partition_id = 0;
+  w->nram = 0;
+  uint16_t st = vid_create_partition(vid, &w->partition_id);
+  if (st != HV_STATUS_SUCCESS) {
+    w->partition_id = 0;
+    return st;
+  }
+  guest_event(vid->hv.g, HV_TR_VM_BIND, vm_id, w->partition_id, 0);
+  st = vid_deposit(vid, w->partition_id, vmwp_pool_estimate(pages, cfg->vps));
+  if (st == HV_STATUS_SUCCESS)
+    st = winhv_initialize_partition(&vid->hv, w->partition_id);
+  if (st == HV_STATUS_SUCCESS) {
+    w->nram = vid_alloc(vid, pages, w->ram, VMWP_MAX_EXTENTS);
+    if (w->nram == 0)
+      st = HV_STATUS_INSUFFICIENT_MEMORY;
+  }
+  if (st == HV_STATUS_SUCCESS)
+    st = vmwp_write_boot(vid, w->ram[0].gpfn, vm_id, cfg, seed);
+  uint64_t target = 0;
+  for (uint32_t i = 0; i < w->nram && st == HV_STATUS_SUCCESS; i++) {
+    st = vid_map(vid, w->partition_id, target, w->ram[i].gpfn, w->ram[i].n);
+    target += w->ram[i].n;
+  }
+  if (st == HV_STATUS_SUCCESS)
+    st = vmwp_start_vps(w, vid, cfg->vps);
+  if (st != HV_STATUS_SUCCESS)
+    vmwp_stop(w, vid);
+  return st;
+}
+
+uint16_t vmwp_suspend(struct vmwp *w, struct vid *vid, bool suspend) {
+  return winhv_set_partition_property(&vid->hv, w->partition_id, HV_PARTITION_PROPERTY_SUSPEND,
+                                      suspend ? 1 : 0);
+}
+
+/* Finalize and delete the partition (its RAM returns to the root at the
+ * same GPAs, its pool joins the root's), then give it all back to VID. */
+uint16_t vmwp_stop(struct vmwp *w, struct vid *vid) {
+  uint16_t st = HV_STATUS_SUCCESS;
+  if (w->partition_id) {
+    st = winhv_finalize_partition(&vid->hv, w->partition_id);
+    if (st == HV_STATUS_SUCCESS || st == HV_STATUS_INVALID_PARTITION_STATE)
+      st = winhv_delete_partition(&vid->hv, w->partition_id);
+    if (st != HV_STATUS_SUCCESS)
+      return st;
+    w->partition_id = 0;
+  }
+  for (uint32_t i = 0; i < w->nram; i++)
+    vid_free(vid, w->ram[i].gpfn, w->ram[i].n);
+  w->nram = 0;
+  return vid_withdraw_all(vid);
+}

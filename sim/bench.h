@@ -1,0 +1,9 @@
+/*
+ * bench.h — `hvsim bench`: throughput figures of the model simulator.
+ */
+#ifndef SIM_BENCH_H
+#define SIM_BENCH_H
+
+int bench_main(int argc, char **argv);
+
+#endif /* SIM_BENCH_H */

@@ -1,0 +1,79 @@
+/*
+ * coro.c — stackful coroutines (see coro.h). Host code of the simulator.
+ */
+#include "coro.h"
+
+#include <string.h>
+#include <sys/mman.h>
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CORO_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define CORO_ASAN 1
+#endif
+
+#ifdef CORO_ASAN
+void __sanitizer_start_switch_fiber(void **fake_stack_save, const void *bottom, size_t size);
+void __sanitizer_finish_switch_fiber(void *fake_stack_save, const void **bottom_old, size_t *size_old);
+void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
+#endif
+
+void coro_switch_raw(void **save_sp, void *new_sp);
+void coro_trampoline(void);
+
+int coro_init(struct coro *c, size_t stack_size, void (*fn)(void *), void *arg) {
+  memset(c, 0, sizeof *c);
+  void *stack = mmap(0, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (stack == MAP_FAILED)
+    return -1;
+  c->stack = stack;
+  c->stack_size = stack_size;
+  /* Initial frame: r15 r14 r13 r12 rbx rbp, then the return address. The
+   * trampoline runs with RSP 16-byte aligned, so fn is entered as if
+   * called (RSP = 8 mod 16). */
+  uintptr_t top = ((uintptr_t)stack + stack_size) & ~(uintptr_t)15;
+  uint64_t *sp = (uint64_t *)(top - 72);
+  sp[0] = 0;                        /* r15 */
+  sp[1] = 0;                        /* r14 */
+  sp[2] = 0;                        /* r13 */
+  sp[3] = (uint64_t)(uintptr_t)arg; /* r12 */
+  sp[4] = (uint64_t)(uintptr_t)fn;  /* rbx */
+  sp[5] = 0;                        /* rbp */
+  sp[6] = (uint64_t)(uintptr_t)coro_trampoline;
+  c->sp = sp;
+  c->asan_bottom = stack;
+  c->asan_size = stack_size;
+  return 0;
+}
+
+void coro_destroy(struct coro *c) {
+  if (c->stack) {
+#ifdef CORO_ASAN
+    __asan_unpoison_memory_region(c->stack, c->stack_size);
+#endif
+    munmap(c->stack, c->stack_size);
+  }
+  memset(c, 0, sizeof *c);
+}
+
+void coro_switch(struct coro *from, struct coro *to) {
+#ifdef CORO_ASAN
+  __sanitizer_start_switch_fiber(&from->asan_fake, to->asan_bottom, to->asan_size);
+#endif
+  coro_switch_raw(&from->sp, to->sp);
+#ifdef CORO_ASAN
+  /* Resumed by `to` (coroutines are used in host <-> fiber pairs). */
+  __sanitizer_finish_switch_fiber(from->asan_fake, &to->asan_bottom, &to->asan_size);
+#endif
+}
+
+void coro_started(struct coro *host) {
+#ifdef CORO_ASAN
+  __sanitizer_finish_switch_fiber(0, &host->asan_bottom, &host->asan_size);
+#else
+  (void)host;
+#endif
+}

@@ -1,0 +1,165 @@
+/*
+ * engine.c — the simulated machine and its event loop.
+ *
+ * LPs advance independently, each on its own virtual clock; the loop
+ * always steps the LP with the smallest clock (ties: lowest index), and
+ * lets it run at most SIM_SKEW cycles past the next-slowest LP, so that
+ * what one LP does to another (a wake-up, an interrupt) lands within
+ * that window. World events (scenario actions, device interrupts) run
+ * when the clocks reach their time, before any LP step at the same time.
+ * An LP with nothing to run is parked until it is kicked (IPI) or a world
+ * event targets it. Same inputs, same order: byte-identical traces.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "models/root/root_boot.h"
+#include "sim.h"
+
+#define SIM_SKEW 5000 /* cycles an LP may run ahead of the slowest other LP */
+#define SIM_PROGRESS_STEPS (1u << 18)
+
+static void sim_boot_root(struct sim *s) {
+  uint64_t first, n;
+  hv_root_ram(s->hv, &first, &n);
+  struct root_boot rb = {ROOT_BOOT_MAGIC, first, n, s->nlps, 0, s->seed};
+  memcpy(s->mem + (first << 12), &rb, sizeof rb);
+  s->root_boot_gpa = first << 12;
+  for (uint32_t i = 0; i < s->nlps; i++) {
+    struct hv_vp *vp = vp_get(s->hv, 0, i, 0);
+    vp->arch.gpr[6] = s->root_boot_gpa;
+  }
+}
+
+int sim_create(struct sim *s, const struct sim_config *cfg, char *err, size_t errlen) {
+  memset(s, 0, sizeof *s);
+  s->costs = sim_default_costs;
+  s->nlps = cfg->lps;
+  s->seed = cfg->seed;
+  s->mgmt.seed = cfg->seed;
+  s->mem_bytes = cfg->memory_bytes;
+  s->mem = mmap(0, s->mem_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  s->hv = calloc(1, sizeof *s->hv);
+  if (s->mem == MAP_FAILED || !s->hv) {
+    snprintf(err, errlen, "cannot allocate %llu bytes of simulated memory",
+             (unsigned long long)s->mem_bytes);
+    if (s->mem != MAP_FAILED)
+      munmap(s->mem, s->mem_bytes);
+    free(s->hv);
+    memset(s, 0, sizeof *s);
+    return -1;
+  }
+  s->hv->arch.sim = s;
+  struct hv_boot boot = {
+      .nlps = cfg->lps,
+      .mem_base = 0,
+      .mem_pages = cfg->memory_bytes >> 12,
+      .slice_cycles = cfg->cpu_mhz * cfg->slice_us,
+      .cycles_per_100ns = cfg->cpu_mhz / 10 ? cfg->cpu_mhz / 10 : 1,
+  };
+  hv_status_t st = hv_init(s->hv, &boot);
+  if (st != HV_STATUS_SUCCESS) {
+    snprintf(err, errlen, "hypervisor boot failed (status 0x%x): machine too small?", st);
+    sim_destroy(s);
+    return -1;
+  }
+  for (uint32_t i = 0; i < s->nlps; i++)
+    s->hv->lps[i].arch.costs = s->costs.hv;
+  sim_boot_root(s);
+  if (!cfg->boot_root) {
+    for (uint32_t i = 0; i < s->nlps; i++) {
+      uint16_t slot;
+      struct hv_vp *vp = vp_get(s->hv, 0, i, &slot);
+      vp->explicit_suspend = true;
+      vp_update_runnable(s->hv, 0, slot);
+    }
+  }
+  return 0;
+}
+
+void sim_destroy(struct sim *s) {
+  if (s->hv) {
+    for (uint32_t i = 0; i < HV_MAX_VPS; i++) {
+      struct hv_vp *vp = &s->hv->vps[i];
+      if (vp->in_use && vp->arch.vcpu) {
+        coro_destroy(&vp->arch.vcpu->coro);
+        free(vp->arch.vcpu);
+        vp->arch.vcpu = 0;
+      }
+    }
+    free(s->hv);
+  }
+  if (s->mem && s->mem != MAP_FAILED)
+    munmap(s->mem, s->mem_bytes);
+  free(s->dirty);
+  free(s->gone);
+  memset(s, 0, sizeof *s);
+}
+
+uint64_t sim_time(const struct sim *s) {
+  uint64_t t = UINT64_MAX;
+  for (uint32_t i = 0; i < s->nlps; i++)
+    if (!s->parked[i] && s->hv->lps[i].arch.clock < t)
+      t = s->hv->lps[i].arch.clock;
+  return t == UINT64_MAX ? s->now : t;
+}
+
+void sim_lp_wake(struct sim *s, uint32_t lp, uint64_t t) {
+  uint64_t *clk = &s->hv->lps[lp].arch.clock;
+  if (s->parked[lp] && *clk < t)
+    *clk = t;
+  s->parked[lp] = false;
+}
+
+void sim_irq(struct sim *s, uint32_t lp, uint8_t vector) {
+  sim_lp_wake(s, lp, s->now);
+  hv_irq_raise(s->hv, lp, vector);
+}
+
+/* The LP to step: smallest clock among the unparked, lowest index first. */
+static int sim_pick(const struct sim *s) {
+  int best = -1;
+  for (uint32_t i = 0; i < s->nlps; i++)
+    if (!s->parked[i] && (best < 0 || s->hv->lps[i].arch.clock < s->hv->lps[best].arch.clock))
+      best = (int)i;
+  return best;
+}
+
+static uint64_t sim_boundary(const struct sim *s, int best, uint64_t next_ev, uint64_t until) {
+  uint64_t b = next_ev < until ? next_ev : until;
+  for (uint32_t j = 0; j < s->nlps; j++) {
+    if ((int)j == best || s->parked[j])
+      continue;
+    uint64_t c = s->hv->lps[j].arch.clock + SIM_SKEW;
+    if (c < b)
+      b = c;
+  }
+  return b;
+}
+
+void sim_run(struct sim *s, uint64_t until, sim_world_fn world, void *ctx, uint64_t first_event,
+             void (*progress)(void *ctx, struct sim *s), void *pctx) {
+  uint64_t next_ev = world ? first_event : UINT64_MAX;
+  while (!s->stop) {
+    int best = sim_pick(s);
+    uint64_t t_lp = best < 0 ? UINT64_MAX : s->hv->lps[best].arch.clock;
+    if (next_ev != UINT64_MAX && next_ev <= t_lp) {
+      if (next_ev >= until)
+        break;
+      s->now = next_ev;
+      next_ev = world(ctx, s, next_ev);
+      continue;
+    }
+    if (best < 0 || t_lp >= until)
+      break;
+    s->boundary = sim_boundary(s, best, next_ev, until);
+    s->now = t_lp;
+    if (!hv_lp_step(s->hv, (uint32_t)best))
+      s->parked[best] = true;
+    if (++s->steps % SIM_PROGRESS_STEPS == 0 && progress)
+      progress(pctx, s);
+  }
+  s->now = until != UINT64_MAX && sim_time(s) > until ? until : sim_time(s);
+}

@@ -1,0 +1,188 @@
+/*
+ * main.c — the hvsim command: run and check scenarios, read traces,
+ * replay fuzz inputs, benchmark. Exit codes: 0 success / all expectations
+ * hold, 1 an expectation failed, 2 bad input or usage, 3 internal error.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+#include "models/guest/guest.h"
+#include "bochs/bochs_runner.h"
+#include "run.h"
+#include "scenario.h"
+#include "trace_file.h"
+
+static const char usage[] =
+    "usage: hvsim COMMAND [ARGS]\n"
+    "\n"
+    "A hypervisor on the Hyper-V architecture, run on a deterministic model\n"
+    "simulator (level 1) or on Bochs's x86 CPU model (level 2).\n"
+    "\n"
+    "commands:\n"
+    "  run FILE [options]      run a scenario; print the summary and verdicts\n"
+    "      --seed N            run seed (default 1); same file + seed = same trace\n"
+    "      --until TIME        stop at this virtual time (e.g. 20ms; default: the\n"
+    "                          scenario's 'until', else 100ms after its last item)\n"
+    "      --trace-dir DIR     write DIR/trace.bin, trace.jsonl, trace.perfetto.json\n"
+    "                          and DIR/result.json\n"
+    "      --result FILE       write the result JSON here\n"
+    "      --backend B         sim (default), bochs-vmx, bochs-svm\n"
+    "      --stop-at N         stop after event N (with --trace-dir: inspect the prefix)\n"
+    "      --quiet             verdicts only, no summary table\n"
+    "  check FILE...           validate scenario files without running them\n"
+    "  trace digest DIR|FILE   digest of a trace's event sequence\n"
+    "  trace dump DIR [--from N] [--to N]   events as JSON lines\n"
+    "  trace info DIR          the trace header (seed, scenario hash, build, options)\n"
+    "  bench [--calls N]       benchmarks: null hypercalls per wall second, events per\n"
+    "                          second at 1/16/64 partitions\n"
+    "  programs                list the guest programs a scenario can name\n"
+    "\n"
+    "exit codes: 0 ok, 1 an expectation failed, 2 bad input or usage, 3 internal error\n"
+    "\n"
+    "examples:\n"
+    "  hvsim run scenarios/quickstart.yaml\n"
+    "  hvsim run scenarios/quickstart.yaml --seed 7 --trace-dir out/q\n"
+    "  hvsim check scenarios/*.yaml\n"
+    "  hvsim trace digest out/q\n"
+    "Open out/q/trace.perfetto.json in https://ui.perfetto.dev (Open trace file).\n";
+
+static int main_usage_error(const char *msg, const char *arg) {
+  fprintf(stderr, "hvsim: %s%s%s\n(see hvsim --help)\n", msg, arg ? ": " : "", arg ? arg : "");
+  return 2;
+}
+
+/* "20ms", "1.5us", "3s", "100ns" -> ns; false if malformed. */
+static bool main_parse_time(const char *s, uint64_t *ns) {
+  char *end;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (errno || end == s || v < 0)
+    return false;
+  double mul = strcmp(end, "ns") == 0 ? 1 : strcmp(end, "us") == 0 ? 1e3 : strcmp(end, "ms") == 0 ? 1e6
+             : strcmp(end, "s") == 0 ? 1e9 : -1;
+  if (mul < 0 || v * mul > 1e18)
+    return false;
+  *ns = (uint64_t)(v * mul + 0.5);
+  return true;
+}
+
+static void main_append(char *buf, size_t cap, const char *a, const char *b) {
+  size_t n = strlen(buf);
+  snprintf(buf + n, cap - n, "%s%s%s%s", n ? " " : "", a, b ? " " : "", b ? b : "");
+}
+
+static int main_run(int argc, char **argv) {
+  struct run_opts o;
+  memset(&o, 0, sizeof o);
+  o.seed = 1;
+  o.progress = true;
+  const char *file = 0, *backend = "sim";
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : 0;
+    bool takes = strcmp(a, "--seed") == 0 || strcmp(a, "--until") == 0 || strcmp(a, "--trace-dir") == 0 ||
+                 strcmp(a, "--backend") == 0 || strcmp(a, "--result") == 0 || strcmp(a, "--stop-at") == 0;
+    if (takes && !v)
+      return main_usage_error("option needs a value", a);
+    if (strcmp(a, "--seed") == 0) {
+      if (scn_parse_uint(v, &o.seed) != 0)
+        return main_usage_error("--seed needs an unsigned integer", v);
+    } else if (strcmp(a, "--until") == 0) {
+      if (!main_parse_time(v, &o.until_ns) || o.until_ns == 0)
+        return main_usage_error("--until needs a time like 20ms", v);
+    } else if (strcmp(a, "--stop-at") == 0) {
+      if (scn_parse_uint(v, &o.stop_at) != 0 || o.stop_at == 0)
+        return main_usage_error("--stop-at needs an event number >= 1", v);
+    } else if (strcmp(a, "--trace-dir") == 0) {
+      o.trace_dir = v;
+    } else if (strcmp(a, "--result") == 0) {
+      o.result_path = v;
+    } else if (strcmp(a, "--backend") == 0) {
+      backend = v;
+    } else if (strcmp(a, "--quiet") == 0) {
+      o.quiet = true;
+    } else if (a[0] == '-' ) {
+      return main_usage_error("unknown option", a);
+    } else if (!file) {
+      file = a;
+      continue;
+    } else {
+      return main_usage_error("one scenario file per run", a);
+    }
+    if (takes) {
+      if (strcmp(a, "--trace-dir") && strcmp(a, "--result") && strcmp(a, "--seed"))
+        main_append(o.options, sizeof o.options, a, v);
+      i++;
+    } else {
+      main_append(o.options, sizeof o.options, a, 0);
+    }
+  }
+  if (!file)
+    return main_usage_error("run needs a scenario file", 0);
+  if (strcmp(backend, "sim") && strcmp(backend, "bochs-vmx") && strcmp(backend, "bochs-svm"))
+    return main_usage_error("unknown backend (sim, bochs-vmx, bochs-svm)", backend);
+  struct scenario scn;
+  struct scn_error err;
+  if (scenario_load(file, &scn, &err) != 0) {
+    fprintf(stderr, "%s\n", err.msg);
+    return 2;
+  }
+  int code;
+  if (strcmp(backend, "sim") == 0)
+    code = run_scenario(&scn, &o);
+  else
+    code = bochs_backend_run(backend, &scn, o.seed, o.trace_dir, HVSIM_SOURCE_ROOT);
+  scenario_free(&scn);
+  return code;
+}
+
+static int main_check(int argc, char **argv) {
+  if (argc == 0)
+    return main_usage_error("check needs scenario files", 0);
+  int code = 0;
+  for (int i = 0; i < argc; i++) {
+    struct scenario scn;
+    struct scn_error err;
+    if (scenario_load(argv[i], &scn, &err) != 0) {
+      fprintf(stderr, "%s\n", err.msg);
+      code = 2;
+      continue;
+    }
+    printf("%s: ok (%u partitions, %u actions, %u expectations)\n", argv[i], scn.npartitions, scn.nactions,
+           scn.nexpects);
+    scenario_free(&scn);
+  }
+  return code;
+}
+
+static int main_programs(void) {
+  for (size_t i = 0; guest_program_at(i); i++)
+    printf("%-16s %s\n", guest_program_at(i)->name, guest_program_at(i)->summary);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+    fputs(usage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  const char *cmd = argv[1];
+  for (int i = 2; i < argc; i++)
+    if (strcmp(argv[i], "--help") == 0 && strcmp(cmd, "trace")) {
+      fputs(usage, stdout);
+      return 0;
+    }
+  if (strcmp(cmd, "run") == 0)
+    return main_run(argc - 2, argv + 2);
+  if (strcmp(cmd, "check") == 0)
+    return main_check(argc - 2, argv + 2);
+  if (strcmp(cmd, "trace") == 0)
+    return trace_cmd_main(argc - 1, argv + 1);
+  if (strcmp(cmd, "bench") == 0)
+    return bench_main(argc - 2, argv + 2);
+  if (strcmp(cmd, "programs") == 0)
+    return main_programs();
+  return main_usage_error("unknown command", cmd);
+}
