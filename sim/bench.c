@@ -43,7 +43,7 @@ static double bench_now(void) {
 }
 
 static void bench_vm(struct sim *s, uint32_t id, const char *program, uint64_t mem, uint32_t vps,
-                     uint64_t calls, uint64_t work) {
+                     uint64_t calls, uint64_t work, uint64_t call) {
   struct mgmt_request q;
   memset(&q, 0, sizeof q);
   q.action = MGMT_CREATE;
@@ -52,7 +52,9 @@ static void bench_vm(struct sim *s, uint32_t id, const char *program, uint64_t m
   snprintf(q.config.program, sizeof q.config.program, "%s", program);
   q.config.memory_bytes = mem;
   q.config.vps = vps;
-  q.config.nparams = 2;
+  q.config.nparams = 3;
+  snprintf(q.config.params[2].key, 32, "call");
+  q.config.params[2].value = call;
   snprintf(q.config.params[0].key, 32, "calls");
   q.config.params[0].value = calls;
   snprintf(q.config.params[1].key, 32, "work");
@@ -64,7 +66,7 @@ static void bench_vm(struct sim *s, uint32_t id, const char *program, uint64_t m
 
 /* Boot a machine with n VMs, run to completion; returns wall seconds. */
 static double bench_run(uint32_t lps, uint64_t mem, uint32_t nvms, const char *program, uint64_t calls,
-                        uint64_t work, struct bench_sink *sink, uint64_t *sim_cycles) {
+                        uint64_t work, uint64_t call, struct bench_sink *sink, uint64_t *sim_cycles) {
   struct sim s;
   char err[256];
   struct sim_config cfg = {lps, mem, 2000, 1000, 1, true};
@@ -75,7 +77,7 @@ static double bench_run(uint32_t lps, uint64_t mem, uint32_t nvms, const char *p
   s.trace_fn = bench_sink_fn;
   s.trace_ctx = sink;
   for (uint32_t i = 0; i < nvms; i++)
-    bench_vm(&s, i + 1, program, 1u << 20, 1, calls, work);
+    bench_vm(&s, i + 1, program, 1u << 20, 1, calls, work, call);
   sim_irq(&s, 0, MGMT_API_VECTOR);
   double t0 = bench_now();
   sim_run(&s, UINT64_MAX, 0, 0, UINT64_MAX, 0, 0);
@@ -96,19 +98,28 @@ int bench_main(int argc, char **argv) {
   for (int i = 0; i + 1 < argc; i++)
     if (strcmp(argv[i], "--calls") == 0)
       calls = strtoull(argv[i + 1], 0, 0);
-  struct bench_sink sink = {tmpfile(), 0, 0};
+  static const char *const forms[] = {"memory form (GetPartitionProperty, input+output pages)",
+                                      "fast form (NotifyLongSpinWait, registers only)"};
+  static const uint64_t form_call[] = {0, 1};
   uint64_t cyc;
-  double w = bench_run(1, 64ull << 20, 1, "hypercall-loop", calls, 0, &sink, &cyc);
-  printf("null hypercalls: %llu in %.3f s wall = %.2f M/s per core (binary trace on: %llu records)\n",
-         (unsigned long long)sink.hypercalls, w, (double)sink.hypercalls / w / 1e6,
-         (unsigned long long)sink.events);
-  if (sink.bin)
-    fclose(sink.bin);
+  double w;
+  for (unsigned f = 0; f < 2; f++) {
+    struct bench_sink sink = {tmpfile(), 0, 0};
+    static char buf[1 << 20];
+    if (sink.bin)
+      setvbuf(sink.bin, buf, _IOFBF, sizeof buf);
+    w = bench_run(1, 64ull << 20, 1, "hypercall-loop", calls, 0, form_call[f], &sink, &cyc);
+    printf("null hypercalls, %s: %llu in %.3f s wall = %.2f M/s per core (binary trace on: %llu records)\n",
+           forms[f], (unsigned long long)sink.hypercalls, w, (double)sink.hypercalls / w / 1e6,
+           (unsigned long long)sink.events);
+    if (sink.bin)
+      fclose(sink.bin);
+  }
   uint32_t counts[] = {1, 16, 64};
   for (unsigned k = 0; k < 3; k++) {
     struct bench_sink s2 = {0, 0, 0};
     uint32_t n = counts[k];
-    w = bench_run(4, 512ull << 20, n, "hypercall-loop", 1000, 1000, &s2, &cyc);
+    w = bench_run(4, 512ull << 20, n, "hypercall-loop", 1000, 1000, 0, &s2, &cyc);
     printf("quickstart workload, %2u partitions: %llu events in %.3f s wall = %.2f M events/s, "
            "%.3f ms simulated, peak RSS %ld MiB\n",
            n, (unsigned long long)s2.events, w, (double)s2.events / w / 1e6, (double)cyc / 2000.0 / 1000.0,
