@@ -275,8 +275,10 @@ int report_finish(struct run *r) {
   r->writer = 0;
   double wall = r->wall_end - r->wall_start;
   printf("hvsim run %s  seed %llu  backend sim\n", r->scn->path, (unsigned long long)r->opts.seed);
-  printf("simulated %.3f ms on %u LPs in %.2f s wall (%.2f M events/s)\n",
-         (double)r->until_ns / 1e6, r->scn->machine.lps, wall, wall > 0 ? (double)r->events / wall / 1e6 : 0.0);
+  printf("simulated %.3f ms on %u LPs\n", (double)r->until_ns / 1e6, r->scn->machine.lps);
+  /* wall time on stderr: stdout is a function of the inputs only */
+  fprintf(stderr, "hvsim: %llu events in %.2f s wall (%.2f M events/s)\n", (unsigned long long)r->events, wall,
+          wall > 0 ? (double)r->events / wall / 1e6 : 0.0);
   if (!r->opts.quiet)
     report_table(r, rows, n);
   printf("\nexpectations:\n");
