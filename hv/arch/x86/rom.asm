@@ -53,5 +53,7 @@ gdt_desc:
 
         times 0xFF0 - ($ - $$) db 0xF4
 reset:                             ; F000:FFF0 (linear 0xFFFFFFF0)
-        jmp 0xF000:start16
+        db 0xEA                    ; jmp far F000:start16
+        dw start16
+        dw 0xF000
         times 0x1000 - ($ - $$) db 0xF4

@@ -35,6 +35,7 @@ enum {
   VMCB_EXITCODE = 0x070,
   VMCB_EXITINFO1 = 0x078,
   VMCB_EXITINFO2 = 0x080,
+  VMCB_EXITINTINFO = 0x088,
   VMCB_NP_ENABLE = 0x090,
   VMCB_EVENTINJ = 0x0A8,
   VMCB_NCR3 = 0x0B0,
@@ -58,6 +59,7 @@ enum {
 #define MISC1_INTR (1u << 0)
 #define MISC1_NMI (1u << 1)
 #define MISC1_INIT (1u << 3)
+#define MISC1_VINTR (1u << 4)
 #define MISC1_CPUID (1u << 18)
 #define MISC1_HLT (1u << 24)
 #define MISC1_IOIO (1u << 27)
@@ -67,7 +69,9 @@ enum {
 
 /* Exit codes (APM Vol. 2 Appendix C). */
 enum {
+  SVM_EXIT_EXC_DF = 0x048,
   SVM_EXIT_INTR = 0x060,
+  SVM_EXIT_VINTR = 0x064,
   SVM_EXIT_NMI = 0x061,
   SVM_EXIT_INIT = 0x063,
   SVM_EXIT_CPUID = 0x072,
@@ -148,7 +152,11 @@ hv_status_t arch_vp_init(struct hv *hv, struct hv_partition *p, struct hv_vp *vp
   uint8_t *v = arch_phys_page(hv, page, true);
   HV_CHECK(v != 0);
   hv_memset(v, 0, HV_PAGE_SIZE);
-  VMCB32(v, VMCB_INTERCEPT_EXC) = 0;
+  /* #DF: a guest whose double fault cannot be delivered would shut down;
+   * Bochs 2.7 resets the whole machine on a guest triple fault instead of
+   * honouring the SHUTDOWN intercept, so the double fault itself ends the
+   * VP (the same outcome: HV_EXIT_SHUTDOWN). */
+  VMCB32(v, VMCB_INTERCEPT_EXC) = 1u << 8;
   VMCB32(v, VMCB_INTERCEPT_MISC1) = MISC1_INTR | MISC1_NMI | MISC1_INIT | MISC1_CPUID |
                                     MISC1_HLT | MISC1_IOIO | MISC1_MSR | MISC1_SHUTDOWN;
   VMCB32(v, VMCB_INTERCEPT_MISC2) = MISC2_ALL_SVM;
@@ -215,23 +223,32 @@ static void svm_sync_from_vmcb(struct arch_vp *a, const uint8_t *v) {
   a->efer = VMCB64(v, VMCB_EFER) & ~(uint64_t)EFER_SVME;
 }
 
-/* Queue the pending event: exceptions through EVENTINJ (APM 15.20);
- * interrupts as a virtual interrupt (V_IRQ, APM 15.21.4) that the CPU
- * delivers when the guest's RFLAGS.IF and interrupt shadow allow. */
+/* Deliver the pending event at this VMRUN through EVENTINJ (APM 15.20):
+ * an exception always, an interrupt when the guest's RFLAGS.IF is set and
+ * no interrupt shadow holds it back. Otherwise ask for a VINTR intercept
+ * (a V_IRQ request with the VINTR intercept, APM 15.21.4): the guest
+ * exits as soon as it could take an interrupt, and the next VMRUN injects
+ * it. (Letting the CPU deliver V_IRQ itself would leave the interrupt
+ * acknowledgement to the VMCB write-back, which Bochs 2.7 does not do.) */
 static void svm_event_inject(struct arch_vp *a, uint8_t *v) {
-  if (!a->inject)
-    return;
-  uint8_t vector = (uint8_t)a->inject;
-  if (((a->inject >> 8) & 7) == 3) {
-    uint64_t ev = vector | (3ull << 8) | (1ull << 31);
-    if (a->inject & (1u << 11))
-      ev |= (1ull << 11) | ((uint64_t)a->inject_error << 32);
-    VMCB64(v, VMCB_EVENTINJ) = ev;
-  } else {
-    VMCB64(v, VMCB_VINTR) = (1ull << 24) | (1ull << 8) | (0xFull << 16) | (1ull << 20) |
-                            ((uint64_t)vector << 32);
+  uint32_t misc1 = VMCB32(v, VMCB_INTERCEPT_MISC1) & ~MISC1_VINTR;
+  VMCB64(v, VMCB_VINTR) = 1ull << 24; /* V_INTR_MASKING, no request */
+  if (a->inject) {
+    uint8_t vector = (uint8_t)a->inject;
+    bool exception = ((a->inject >> 8) & 7) == 3;
+    bool open = (a->rflags & (1u << 9)) && !(VMCB64(v, VMCB_INT_SHADOW) & 1);
+    if (exception || open) {
+      uint64_t ev = vector | ((exception ? 3ull : 0ull) << 8) | (1ull << 31);
+      if (a->inject & (1u << 11))
+        ev |= (1ull << 11) | ((uint64_t)a->inject_error << 32);
+      VMCB64(v, VMCB_EVENTINJ) = ev;
+      a->inject = 0;
+    } else {
+      VMCB64(v, VMCB_VINTR) = (1ull << 24) | (1ull << 8) | (0xFull << 16) | (1ull << 20);
+      misc1 |= MISC1_VINTR;
+    }
   }
-  a->inject = 0;
+  VMCB32(v, VMCB_INTERCEPT_MISC1) = misc1;
 }
 
 static uint32_t svm_instr_len(struct hv *hv, const struct arch_vp *a, const uint8_t *v,
@@ -329,6 +346,10 @@ static bool svm_translate(struct hv *hv, struct hv_vp *vp, uint8_t *v, uint64_t 
     hv->arch.exits_internal++;
     return false;
   }
+  case SVM_EXIT_VINTR: /* the guest can take the queued interrupt now */
+    hv->arch.exits_internal++;
+    return false;
+  case SVM_EXIT_EXC_DF:
   case SVM_EXIT_SHUTDOWN:
   case SVM_EXIT_INIT:
     ex->reason = HV_EXIT_SHUTDOWN;
@@ -380,6 +401,14 @@ void arch_vp_run(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint64_t dea
     cpu_apic_oneshot(0);
     svm_sync_from_vmcb(a, v);
     VMCB64(v, VMCB_EVENTINJ) = 0;
+    /* An intercept during event delivery (a shadow NPT fill for the IDT
+     * or the stack, typically) leaves the event in EXITINTINFO: deliver it
+     * again at the next VMRUN (APM Vol. 2 15.7.2). */
+    uint64_t pending = VMCB64(v, VMCB_EXITINTINFO);
+    if (pending & (1u << 31)) {
+      a->inject = (uint32_t)(pending & 0x80000FFFu);
+      a->inject_error = (uint32_t)(pending >> 32);
+    }
     if (svm_translate(hv, vp, v, deadline, ex))
       return;
   }

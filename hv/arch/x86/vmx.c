@@ -42,6 +42,8 @@ enum {
   VMCS_INSTR_ERROR = 0x4400,
   VMCS_EXIT_REASON = 0x4402,
   VMCS_EXIT_INTR_INFO = 0x4404,
+  VMCS_IDT_VECTORING_INFO = 0x4408,
+  VMCS_IDT_VECTORING_ERROR = 0x440A,
   VMCS_EXIT_INSTR_LEN = 0x440C,
   VMCS_GUEST_ES_LIMIT = 0x4800, /* .. TR limit 0x480E, GDTR 0x4810, IDTR 0x4812 */
   VMCS_GUEST_GDTR_LIMIT = 0x4810,
@@ -537,6 +539,13 @@ void arch_vp_run(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint64_t dea
     a->launched = true;
     vmx_sync_from_vmcs(a);
     uint32_t reason = (uint32_t)vmx_vmread(VMCS_EXIT_REASON);
+    /* An exit during event delivery leaves the event in the IDT-vectoring
+     * information: deliver it again at the next entry (SDM 3C 28.2.4). */
+    uint32_t vectoring = (uint32_t)vmx_vmread(VMCS_IDT_VECTORING_INFO);
+    if (vectoring & (1u << 31)) {
+      a->inject = vectoring & 0x80000FFFu;
+      a->inject_error = (uint32_t)vmx_vmread(VMCS_IDT_VECTORING_ERROR);
+    }
     if (reason & (1u << 31)) { /* VM-entry failure (SDM 3C 27.8) */
       console_printf("hvsim: VM entry failed: reason %u, qualification %lu, rip 0x%lx\n",
                      reason & 0xFFFF, vmx_vmread(VMCS_EXIT_QUALIFICATION), a->rip);

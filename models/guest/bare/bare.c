@@ -45,7 +45,7 @@ struct bare_gate {
   uint32_t off2, rsvd;
 };
 
-extern uint8_t bare_stacks[];
+extern uint8_t bare_stacks[], bare_stack0[], bare_stack0_top[];
 extern const uint8_t bare_isr_stubs[];
 extern const uint8_t bare_child_image_start[] __attribute__((weak));
 extern const uint8_t bare_child_image_end[] __attribute__((weak));
@@ -58,9 +58,11 @@ void bare_main(uint64_t boot_gpa, uint32_t vp);
 void bare_trap(struct bare_frame *f);
 
 static struct guest *bare_self(const void *sp) {
-  uint64_t off = (uint64_t)(uintptr_t)sp - (uint64_t)(uintptr_t)bare_stacks;
-  uint64_t i = off / BARE_STACK;
-  return &bare_vps[i ? i - 1 : 0];
+  uint64_t a = (uint64_t)(uintptr_t)sp;
+  if (a >= (uint64_t)(uintptr_t)bare_stack0 && a < (uint64_t)(uintptr_t)bare_stack0_top)
+    return &bare_vps[0];
+  uint64_t i = (a - (uint64_t)(uintptr_t)bare_stacks) / BARE_STACK; /* slot i ends VP i+1's */
+  return &bare_vps[i + 1 < BARE_MAX_VPS ? i + 1 : 0];
 }
 
 /* A fatal guest fault: say so on the debug port, then triple-fault (an

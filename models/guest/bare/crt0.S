@@ -8,7 +8,9 @@
  * its GPA space (2 MiB pages; every VP writes the same values, so VPs
  * starting together do not race in any way that matters), enables long
  * mode (Intel SDM Vol. 3A 9.8.5) and calls bare_main(boot_gpa, vp_index)
- * on its own stack. Also the 256 interrupt stubs of the guest's IDT.
+ * on its own stack: VP 0 on bare_stack0 (its size comes from the link:
+ * the root's VMMS keeps large structures on it), the others on 16 KiB
+ * slots. Also the 256 interrupt stubs of the guest's IDT.
  */
 #define BARE_MAX_VPS 16
 #define BARE_STACK 16384
@@ -75,11 +77,14 @@ long64:
         xorl %eax, %eax
         movw %ax, %fs
         movw %ax, %gs
+        leaq bare_stack0_top(%rip), %rsp /* VP 0: the big stack (guest.ld) */
+        testl %ebx, %ebx
+        jz 11f
         movl %ebx, %eax
-        incl %eax
         imull $BARE_STACK, %eax
         leaq bare_stacks(%rip), %rsp
         addq %rax, %rsp
+11:
         movl %ebp, %edi
         movl %ebx, %esi
         xorl %ebp, %ebp
@@ -160,4 +165,4 @@ bare_pml4: .skip 4096
 bare_pdpt: .skip 4096
 bare_pd:   .skip 4 * 4096
         .align 16
-bare_stacks: .skip BARE_STACK * (BARE_MAX_VPS + 1)
+bare_stacks: .skip BARE_STACK * BARE_MAX_VPS /* VPs 1..15: slot vp ends at +vp*BARE_STACK */
