@@ -1,17 +1,396 @@
 /*
- * bochs_runner.c — level 2 runner (in progress: the bare-metal image and
- * its runner are being built under hv/arch/x86 and sim/bochs). Until the
- * runner lands, the bochs backends refuse to run with a clear error.
+ * bochs_runner.c — `hvsim run --backend bochs-vmx|bochs-svm` (see
+ * bochs_runner.h): level 2, the bare-metal image on Bochs's x86 model.
+ *
+ * Files of a run, in DIR/bochs/ (DIR = --trace-dir, else a temporary
+ * directory removed afterwards): cfg.rom (the run description as an option
+ * ROM), bochsrc, debugger.rc ("continue", "quit": the build always starts
+ * in its debugger), bochs.out (Bochs's standard output: port 0xE9, where
+ * the image prints its log, figures and trace records), bochs.err,
+ * bochs.log. The trace files go to DIR as the simulator writes them.
+ *
+ * Determinism: `clock: sync=none` makes Bochs's time a function of the
+ * instructions executed (RDTSC = instructions), `time0` fixes the CMOS
+ * clock, the run description carries the seed. stdout holds only
+ * deterministic facts; wall time and Bochs's speed go to stderr.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* mkdtemp, setenv */
+#endif
 #include "bochs_runner.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../sha256.h"
+#include "../trace_file.h"
+#include "bochs_int.h"
+
+#ifndef HVSIM_BUILD_ID
+#define HVSIM_BUILD_ID "unknown"
+#endif
+
+#define RUNNER_PATH_MAX 1024
+
+struct runner {
+  const char *backend, *vendor, *cpu_model;
+  const struct scenario *scn;
+  uint64_t seed;
+  char dir[RUNNER_PATH_MAX];  /* trace directory */
+  char work[RUNNER_PATH_MAX]; /* DIR/bochs */
+  bool temporary;
+  char rom[RUNNER_PATH_MAX];
+  struct bare_cfg cfg;
+  double wall;
+};
+
+static int runner_path(char *out, const char *a, const char *b) {
+  int n = snprintf(out, RUNNER_PATH_MAX, "%s/%s", a, b);
+  return (n < 0 || n >= RUNNER_PATH_MAX) ? -1 : 0;
+}
+
+static int runner_mkdirs(const char *path) {
+  char p[RUNNER_PATH_MAX];
+  snprintf(p, sizeof p, "%s", path);
+  for (char *s = p + 1; *s; s++) {
+    if (*s != '/')
+      continue;
+    *s = 0;
+    if (mkdir(p, 0777) != 0 && errno != EEXIST)
+      return -1;
+    *s = '/';
+  }
+  return (mkdir(p, 0777) != 0 && errno != EEXIST) ? -1 : 0;
+}
+
+static bool runner_have(const char *prog) {
+  const char *path = getenv("PATH");
+  char buf[RUNNER_PATH_MAX];
+  if (!path)
+    path = "/usr/bin:/bin";
+  for (const char *p = path; *p;) {
+    size_t n = strcspn(p, ":");
+    if (snprintf(buf, sizeof buf, "%.*s/%s", (int)n, p, prog) < (int)sizeof buf &&
+        access(buf, X_OK) == 0)
+      return true;
+    p += n + (p[n] == ':');
+  }
+  return false;
+}
+
+/* Run argv (cwd dir) with stdin from /dev/null and stdout/stderr to files;
+ * returns the exit status, or -1 if it could not start or died. */
+static int runner_exec(const char *dir, char *const argv[], const char *out, const char *err) {
+  pid_t pid = fork();
+  if (pid < 0)
+    return -1;
+  if (pid == 0) {
+    int in = open("/dev/null", O_RDONLY);
+    int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    if (in < 0 || o < 0 || e < 0 || (dir && chdir(dir) != 0))
+      _exit(127);
+    dup2(in, 0);
+    dup2(o, 1);
+    dup2(e, 2);
+    setenv("TERM", "dumb", 1); /* display_library: term needs a known TERM */
+    execvp(argv[0], argv);
+    _exit(127);
+  }
+  int st;
+  while (waitpid(pid, &st, 0) < 0)
+    if (errno != EINTR)
+      return -1;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* make -C hv/arch/x86 O=ROOT/build/image VENDOR: incremental, so a no-op
+ * when the image is current. */
+static int runner_image(struct runner *r, const char *root) {
+  char mk[RUNNER_PATH_MAX], o[RUNNER_PATH_MAX + 8], log[RUNNER_PATH_MAX], logerr[RUNNER_PATH_MAX];
+  if (snprintf(mk, sizeof mk, "%s/hv/arch/x86", root) >= (int)sizeof mk ||
+      snprintf(o, sizeof o, "O=%s/build/image", root) >= (int)sizeof o ||
+      runner_path(log, r->work, "make.out") || runner_path(logerr, r->work, "make.err") ||
+      snprintf(r->rom, sizeof r->rom, "%s/build/image/%s/hvsim.rom", root, r->vendor) >=
+          (int)sizeof r->rom)
+    return -1;
+  char *argv[] = {"make", "-s", "-C", mk, o, (char *)r->vendor, 0};
+  int st = runner_exec(0, argv, log, logerr);
+  if (st != 0) {
+    fprintf(stderr, "hvsim: building the %s image failed (make -C %s %s %s); see %s\n", r->vendor,
+            mk, o, r->vendor, logerr);
+    return -1;
+  }
+  return 0;
+}
+
+static int runner_write_rc(struct runner *r) {
+  char path[RUNNER_PATH_MAX], cfg[RUNNER_PATH_MAX];
+  if (runner_path(path, r->work, "bochsrc") || runner_path(cfg, r->work, "cfg.rom"))
+    return -1;
+  if (bochs_cfg_write_rom(cfg, &r->cfg) != 0)
+    return -1;
+  FILE *f = fopen(path, "w");
+  if (!f)
+    return -1;
+  /* reset_on_triple_fault=1: Bochs 2.7 panics on a guest triple fault
+   * otherwise instead of taking the VMX exit / SVM intercept. */
+  fprintf(f,
+          "display_library: term\n"
+          "megs: %llu\n"
+          "romimage: file=%s\n"
+          "optromimage1: file=%s, address=0x%x\n"
+          "vgaromimage: file=/usr/share/vgabios/vgabios.bin\n"
+          "clock: sync=none, time0=946684800\n"
+          "cpu: model=%s, count=1, ips=50000000, reset_on_triple_fault=1\n"
+          "port_e9_hack: enabled=1\n"
+          "magic_break: enabled=1\n"
+          "mouse: enabled=0\n"
+          "sound: waveoutdrv=dummy\n"
+          "speaker: enabled=0\n"
+          "log: bochs.log\n"
+          "panic: action=fatal\n"
+          "error: action=report\n"
+          "info: action=report\n"
+          "debug: action=ignore\n",
+          (unsigned long long)(r->cfg.memory_bytes >> 20), r->rom, cfg, BARE_CFG_ROM_ADDR,
+          r->cpu_model);
+  if (fclose(f) != 0 || runner_path(path, r->work, "debugger.rc"))
+    return -1;
+  f = fopen(path, "w");
+  if (!f)
+    return -1;
+  fputs("continue\nquit\n", f);
+  return fclose(f) == 0 ? 0 : -1;
+}
+
+static double runner_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts); /* wall time for stderr only */
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* bochs under timeout -s INT: SIGINT breaks into the debugger, whose
+ * script then quits (SIGTERM is ignored by Bochs). */
+static int runner_bochs(struct runner *r) {
+  char out[RUNNER_PATH_MAX], err[RUNNER_PATH_MAX], secs[32];
+  uint64_t cycles = r->cfg.until_ns * r->cfg.cpu_mhz / 1000;
+  snprintf(secs, sizeof secs, "%llu", (unsigned long long)(60 + cycles / 5000000));
+  if (runner_path(out, r->work, "bochs.out") || runner_path(err, r->work, "bochs.err"))
+    return -1;
+  char *argv[] = {"timeout", "-s", "INT", "-k", "10", secs, "bochs", "-q", "-f", "bochsrc",
+                  "-rc", "debugger.rc", 0};
+  double t0 = runner_now();
+  int st = runner_exec(r->work, argv, out, err);
+  r->wall = runner_now() - t0;
+  return st;
+}
+
+static int runner_trace(struct runner *r, const struct bochs_output *o, char digest[65]) {
+  struct trace_meta *m = calloc(1, sizeof *m);
+  if (!m)
+    return -1;
+  m->seed = r->seed;
+  if (sha256_file(r->scn->path, m->scenario_sha256) != 0) {
+    free(m);
+    return -1;
+  }
+  snprintf(m->scenario_path, sizeof m->scenario_path, "%s", r->scn->path);
+  snprintf(m->build_id, sizeof m->build_id, "%s", HVSIM_BUILD_ID);
+  snprintf(m->options, sizeof m->options, "--backend %s", r->backend);
+  m->cycles_per_us = r->scn->machine.cpu_mhz;
+  m->lps = 1;
+  m->nvms = r->scn->npartitions;
+  for (uint32_t i = 0; i < r->scn->npartitions && i < TRACE_MAX_VMS; i++)
+    snprintf(m->vm_names[i], sizeof m->vm_names[i], "%s", r->scn->partitions[i].name);
+  struct trace_digest d;
+  trace_digest_init(&d);
+  char err[256];
+  struct trace_writer *w = trace_writer_open(r->dir, m, err, sizeof err);
+  free(m);
+  if (!w) {
+    fprintf(stderr, "hvsim: %s\n", err);
+    return -1;
+  }
+  for (size_t i = 0; i < o->nrecs; i++) {
+    trace_writer_rec(w, &o->recs[i]);
+    trace_digest_update(&d, &o->recs[i]);
+  }
+  trace_digest_final(&d, digest);
+  return trace_writer_close(w);
+}
+
+/* Median gap between consecutive completed hypercalls of one child VP:
+ * the guest-side round trip (call, exit, dispatch, entry, return) when its
+ * program issues calls back to back. 0 if there are none. */
+static int runner_u64_cmp(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+static uint64_t runner_hc_gap(const struct bochs_output *o) {
+  uint64_t *gaps = calloc(o->nrecs + 1, sizeof *gaps);
+  size_t n = 0;
+  if (!gaps)
+    return 0;
+  for (size_t i = 0, last = SIZE_MAX; i < o->nrecs; i++) {
+    const struct hv_trace_rec *r = &o->recs[i];
+    if (r->kind != HV_TR_HYPERCALL || r->partition == TRACE_ROOT_PARTITION)
+      continue;
+    if (last != SIZE_MAX && o->recs[last].partition == r->partition && o->recs[last].vp == r->vp)
+      gaps[n++] = r->time - o->recs[last].time;
+    last = i;
+  }
+  uint64_t med = 0;
+  if (n) {
+    qsort(gaps, n, sizeof *gaps, runner_u64_cmp);
+    med = gaps[n / 2];
+  }
+  free(gaps);
+  return med;
+}
+
+static void runner_cleanup(struct runner *r) {
+  static const char *const files[] = {"cfg.rom", "bochsrc", "debugger.rc", "bochs.out",
+                                      "bochs.err", "bochs.log", "make.out", "make.err"};
+  char p[RUNNER_PATH_MAX];
+  for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+    if (runner_path(p, r->work, files[i]) == 0)
+      unlink(p);
+  rmdir(r->work);
+  static const char *const traces[] = {"trace.bin", "trace.jsonl", "trace.perfetto.json"};
+  for (size_t i = 0; i < sizeof traces / sizeof traces[0]; i++)
+    if (runner_path(p, r->dir, traces[i]) == 0)
+      unlink(p);
+  rmdir(r->dir);
+}
+
+static int runner_setup(struct runner *r, const char *backend, const char *trace_dir) {
+  r->backend = backend;
+  r->vendor = strcmp(backend, "bochs-svm") == 0 ? "svm" : "vmx";
+  r->cpu_model = strcmp(r->vendor, "svm") == 0 ? "ryzen" : "corei7_skylake_x";
+  if (trace_dir) {
+    snprintf(r->dir, sizeof r->dir, "%s", trace_dir);
+  } else {
+    snprintf(r->dir, sizeof r->dir, "/tmp/hvsim-bochs-XXXXXX");
+    if (!mkdtemp(r->dir))
+      return -1;
+    r->temporary = true;
+  }
+  return (runner_path(r->work, r->dir, "bochs") || runner_mkdirs(r->work)) ? -1 : 0;
+}
+
+/* The expectation verdicts join the trace as the simulator writes them:
+ * HV_TR_EXPECT records at the end of the run (a = index, b = held). */
+static int runner_append_verdicts(struct runner *r, struct bochs_output *o, const bool *held) {
+  uint64_t end = r->cfg.until_ns * r->cfg.cpu_mhz / 1000;
+  for (uint32_t i = 0; i < r->scn->nexpects; i++) {
+    if (o->nrecs == o->cap) {
+      size_t cap = o->cap ? o->cap * 2 : 64;
+      struct hv_trace_rec *n = realloc(o->recs, cap * sizeof *n);
+      if (!n)
+        return -1;
+      o->recs = n;
+      o->cap = cap;
+    }
+    o->recs[o->nrecs++] = (struct hv_trace_rec){end, HV_TR_EXPECT, HV_TRACE_NONE, HV_TRACE_NONE,
+                                                HV_TRACE_NONE, i, held[i], 0};
+  }
+  return 0;
+}
+
+static int runner_report(struct runner *r, struct bochs_output *o) {
+  const struct scenario *scn = r->scn;
+  printf("hvsim run %s  seed %llu  backend %s (Bochs, cpu %s)\n", scn->path,
+         (unsigned long long)r->seed, r->backend, r->cpu_model);
+  printf("ran %.3f ms of virtual time (cycles = instructions at %llu MHz) on 1 LP\n",
+         (double)r->cfg.until_ns / 1e6, (unsigned long long)scn->machine.cpu_mhz);
+  printf("instructions: %llu in total, %llu to hv_init's return, %llu to the first guest "
+         "instruction\n",
+         (unsigned long long)o->end_tsc, (unsigned long long)o->hv_init_done,
+         (unsigned long long)o->first_entry);
+  if (o->hc_exits)
+    printf("child hypercalls: %llu, %llu instructions each in the hypervisor (exit to "
+           "entry), %llu per round trip seen by the child (median gap between its calls)\n",
+           (unsigned long long)o->hc_exits, (unsigned long long)(o->hc_hv_cycles / o->hc_exits),
+           (unsigned long long)runner_hc_gap(o));
+  printf("image: %s\n", o->figures);
+  bool *held = calloc(scn->nexpects + 1, sizeof *held);
+  if (!held)
+    return 2;
+  uint32_t failed = bochs_expect_eval(scn, o->recs, o->nrecs, held);
+  char digest[65];
+  int wrote = runner_append_verdicts(r, o, held) == 0 ? runner_trace(r, o, digest) : -1;
+  free(held);
+  if (wrote != 0) {
+    fprintf(stderr, "hvsim: %s: writing the trace failed\n", r->dir);
+    return 2;
+  }
+  printf("verdict: %s (%u/%u expectations hold)\n", failed ? "FAIL" : "PASS",
+         scn->nexpects - failed, scn->nexpects);
+  printf("digest: %s events: %llu\n", digest, (unsigned long long)o->nrecs);
+  fprintf(stderr, "hvsim: bochs ran %llu instructions in %.2f s wall (%.1f M instructions/s)\n",
+          (unsigned long long)o->end_tsc, r->wall,
+          r->wall > 0 ? (double)o->end_tsc / r->wall / 1e6 : 0.0);
+  return failed ? 1 : 0;
+}
 
 int bochs_backend_run(const char *backend, const struct scenario *scn, uint64_t seed,
                       const char *trace_dir, const char *hvsim_root) {
-  (void)seed;
-  (void)trace_dir;
-  (void)hvsim_root;
-  fprintf(stderr, "hvsim: %s: backend %s is not available in this build yet\n", scn->path, backend);
-  return 2;
+  struct runner *r = calloc(1, sizeof *r);
+  char err[512];
+  if (!r)
+    return 2;
+  r->scn = scn;
+  r->seed = seed;
+  int code = 2;
+  struct bochs_output o;
+  memset(&o, 0, sizeof o);
+  if (bochs_cfg_build(scn, seed, &r->cfg, err, sizeof err) != 0) {
+    fprintf(stderr, "hvsim: %s (backend %s)\n", err, backend);
+    goto out;
+  }
+  if (!runner_have("bochs") || !runner_have("timeout")) {
+    fprintf(stderr, "hvsim: bochs is not installed (apt-get install bochs bochsbios vgabios "
+                    "bochs-term)\n");
+    goto out;
+  }
+  if (runner_setup(r, backend, trace_dir) != 0) {
+    fprintf(stderr, "hvsim: cannot create the run directory %s\n", r->dir);
+    goto out;
+  }
+  if (runner_image(r, hvsim_root) != 0 || runner_write_rc(r) != 0)
+    goto out;
+  int st = runner_bochs(r);
+  char out_path[RUNNER_PATH_MAX];
+  if (runner_path(out_path, r->work, "bochs.out") ||
+      bochs_output_parse(out_path, &o, err, sizeof err) != 0) {
+    fprintf(stderr, "hvsim: %s\n", err);
+    goto out;
+  }
+  if (o.end_status < 0) {
+    fprintf(stderr, "hvsim: the image did not finish (bochs exit %d%s); see %s/bochs.log\n", st,
+            st == 124 ? ", timed out" : "", r->work);
+    goto out;
+  }
+  code = runner_report(r, &o);
+  if (o.end_status != 0) {
+    fprintf(stderr, "hvsim: the image stopped with status %d: %s\n", o.end_status,
+            o.panic[0] ? o.panic : "(no message)");
+    code = code == 2 ? 2 : 1;
+  }
+out:
+  bochs_output_free(&o);
+  if (r->temporary)
+    runner_cleanup(r);
+  free(r);
+  fflush(stdout);
+  return code;
 }

@@ -1,6 +1,17 @@
 /*
- * bochs_runner.h — level 2: run a scenario on Bochs's x86 CPU model with
- * the bare-metal image (VMX or SVM backend).
+ * bochs_runner.h — `hvsim run --backend bochs-vmx|bochs-svm`: a scenario
+ * on the bare-metal image (hv/arch/x86), executed by Debian's Bochs (level
+ * 2): every instruction of the hypervisor and of the guests is really
+ * executed by Bochs's x86 model, with its VT-x or AMD-V.
+ *
+ * The runner checks the scenario against what the image executes (one LP;
+ * create/start/stop/pause/resume/delete; single interrupts; count, state
+ * and isolation expectations — anything else is refused, naming
+ * file:line:col), writes the run description as an option ROM, builds the
+ * image if needed (make -C hv/arch/x86, into build/image), writes the
+ * bochsrc, runs bochs under `timeout -s INT`, collects the trace records
+ * the image prints on port 0xE9, writes DIR/trace.bin (.jsonl,
+ * .perfetto.json) like the simulator, and reports the instruction counts.
  */
 #ifndef SIM_BOCHS_RUNNER_H
 #define SIM_BOCHS_RUNNER_H
@@ -9,8 +20,13 @@
 
 #include "../scenario.h"
 
-/* backend: "bochs-vmx" or "bochs-svm". Returns the exit code: 0 ok, 1 an
- * expectation failed, 2 bad input or an action the image cannot do. */
+/* Run scn on the image for backend ("bochs-vmx" or "bochs-svm").
+ * trace_dir may be NULL (the run's files then go to a temporary
+ * directory that is removed). hvsim_root is the source tree (for the
+ * image's Makefile and build/image). Returns the process exit code: 0
+ * every expectation held, 1 one failed or the image stopped abnormally,
+ * 2 bad input, an unsupported scenario element (message with
+ * file:line:col), or bochs missing or failing. */
 int bochs_backend_run(const char *backend, const struct scenario *scn, uint64_t seed,
                       const char *trace_dir, const char *hvsim_root);
 

@@ -24,6 +24,8 @@ struct arch_hv {
                                there silently (HV_EXIT_NONE), as the
                                simulator pauses at its boundary */
   uint64_t events;          /* guest event-port records */
+  uint64_t hc_exits, hc_hv_cycles; /* hypercall exits re-entered directly, and
+                                      their exit-to-entry TSC cycles */
   uint64_t entries, exits_internal; /* counters for the report */
   uint64_t slat_flushes;
   uint64_t ctl_pin, ctl_proc, ctl_proc2, ctl_exit, ctl_entry; /* VMX controls */
@@ -32,6 +34,9 @@ struct arch_hv {
 };
 
 struct arch_lp {
+  uint64_t tsc_origin;   /* TSC when the hypervisor finished booting: cycle 0
+                            of the core's clock and of the scenario's time */
+  uint16_t last_vp;      /* VP slot that ran last here (figures) */
   uint64_t region_pa;    /* VMXON region / VM_HSAVE_PA page */
   uint64_t host_vmcb_pa; /* SVM: VMSAVE/VMLOAD area for the host's state */
   uint64_t current_state_pa; /* the VMCS current on this LP (VMPTRLD) */
@@ -53,6 +58,8 @@ struct arch_vp {
   bool launched;       /* VMX: VMLAUNCH done since the last VMCLEAR */
   bool flush_tlb;      /* flush this tag's translations at the next entry */
   uint64_t slat_gen;   /* SVM: generation of the shadow NPT last installed */
+  uint64_t exit_tsc;   /* TSC right after the last exit */
+  bool exit_was_hypercall;
   uint32_t inject;     /* pending event: 0 none, else VMX interruption-info format */
   uint32_t inject_error;
 };

@@ -135,7 +135,7 @@ static struct mgmt_channel *platform_channel(void) {
 static uint64_t platform_ns_cycles(uint64_t ns) { return ns * platform_cfg.cpu_mhz / 1000; }
 
 static void platform_world_trace(uint64_t a, uint64_t b, uint64_t c) {
-  struct hv_trace_rec r = {x86_rdtsc(), HV_TR_WORLD, HV_TRACE_NONE, HV_TRACE_NONE,
+  struct hv_trace_rec r = {arch_cycles(&platform_hv.lps[0]), HV_TR_WORLD, HV_TRACE_NONE, HV_TRACE_NONE,
                            HV_TRACE_NONE, a, b, c};
   platform_trace(&r);
 }
@@ -161,7 +161,7 @@ static void platform_mgmt(struct hv *hv, uint32_t action, uint32_t vm) {
   }
   platform_world_trace(2, action, q.vm_id);
   if (!mgmt_channel_push(platform_channel(), &q)) {
-    struct hv_trace_rec r = {x86_rdtsc(), HV_TR_MGMT, HV_TRACE_NONE, HV_TRACE_NONE,
+    struct hv_trace_rec r = {arch_cycles(&platform_hv.lps[0]), HV_TR_MGMT, HV_TRACE_NONE, HV_TRACE_NONE,
                              HV_ROOT_PARTITION_ID, action, MGMT_FAILED, q.vm_id};
     platform_trace(&r);
     return;
@@ -200,23 +200,25 @@ static uint64_t platform_world(struct hv *hv, uint64_t now) {
 }
 
 /* ---- the LP loop ------------------------------------------------------- */
+/* Times here are the core's clock (arch_cycles: TSC since the end of
+ * boot); hv->arch.world_deadline is a TSC value for the backends. */
 static void platform_run(struct hv *hv) {
   struct hv_lp *lp = &hv->lps[0];
   uint64_t until = platform_ns_cycles(platform_cfg.until_ns);
   for (;;) {
-    uint64_t now = x86_rdtsc();
+    uint64_t now = arch_cycles(lp);
     if (now >= until)
       return;
-    hv->arch.world_deadline = platform_world(hv, now);
+    hv->arch.world_deadline = platform_world(hv, now) + lp->arch.tsc_origin;
     if (hv_lp_step(hv, 0))
       continue;
     /* Idle: wait for the next world event or the LP's timer. */
-    uint64_t wake = hv->arch.world_deadline;
+    uint64_t wake = hv->arch.world_deadline - lp->arch.tsc_origin;
     if (lp->arch.timer_deadline && lp->arch.timer_deadline < wake)
       wake = lp->arch.timer_deadline;
-    while (x86_rdtsc() < wake)
+    while (arch_cycles(lp) < wake)
       __asm__ volatile("pause");
-    if (lp->arch.timer_deadline && x86_rdtsc() >= lp->arch.timer_deadline)
+    if (lp->arch.timer_deadline && arch_cycles(lp) >= lp->arch.timer_deadline)
       lp->arch.timer_deadline = 0;
   }
 }
@@ -273,8 +275,9 @@ void platform_main(uint32_t magic, uint32_t info) {
     platform_halt(2);
   }
   platform_load_root(hv);
-  console_printf("@F hv_init_done_tsc=%lu\n", x86_rdtsc());
+  hv->lps[0].arch.tsc_origin = x86_rdtsc(); /* scenario time 0 */
+  console_printf("@F hv_init_done_tsc=%lu\n", hv->lps[0].arch.tsc_origin);
   platform_run(hv);
-  console_printf("hvsim: no VP can run and no timer is armed: end of run\n");
+  console_printf("hvsim: end of the timeline (%lu ns)\n", platform_cfg.until_ns);
   platform_halt(0);
 }

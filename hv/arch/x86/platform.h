@@ -31,6 +31,9 @@ void arch_vp_reset_regs(struct hv *hv, struct hv_partition *p, struct hv_vp *vp)
 bool platform_io_event(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint16_t port,
                        uint8_t size, bool write);
 
+/* Figures: called just before each VM entry (arch_common.c). */
+void platform_entry_account(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint64_t now);
+
 /* ---- vendor backend (vmx.c / svm.c) ---------------------------------- */
 /* Name printed in the banner: "vmx" or "svm". */
 extern const char backend_name[];

@@ -374,6 +374,8 @@ void arch_vp_run(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint64_t dea
                  struct hv_exit *ex) {
   struct arch_vp *a = &vp->arch;
   uint8_t *v = svm_vmcb(a);
+  /* the core's cycles -> TSC */
+  deadline = deadline > UINT64_MAX - lp->arch.tsc_origin ? UINT64_MAX : deadline + lp->arch.tsc_origin;
   hv_memset(ex, 0, sizeof *ex);
   svm_sync_to_vmcb(hv, vp, v);
   for (;;) {
@@ -396,8 +398,10 @@ void arch_vp_run(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint64_t dea
     if (!hv->arch.first_entry_tsc)
       hv->arch.first_entry_tsc = now;
     uint64_t t0 = x86_rdtsc();
+    platform_entry_account(hv, lp, vp, t0);
     svm_enter(a->gpr, a->state_pa, lp->arch.host_vmcb_pa);
-    ex->guest_cycles += x86_rdtsc() - t0;
+    a->exit_tsc = x86_rdtsc();
+    ex->guest_cycles += a->exit_tsc - t0;
     cpu_apic_oneshot(0);
     svm_sync_from_vmcb(a, v);
     VMCB64(v, VMCB_EVENTINJ) = 0;
@@ -409,8 +413,10 @@ void arch_vp_run(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint64_t dea
       a->inject = (uint32_t)(pending & 0x80000FFFu);
       a->inject_error = (uint32_t)(pending >> 32);
     }
-    if (svm_translate(hv, vp, v, deadline, ex))
+    if (svm_translate(hv, vp, v, deadline, ex)) {
+      a->exit_was_hypercall = ex->reason == HV_EXIT_HYPERCALL;
       return;
+    }
   }
 }
 
@@ -419,7 +425,9 @@ void backend_report(struct hv *hv) {
   uint32_t pages;
   npt_stats(&fills, &drops, &pages);
   console_printf("@F backend=svm first_entry_tsc=%lu entries=%lu internal_exits=%lu "
-                 "slat_flushes=%lu npt_fills=%lu npt_drops=%lu npt_pages=%u guest_events=%lu\n",
+                 "slat_flushes=%lu npt_fills=%lu npt_drops=%lu npt_pages=%u guest_events=%lu "
+                 "hypercall_exits=%lu hypercall_hv_cycles=%lu\n",
                  hv->arch.first_entry_tsc, hv->arch.entries, hv->arch.exits_internal,
-                 hv->arch.slat_flushes, fills, drops, pages, hv->arch.events);
+                 hv->arch.slat_flushes, fills, drops, pages, hv->arch.events, hv->arch.hc_exits,
+                 hv->arch.hc_hv_cycles);
 }

@@ -512,6 +512,8 @@ static bool vmx_translate(struct hv *hv, struct hv_vp *vp, uint32_t reason, uint
 void arch_vp_run(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint64_t deadline,
                  struct hv_exit *ex) {
   struct arch_vp *a = &vp->arch;
+  /* the core's cycles -> TSC */
+  deadline = deadline > UINT64_MAX - lp->arch.tsc_origin ? UINT64_MAX : deadline + lp->arch.tsc_origin;
   hv_memset(ex, 0, sizeof *ex);
   if (lp->arch.current_state_pa != a->state_pa) {
     HV_CHECK(vmx_vmptrld(a->state_pa));
@@ -530,12 +532,14 @@ void arch_vp_run(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint64_t dea
     uint64_t t0 = x86_rdtsc();
     if (!hv->arch.first_entry_tsc)
       hv->arch.first_entry_tsc = t0;
+    platform_entry_account(hv, lp, vp, t0);
     if (vmx_enter(a->gpr, a->launched) != 0) {
       console_printf("hvsim: VM entry failed, instruction error %lu\n",
                      vmx_vmread(VMCS_INSTR_ERROR));
       arch_panic(__FILE__, __LINE__, "VMLAUNCH/VMRESUME failed");
     }
-    ex->guest_cycles += x86_rdtsc() - t0;
+    a->exit_tsc = x86_rdtsc();
+    ex->guest_cycles += a->exit_tsc - t0;
     a->launched = true;
     vmx_sync_from_vmcs(a);
     uint32_t reason = (uint32_t)vmx_vmread(VMCS_EXIT_REASON);
@@ -552,14 +556,16 @@ void arch_vp_run(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint64_t dea
       ex->reason = HV_EXIT_SHUTDOWN;
       return;
     }
-    if (vmx_translate(hv, vp, reason & 0xFFFF, deadline, ex))
+    if (vmx_translate(hv, vp, reason & 0xFFFF, deadline, ex)) {
+      a->exit_was_hypercall = ex->reason == HV_EXIT_HYPERCALL;
       return;
+    }
   }
 }
 
 void backend_report(struct hv *hv) {
   console_printf("@F backend=vmx first_entry_tsc=%lu entries=%lu internal_exits=%lu "
-                 "slat_flushes=%lu guest_events=%lu\n",
+                 "slat_flushes=%lu guest_events=%lu hypercall_exits=%lu hypercall_hv_cycles=%lu\n",
                  hv->arch.first_entry_tsc, hv->arch.entries, hv->arch.exits_internal,
-                 hv->arch.slat_flushes, hv->arch.events);
+                 hv->arch.slat_flushes, hv->arch.events, hv->arch.hc_exits, hv->arch.hc_hv_cycles);
 }
