@@ -207,6 +207,12 @@ void guest_event(struct guest *g, uint16_t kind, uint64_t a, uint64_t b, uint64_
 
 void guest_mark(struct guest *g, uint32_t code, uint64_t value) { guest_event(g, HV_TR_GUEST, code, value, 0); }
 
+const void *guest_program_image(struct guest *g, size_t *len) {
+  (void)g;
+  *len = 0; /* level 1: programs run as coroutines, nothing to load */
+  return 0;
+}
+
 uint32_t guest_vp_index(struct guest *g) {
   uint64_t v = 0;
   return guest_rdmsr(g, HV_X64_MSR_VP_INDEX, &v) ? (uint32_t)v : VCPU(g)->vp->index;

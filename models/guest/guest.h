@@ -55,6 +55,12 @@ void guest_event(struct guest *g, uint16_t kind, uint64_t a, uint64_t b, uint64_
 struct mgmt_channel;
 struct mgmt_channel *guest_mgmt_channel(struct guest *g);
 
+/* The guest-program image a loader copies to GUEST_ENTRY_RIP of a new VM
+ * (levels 2/3: the bare runtime's child image, carried in the root's
+ * image); NULL with *len = 0 where programs are not code in guest memory
+ * (level 1). */
+const void *guest_program_image(struct guest *g, size_t *len);
+
 /* ---- programs ------------------------------------------------------- */
 /* Parameters a program receives, read from the boot page at GPA 0 that the
  * root's worker process (VMWP) wrote before handing the memory over. */

@@ -50,6 +50,27 @@ static uint16_t vmwp_write_boot(struct vid *vid, uint64_t gpfn, uint32_t vm_id,
                                                           : HV_STATUS_INVALID_PARAMETER;
 }
 
+/* Copy len bytes to the VM's GPA gpa through the root's pages that will
+ * back it (the extents in GPA order), before the map hands them over. */
+static uint16_t vmwp_write_gpa(struct vmwp *w, struct vid *vid, uint64_t gpa, const void *src,
+                               size_t len) {
+  const uint8_t *s = src;
+  uint64_t base = 0;
+  for (uint32_t i = 0; i < w->nram && len; i++) {
+    uint64_t bytes = w->ram[i].n << 12;
+    if (gpa < base + bytes) {
+      uint64_t off = gpa - base, k = bytes - off < len ? bytes - off : len;
+      if (!guest_write(vid->hv.g, (w->ram[i].gpfn << 12) + off, s, k))
+        return HV_STATUS_INVALID_PARAMETER;
+      s += k;
+      gpa += k;
+      len -= k;
+    }
+    base += bytes;
+  }
+  return len ? HV_STATUS_INVALID_PARAMETER : HV_STATUS_SUCCESS;
+}
+
 static uint16_t vmwp_start_vps(struct vmwp *w, struct vid *vid, uint32_t vps) {
   for (uint32_t i = 0; i < vps; i++) {
     uint16_t st = vid_create_vp(vid, w->partition_id, i);
@@ -90,6 +111,10 @@ uint16_t vmwp_start(struct vmwp *w, struct vid *vid, uint32_t vm_id,
   }
   if (st == HV_STATUS_SUCCESS)
     st = vmwp_write_boot(vid, w->ram[0].gpfn, vm_id, cfg, seed);
+  size_t image_len = 0; /* levels 2/3: the program image at the entry point */
+  const void *image = guest_program_image(vid->hv.g, &image_len);
+  if (st == HV_STATUS_SUCCESS && image)
+    st = vmwp_write_gpa(w, vid, GUEST_ENTRY_RIP, image, image_len);
   uint64_t target = 0;
   for (uint32_t i = 0; i < w->nram && st == HV_STATUS_SUCCESS; i++) {
     st = vid_map(vid, w->partition_id, target, w->ram[i].gpfn, w->ram[i].n);
