@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "root/mgmt_api.h"
+
 #define TRACE_STDIO_BUF (1u << 20)
 
 struct trace_writer {
@@ -78,6 +80,15 @@ static void trace_put_str(uint8_t *p, const char *s, size_t slot) {
 static void trace_get_str(char *dst, const uint8_t *p, size_t slot) {
   memcpy(dst, p, slot);
   dst[slot - 1] = '\0';
+}
+
+const char *trace_mgmt_action_name(uint64_t action) {
+  static const char *const names[] = {
+      [MGMT_CREATE] = "create", [MGMT_START] = "start",
+      [MGMT_STOP] = "stop",     [MGMT_PAUSE] = "pause",
+      [MGMT_RESUME] = "resume", [MGMT_DELETE] = "delete",
+  };
+  return action < sizeof names / sizeof names[0] ? names[action] : NULL;
 }
 
 const char *trace_meta_vm_name(const struct trace_meta *m, uint64_t vm_id) {

@@ -117,6 +117,9 @@ void trace_json_str(FILE *f, const char *s);
 /* Writes cycles as microseconds with three fractional digits ("61.728"),
  * in integer arithmetic so the text is identical on every host. */
 void trace_json_us(FILE *f, uint64_t cycles, uint64_t cycles_per_us);
+/* Name of a management action (enum mgmt_action, trace kind mgmt field a):
+ * "create", "start", ...; NULL if unknown. */
+const char *trace_mgmt_action_name(uint64_t action);
 /* Name of VM id (1-based) from the header, or NULL. */
 const char *trace_meta_vm_name(const struct trace_meta *m, uint64_t vm_id);
 

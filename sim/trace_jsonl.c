@@ -85,8 +85,7 @@ static void jsonl_decode(FILE *f, const struct trace_meta *m,
     jsonl_key_name(f, "to", jsonl_vm_state(r->c), r->c);
     break;
   case HV_TR_MGMT:
-    /* The action numbers are VMMS's (no name table shared yet). */
-    jsonl_key_u64(f, "action", r->a);
+    jsonl_key_name(f, "action", trace_mgmt_action_name(r->a), r->a);
     jsonl_key_name(f, "status", scn_mgmt_status_name((int)r->b), r->b);
     jsonl_vm(f, m, r->c);
     break;

@@ -228,6 +228,10 @@ static void pf_instant(struct trace_perfetto *p, const struct hv_trace_rec *r) {
                          ? scn_vm_state_name((enum scn_vm_state)r->c)
                          : NULL;
     snprintf(name, sizeof name, "%.32s -> %s", vm ? vm : "vm", to ? to : "?");
+  } else if (r->kind == HV_TR_MGMT && trace_mgmt_action_name(r->a)) {
+    const char *vm = trace_meta_vm_name(p->m, r->c);
+    snprintf(name, sizeof name, "%s %.32s", trace_mgmt_action_name(r->a),
+             vm ? vm : "vm");
   } else if (kind) {
     snprintf(name, sizeof name, "%s", kind);
   } else {
@@ -259,7 +263,8 @@ static void pf_instant(struct trace_perfetto *p, const struct hv_trace_rec *r) {
     pf_arg_name(f, "from", from, r->b);
     fprintf(f, ",\"vm_id\":%" PRIu64, r->a);
   } else if (r->kind == HV_TR_MGMT) {
-    fprintf(f, "\"action\":%" PRIu64 ",", r->a);
+    pf_arg_name(f, "action", trace_mgmt_action_name(r->a), r->a);
+    fputc(',', f);
     pf_arg_name(f, "status", scn_mgmt_status_name((int)r->b), r->b);
     fprintf(f, ",\"vm_id\":%" PRIu64, r->c);
   } else {

@@ -33,7 +33,7 @@ META = TraceMeta(seed=7, scenario_sha256=hashlib.sha256(b"x").digest(),
 
 RECS = [
     (0, 14, N, N, 1, 1, 0, 1),          # web Off -> Starting
-    (10, 13, N, N, 1, 0, 0, 1),         # mgmt action 0 ok on web
+    (10, 13, N, N, 1, 1, 0, 1),         # mgmt create ok on web
     (50, 7, 1, N, N, 0x30, 0, 0),       # irq_phys before any bind
     (90, 5, 0, 0, 2, 0x40, 6, 10),      # hypercall from partition 2 before its bind
     (100, 20, 0, 0, 1, 1, 2, 0),        # bind web -> partition 2
@@ -75,7 +75,7 @@ def test_decoded_fields(trace_dir):
     assert t[8].call == "HvCallMapGpaPages" and t[8].rep_count == 4 and t[8].reps_done == 4
     assert t[10].reason == "hlt" and t[10].rip == 0x1000
     assert (t[0].vm, t[0].get("from"), t[0].to) == ("web", "Off", "Starting")
-    assert (t[1].status, t[1].vm) == ("ok", "web")
+    assert (t[1].action, t[1].status, t[1].vm) == ("create", "ok", "web")
     assert t[2].lp == 1 and t[2].partition is None and t[2].vp is None
     assert t[11].what == "switch_out"
     with pytest.raises(AttributeError, match="no field 'call'"):
@@ -302,6 +302,11 @@ def test_tables_match_scenario_h():
     assert {v: k.lower() for k, v in mgmt.items()} == T.MGMT_STATUSES
 
 
+def test_tables_match_mgmt_api_h():
+    actions = _enum_values(_read("models/root/mgmt_api.h"), "mgmt_action", "MGMT_")
+    assert {v: k.lower() for k, v in actions.items()} == T.MGMT_ACTIONS
+
+
 # ---- against the C tool (needs a built hvsim) -------------------------------
 
 def _all_names_trace():
@@ -312,6 +317,7 @@ def _all_names_trace():
     recs += [(3000 + r, 4, 0, 0, 2, r, 0, 0) for r in [0] + list(T.EXIT_REASONS) + [99]]
     recs += [(4000, 14, N, N, 1, 2, f, 5 - f) for f in T.VM_STATES]
     recs += [(5000 + s, 13, N, N, 1, 3, s, 2) for s in list(T.MGMT_STATUSES) + [77]]
+    recs += [(5100 + a, 13, N, N, 1, a, 0, 1) for a in [0] + list(T.MGMT_ACTIONS) + [9]]
     recs += [(6000, 5, N, N, N, 0x7777, 0x7777, 0), (6001, 99, 1, 2, 3, 4, 5, 6)]
     return recs
 

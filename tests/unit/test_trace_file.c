@@ -228,7 +228,8 @@ Test(trace_file, jsonl_lines) {
                                  "\"to\":\"Starting\""),
             "%s", lines[1]);
   cr_assert(strstr(lines[1 + 4], "\"reason\":\"hlt\""), "%s", lines[5]);
-  cr_assert(strstr(lines[1 + 7], "\"status\":\"ok\""), "%s", lines[8]);
+  cr_assert(strstr(lines[1 + 7], "\"action\":\"create\",\"status\":\"ok\""),
+            "%s", lines[8]);
   free(text);
   free(dir);
 }

@@ -1,7 +1,8 @@
 """Name tables for decoding trace records, kept in sync with the C headers.
 
 Sources: hv/include/hv/trace.h (trace kinds, exit reasons), hv/include/hv/hvgdk.h
-(HV_STATUS_*, HVCALL_*), sim/scenario.h (VM states, management statuses).
+(HV_STATUS_*, HVCALL_*), sim/scenario.h (VM states, management statuses),
+models/root/mgmt_api.h (management actions).
 tests/scenarios/test_driver.py parses those headers and fails when a table
 here drifts from them; the names are the ones sim/scenario_names.c prints.
 """
@@ -118,6 +119,9 @@ VM_STATES = {0: "Off", 1: "Starting", 2: "Running", 3: "Paused", 4: "Stopping", 
 # enum scn_mgmt_status (scenario.h): trace kind mgmt, field b
 MGMT_STATUSES = {0: "ok", 1: "invalid_state", 2: "failed", 3: "not_found"}
 
+# enum mgmt_action (models/root/mgmt_api.h): trace kind mgmt, field a
+MGMT_ACTIONS = {1: "create", 2: "start", 3: "stop", 4: "pause", 5: "resume", 6: "delete"}
+
 # trace kind sched, field a
 SCHED_WHAT = {0: "switch_out", 1: "switch_in", 2: "idle"}
 
@@ -140,6 +144,7 @@ STATUS_CODES = _inverse(STATUSES)
 CALL_CODES = _inverse(CALLS)
 VM_STATE_CODES = _inverse(VM_STATES)
 MGMT_STATUS_CODES = _inverse(MGMT_STATUSES)
+MGMT_ACTION_CODES = _inverse(MGMT_ACTIONS)
 
 
 def kind_code(kind):

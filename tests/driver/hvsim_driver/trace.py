@@ -138,7 +138,7 @@ def _decode(ev, meta):
         return {"vm_id": a, "vm": meta.vm_name(a), "from": _name(T.VM_STATES, b),
                 "to": _name(T.VM_STATES, c)}
     if k == 13:  # mgmt
-        return {"action": a, "status": _name(T.MGMT_STATUSES, b), "vm_id": c,
+        return {"action": _name(T.MGMT_ACTIONS, a), "status": _name(T.MGMT_STATUSES, b), "vm_id": c,
                 "vm": meta.vm_name(c)}
     if k == 20:  # vm_bind
         return {"vm_id": a, "vm": meta.vm_name(a), "partition_id": b}
