@@ -56,6 +56,8 @@ static void trace_flush(void) {
 }
 
 void platform_trace(const struct hv_trace_rec *r) {
+  if (!platform_hv.lps[0].arch.tsc_origin)
+    return; /* hv_init's own records: the simulator starts its trace after boot too */
   if (trace_n == TRACE_BUF_RECS)
     trace_flush();
   trace_buf[trace_n++] = *r;

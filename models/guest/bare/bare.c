@@ -11,8 +11,8 @@
  * instead of dying; any other exception is fatal for the partition: the
  * VP triple-faults and the hypervisor stops it.
  *
- * Per-VP state is found from the stack: each VP runs on its own slot of
- * bare_stacks (crt0.S), and so does its interrupt handler.
+ * Per-VP state is found from the stack: each VP runs on its own stack
+ * slot (crt0.S), and so does its interrupt handler.
  */
 #include <guest/guest.h>
 #include <hv/hvgdk.h>
@@ -54,7 +54,7 @@ static struct guest bare_vps[BARE_MAX_VPS];
 static struct bare_gate bare_idt[256] __attribute__((aligned(16)));
 static uint64_t bare_hypercall_page; /* GPA, once enabled (partition-wide MSR) */
 
-void bare_main(uint64_t boot_gpa, uint32_t vp);
+void bare_main(uint64_t boot_gpa, uint32_t slot);
 void bare_trap(struct bare_frame *f);
 
 static struct guest *bare_self(const void *sp) {
@@ -147,11 +147,12 @@ bool guest_wrmsr(struct guest *g, uint32_t msr, uint64_t value) {
                    : "memory");
   if (faulted)
     return false;
-  if (msr == HV_X64_MSR_HYPERCALL) {
-    uint64_t now = 0; /* the hypervisor decides: read back what holds */
-    if (guest_rdmsr(g, HV_X64_MSR_HYPERCALL, &now))
-      bare_hypercall_page = (now & HV_X64_MSR_HYPERCALL_ENABLE) ? now & ~0xFFFull : 0;
-  }
+  /* Where the page will be (TLFS "Hypercall Interface": the guest names
+   * it; reading the MSR back would cost an exit the simulator's runtime
+   * does not make). A guest calling a page the hypervisor did not enable
+   * runs whatever is there, as on Hyper-V. */
+  if (msr == HV_X64_MSR_HYPERCALL)
+    bare_hypercall_page = (value & HV_X64_MSR_HYPERCALL_ENABLE) ? value & ~0xFFFull : 0;
   return true;
 }
 
@@ -212,7 +213,11 @@ void guest_mark(struct guest *g, uint32_t code, uint64_t value) {
   guest_event(g, HV_TR_GUEST, code, value, 0);
 }
 
-uint32_t guest_vp_index(struct guest *g) { return g->vp; }
+/* Read each time, as the simulator's runtime does (one MSR exit). */
+uint32_t guest_vp_index(struct guest *g) {
+  uint64_t v = 0;
+  return guest_rdmsr(g, HV_X64_MSR_VP_INDEX, &v) ? (uint32_t)v : g->vp;
+}
 
 uint64_t guest_rdtsc(struct guest *g) { return bare_rdtsc(); }
 
@@ -233,9 +238,10 @@ const void *guest_program_image(struct guest *g, size_t *len) {
 }
 
 /* ---- entry ---------------------------------------------------------------- */
-void bare_main(uint64_t boot_gpa, uint32_t vp) {
-  struct guest *g = &bare_vps[vp];
-  g->vp = vp;
+void bare_main(uint64_t boot_gpa, uint32_t slot) {
+  struct guest *g = &bare_vps[slot];
+  g->vp = slot; /* until the hypervisor says (guest_vp_index) */
+  uint32_t vp = slot;
   g->fixup = 0;
   g->irq_taken = 0;
   bare_idt_load();

@@ -3,13 +3,17 @@
  *
  * Every VP starts at the image's first byte in flat 32-bit protected mode
  * with paging off (the VP start state of hv/arch/x86), RSI = GPA of its
- * boot block. It reads its VP index (HV_X64_MSR_VP_INDEX, TLFS "Virtual
- * Processor Index"), builds identity page tables over the first 4 GiB of
- * its GPA space (2 MiB pages; every VP writes the same values, so VPs
+ * boot block. It takes a stack slot (an atomic counter: no exit, so the
+ * guest's events match the simulator's runtime one for one), builds
+ * identity page tables over the first 512 GiB
+ * of its GPA space (1 GiB pages, Intel SDM Vol. 3A 4.5: any address the
+ * guest touches reaches the SLAT, so a GPA it does not own is the
+ * hypervisor's to refuse; every VP writes the same values, so VPs
  * starting together do not race in any way that matters), enables long
- * mode (Intel SDM Vol. 3A 9.8.5) and calls bare_main(boot_gpa, vp_index)
- * on its own stack: VP 0 on bare_stack0 (its size comes from the link:
- * the root's VMMS keeps large structures on it), the others on 16 KiB
+ * mode (Intel SDM Vol. 3A 9.8.5) and calls bare_main(boot_gpa, slot) on
+ * its own stack: slot 0 (the first VP to start: VP 0 of a VM, the one root
+ * VP of a one-LP machine) on bare_stack0, whose size comes from the link
+ * (the root's VMMS keeps large structures on it), the others on 16 KiB
  * slots. Also the 256 interrupt stubs of the guest's IDT.
  */
 #define BARE_MAX_VPS 16
@@ -22,29 +26,27 @@ _start:
         cli
         cld
         movl %esi, %ebp
-        movl $0x40000002, %ecx
-        rdmsr
-        movl %eax, %ebx
+        movl $1, %ebx               /* a stack slot: first come, first served */
+        lock xaddl %ebx, bare_slots
         cmpl $BARE_MAX_VPS, %ebx
         jae 9f
         movl $bare_pdpt, %eax
         orl $3, %eax
         movl %eax, bare_pml4
-        movl $bare_pd, %eax
-        orl $3, %eax
-        movl $bare_pdpt, %edi
-        movl $4, %ecx
-1:      movl %eax, (%edi)
-        addl $4096, %eax
+        movl $bare_pdpt, %edi       /* PDPT[i] = i GiB, 1 GiB pages (P, RW, PS) */
+        xorl %edx, %edx             /* high half of the address */
+        xorl %ecx, %ecx
+1:      movl %ecx, %eax
+        shll $30, %eax
+        orl $0x83, %eax
+        movl %eax, (%edi)
+        movl %ecx, %eax
+        shrl $2, %eax
+        movl %eax, 4(%edi)
         addl $8, %edi
-        loop 1b
-        movl $bare_pd, %edi
-        movl $0x83, %eax            /* P, RW, PS */
-        movl $2048, %ecx
-2:      movl %eax, (%edi)
-        addl $0x200000, %eax
-        addl $8, %edi
-        loop 2b
+        incl %ecx
+        cmpl $512, %ecx
+        jb 1b
         lgdt bare_gdt_desc
         ljmp $0x08, $3f
 3:      movw $0x10, %ax
@@ -157,12 +159,13 @@ bare_gdt:
 bare_gdt_desc:
         .word bare_gdt_desc - bare_gdt - 1
         .long bare_gdt
+        .align 4
+bare_slots: .long 0
 
         .section .bss
         .align 4096
         .globl bare_pml4, bare_stacks
 bare_pml4: .skip 4096
 bare_pdpt: .skip 4096
-bare_pd:   .skip 4 * 4096
         .align 16
 bare_stacks: .skip BARE_STACK * BARE_MAX_VPS /* VPs 1..15: slot vp ends at +vp*BARE_STACK */
