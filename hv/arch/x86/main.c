@@ -227,9 +227,11 @@ static void platform_run(struct hv *hv) {
 
 void platform_main(uint32_t magic, uint32_t info) {
   const struct mb_info *mb = (const struct mb_info *)(uintptr_t)info;
+  uint64_t entry_tsc = x86_rdtsc(); /* instructions from reset to here, on Bochs */
   console_init();
   console_printf("hvsim: bare-metal image, backend %s, boot %s\n", backend_name,
                  magic == MB_BOOT_MAGIC ? "multiboot" : magic == ROM_BOOT_MAGIC ? "rom" : "?");
+  console_printf("@F main_tsc=%lu\n", entry_tsc);
   cpu_init_lp(0);
   const struct bare_cfg *cfg = platform_find_cfg(magic, mb);
   if (!cfg || cfg->magic != BARE_CFG_MAGIC || cfg->version != BARE_CFG_VERSION ||
@@ -266,6 +268,7 @@ void platform_main(uint32_t magic, uint32_t info) {
   };
   hv->arch.root_entry = BARE_ROOT_IMAGE_GPA;
   hv->arch.root_boot_gpa = BARE_ROOT_BOOT_GPA;
+  uint64_t init_tsc = x86_rdtsc();
   hv_status_t st = hv_init(hv, &boot);
   if (st != HV_STATUS_SUCCESS) {
     console_printf("hvsim: hv_init failed, status 0x%x\n", st);
@@ -278,7 +281,8 @@ void platform_main(uint32_t magic, uint32_t info) {
   }
   platform_load_root(hv);
   hv->lps[0].arch.tsc_origin = x86_rdtsc(); /* scenario time 0 */
-  console_printf("@F hv_init_done_tsc=%lu\n", hv->lps[0].arch.tsc_origin);
+  console_printf("@F hv_init_start_tsc=%lu hv_init_done_tsc=%lu\n", init_tsc,
+                 hv->lps[0].arch.tsc_origin);
   platform_run(hv);
   console_printf("hvsim: end of the timeline (%lu ns)\n", platform_cfg.until_ns);
   platform_halt(0);
