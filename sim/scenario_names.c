@@ -94,6 +94,7 @@ static const struct call_name call_names[] = {
     CALL(ASSERT_VIRTUAL_INTERRUPT, "HvCallAssertVirtualInterrupt"),
     CALL(CREATE_PORT, "HvCallCreatePort"),
     CALL(CONNECT_PORT, "HvCallConnectPort"),
+    CALL(MAP_DEVICE_INTERRUPT, "HvCallMapDeviceInterrupt"),
 };
 #undef CALL
 
@@ -124,6 +125,12 @@ static const char *const trace_kind_names[HV_TR_KIND_COUNT] = {
     [HV_TR_WORLD] = "world",
     [HV_TR_EXCEPTION] = "exception",
     [HV_TR_VM_BIND] = "vm_bind",
+    [HV_TR_IPI] = "ipi",
+    [HV_TR_MSG_POST] = "msg_post",
+    [HV_TR_MSG_DELIVER] = "msg_deliver",
+    [HV_TR_EVENT_SIGNAL] = "event_signal",
+    [HV_TR_TIMER] = "timer",
+    [HV_TR_INTERCEPT] = "intercept",
 };
 
 /* Indexed by enum hv_exit_reason; HV_EXIT_NONE has no name. */

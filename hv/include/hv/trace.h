@@ -74,6 +74,21 @@ enum hv_trace_kind {
   HV_TR_EXCEPTION = 19,
   /* VMMS bound a VM to a partition: a = VM id, b = partition id */
   HV_TR_VM_BIND = 20,
+  /* IPI sent through the ICR: a = vector, b = target VP index, c = shorthand */
+  HV_TR_IPI = 21,
+  /* HvCallPostMessage queued: a = connection id, b = message type, c = size */
+  HV_TR_MSG_POST = 22,
+  /* a message placed in a VP's SIM slot: a = SINT, b = latency in cycles
+   * (post to delivery), c = message type */
+  HV_TR_MSG_DELIVER = 23,
+  /* an event flag set: a = SINT, b = absolute flag, c = 1 newly set */
+  HV_TR_EVENT_SIGNAL = 24,
+  /* a timer expired: a = timer (0-3 STIMERn, 4 APIC timer), b = latency in
+   * cycles (expiry to delivery), c = 0 message / 1 direct interrupt */
+  HV_TR_TIMER = 25,
+  /* an intercept: a = message type, b = port / MSR / leaf, c = 0 sent to
+   * the root, 1 completed by the root */
+  HV_TR_INTERCEPT = 26,
   HV_TR_KIND_COUNT
 };
 

@@ -32,6 +32,12 @@ TRACE_KINDS = {
     18: "world",
     19: "exception",
     20: "vm_bind",
+    21: "ipi",
+    22: "msg_post",
+    23: "msg_deliver",
+    24: "event_signal",
+    25: "timer",
+    26: "intercept",
 }
 
 # enum hv_exit_reason (trace.h): HV_EXIT_<NAME> -> "<name>"; HV_EXIT_NONE has none
@@ -111,6 +117,7 @@ CALLS = {
     0x0094: "HvCallAssertVirtualInterrupt",
     0x0095: "HvCallCreatePort",
     0x0096: "HvCallConnectPort",
+    0x007C: "HvCallMapDeviceInterrupt",
 }
 
 # enum scn_vm_state (scenario.h), in VMMS order
