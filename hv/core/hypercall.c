@@ -185,17 +185,21 @@ void hypercall_handle(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp) {
     st = d->fn(&c);
     arch_charge(lp, HV_COST_HYPERCALL_REP, c.reps_done - c.rep_start);
     continued = st == HV_STATUS_SUCCESS && (d->flags & HC_REP) && c.reps_done < c.rep_count;
-    /* Output: the whole block on success; for rep calls also the elements
-     * of the reps that completed before a failure. */
-    uint64_t out_valid = st == HV_STATUS_SUCCESS ? out_len
-                         : (d->flags & HC_REP) ? d->out_size + (uint64_t)c.reps_done * d->rep_out
-                                               : 0;
-    if (st != HV_STATUS_SUCCESS && (d->flags & HC_REP) && d->rep_out == 0)
-      out_valid = 0;
+    /* Output: the whole block of a simple call on success; for a rep call
+     * the elements of the reps done in this entry (rep start .. reps done),
+     * also before a failure. Elements before the rep start were written
+     * by an earlier entry (continuation) or are the caller's: untouched.
+     * No rep call here has a fixed output header (out_size 0). */
+    uint64_t out_from = 0, out_to = st == HV_STATUS_SUCCESS ? out_len : 0;
+    if (d->flags & HC_REP) {
+      out_from = d->out_size + (uint64_t)c.rep_start * d->rep_out;
+      out_to = d->out_size + (uint64_t)c.reps_done * d->rep_out;
+    }
     /* The output page was checked writable before the call; a handler that
      * took it from the caller (a deposit of that very page) turns the
      * write into an error for the caller, never a hypervisor fault. */
-    if (out_valid && gpa_write(hv, c.caller, gpa(r8), out, out_valid) != HV_STATUS_SUCCESS &&
+    if (out_to > out_from &&
+        gpa_write(hv, c.caller, gpa(r8 + out_from), out + out_from, out_to - out_from) != HV_STATUS_SUCCESS &&
         st == HV_STATUS_SUCCESS)
       st = HV_STATUS_INVALID_ALIGNMENT;
   }
