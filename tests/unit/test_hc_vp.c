@@ -281,3 +281,16 @@ Test(hc_vp, root_reads_own_vp) {
   cr_assert_eq(v, 0x77);
   cr_assert_eq(tl_get_reg(0, 0, HV_PARTITION_ID_SELF, 7, HV_X64_REGISTER_RBX, &v), HV_STATUS_INVALID_VP_INDEX);
 }
+
+Test(hc_vp, notify_long_spin_wait) {
+  struct hv_lp *lp = &tl_hv()->lps[0];
+  lp->slice_end = ~0ull;
+  uint64_t in[1] = {1000};
+  cr_assert_eq(tl_call(0, 0, HVCALL_NOTIFY_LONG_SPIN_WAIT, in, 8, 0, 0), HV_STATUS_SUCCESS);
+  cr_assert_eq(lp->slice_end, lp->arch.clock, "the VP gives up the rest of its slice");
+  in[0] = 1000 | (1ull << 32);
+  cr_assert_eq(tl_st(tl_call(0, 0, HVCALL_NOTIFY_LONG_SPIN_WAIT, in, 8, 0, 0)), HV_STATUS_INVALID_PARAMETER);
+  in[0] = 7;
+  cr_assert_eq(tl_st(tl_call(0, 0, HVCALL_NOTIFY_LONG_SPIN_WAIT | HV_HYPERCALL_FAST_BIT, in, 8, 0, 0)),
+               HV_STATUS_SUCCESS);
+}

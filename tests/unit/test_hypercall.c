@@ -294,3 +294,31 @@ Test(hypercall, rep_start_keeps_earlier_output_elements) {
   cr_assert_eq(out[2], 0xB3);
   cr_assert_eq(out[4], 0x5555, "rep 2 failed: its element untouched");
 }
+
+Test(hypercall, read_only_output_page) {
+  uint64_t id;
+  cr_assert_eq(tl_create(&id), HV_STATUS_SUCCESS);
+  cr_assert_eq(tl_deposit(id, 6), HV_STATUS_SUCCESS);
+  cr_assert_eq(tl_init(id), HV_STATUS_SUCCESS);
+  uint64_t g = tl_root_pages(3);
+  uint64_t rw[2] = {g, g + 1}, ro = g + 2;
+  cr_assert_eq(tl_map_list(id, 0, HV_MAP_GPA_READABLE | HV_MAP_GPA_WRITABLE, rw, 2), HV_STATUS_SUCCESS | (2ull << 32));
+  cr_assert_eq(tl_map_list(id, 2, HV_MAP_GPA_READABLE, &ro, 1), HV_STATUS_SUCCESS | (1ull << 32));
+  cr_assert_eq(tl_create_vp(id, 0), HV_STATUS_SUCCESS);
+  uint16_t s = tl_slot(id);
+  tl_part(s)->guest_os_id = 1;
+  tl_part(s)->hypercall_msr = 0x1000 | HV_X64_MSR_HYPERCALL_ENABLE;
+  struct hv_partition *p = tl_part(s);
+  p->privileges |= HV_ACCESS_PARTITION_ID;
+  uint64_t out = 0;
+  /* output into the read-only page: refused, nothing written */
+  uint64_t rax = hcdrive_call_at(&tl_d, s, 0, HVCALL_GET_PARTITION_ID, 0, 0, 0, 0x2000, 0, 0);
+  cr_assert_eq(tl_st(rax), HV_STATUS_INVALID_ALIGNMENT);
+  cr_assert_eq(*(uint64_t *)(tl_d.sim.mem + (ro << 12)), 0);
+  /* input from the read-only page is fine */
+  uint64_t in[2] = {HV_PARTITION_ID_SELF, HV_PARTITION_PROPERTY_PRIVILEGE_FLAGS};
+  memcpy(tl_d.sim.mem + (ro << 12), in, 16);
+  rax = hcdrive_call_at(&tl_d, s, 0, HVCALL_GET_PARTITION_PROPERTY, 0x2000, 0, 0, 0x1000, &out, 8);
+  cr_assert_eq(tl_st(rax), HV_STATUS_SUCCESS);
+  cr_assert_eq(out, p->privileges);
+}
