@@ -68,11 +68,12 @@ static int cfg_actions(const struct scenario *scn, struct bare_cfg *c, char *err
       if (a->irq.count > 1)
         return cfg_refuse(err, errlen, scn, a->pos,
                           "interrupt storms (count > 1) are not supported on Bochs yet");
-      if (a->irq.lp != 0)
-        return cfg_refuse(err, errlen, scn, a->pos, "interrupt: the image runs one LP (lp 0)");
+      if (a->irq.lp >= scn->machine.lps)
+        return cfg_refuse(err, errlen, scn, a->pos, "interrupt: no such LP");
       b->kind = BARE_ACT_INTERRUPT;
-      b->ntargets = 1;
+      b->ntargets = 2;
       b->targets[0] = a->irq.vector;
+      b->targets[1] = a->irq.lp;
       continue;
     }
     if ((unsigned)a->kind >= sizeof mgmt / sizeof mgmt[0] || !mgmt[a->kind])
@@ -114,10 +115,9 @@ int bochs_cfg_build(const struct scenario *scn, uint64_t seed, struct bare_cfg *
   c->version = BARE_CFG_VERSION;
   c->size = sizeof *c;
   c->seed = seed;
-  if (scn->machine.lps != 1)
+  if (scn->machine.lps > 8)
     return cfg_refuse(err, errlen, scn, (struct scn_pos){0, 0},
-                      "machine: lps: the bare-metal image runs one LP (SMP start-up is not "
-                      "implemented yet)");
+                      "machine: lps: the bare-metal image runs at most 8 LPs");
   if (scn->machine.memory_bytes < (32ull << 20) || scn->machine.memory_bytes > (2048ull << 20))
     return cfg_refuse(err, errlen, scn, (struct scn_pos){0, 0},
                       "machine: memory: Bochs runs the image with 32 MiB to 2 GiB");
@@ -125,7 +125,7 @@ int bochs_cfg_build(const struct scenario *scn, uint64_t seed, struct bare_cfg *
   c->cpu_mhz = scn->machine.cpu_mhz;
   c->slice_us = scn->machine.slice_us;
   c->until_ns = bochs_until_ns(scn);
-  c->lps = 1;
+  c->lps = scn->machine.lps;
   if (cfg_vms(scn, c, err, errlen) || cfg_actions(scn, c, err, errlen) ||
       cfg_expects(scn, err, errlen))
     return -1;

@@ -206,7 +206,7 @@ static int runner_trace(struct runner *r, const struct bochs_output *o, char dig
   snprintf(m->build_id, sizeof m->build_id, "%s", HVSIM_BUILD_ID);
   snprintf(m->options, sizeof m->options, "--backend %s", r->backend);
   m->cycles_per_us = r->scn->machine.cpu_mhz;
-  m->lps = 1;
+  m->lps = r->scn->machine.lps;
   m->nvms = r->scn->npartitions;
   for (uint32_t i = 0; i < r->scn->npartitions && i < TRACE_MAX_VMS; i++)
     snprintf(m->vm_names[i], sizeof m->vm_names[i], "%s", r->scn->partitions[i].name);
@@ -310,8 +310,10 @@ static int runner_report(struct runner *r, struct bochs_output *o) {
   const struct scenario *scn = r->scn;
   printf("hvsim run %s  seed %llu  backend %s (Bochs, cpu %s)\n", scn->path,
          (unsigned long long)r->seed, r->backend, r->cpu_model);
-  printf("ran %.3f ms of virtual time (cycles = instructions at %llu MHz) on 1 LP\n",
-         (double)r->cfg.until_ns / 1e6, (unsigned long long)scn->machine.cpu_mhz);
+  printf("ran %.3f ms of virtual time (cycles = instructions at %llu MHz) on %u LP%s "
+         "(time-multiplexed on Bochs CPU 0)\n",
+         (double)r->cfg.until_ns / 1e6, (unsigned long long)scn->machine.cpu_mhz,
+         scn->machine.lps, scn->machine.lps == 1 ? "" : "s");
   printf("instructions: %llu in total, %llu to hv_init's return, %llu to the first guest "
          "instruction\n",
          (unsigned long long)o->end_tsc, (unsigned long long)o->hv_init_done,

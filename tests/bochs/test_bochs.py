@@ -88,10 +88,16 @@ def test_hello_runs_and_is_deterministic(backend, tmp_path):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_misbehaving_child_is_refused_and_the_rest_carries_on(backend, tmp_path):
-    p = run(backend, "tests/bochs/bad-actor.yaml", tmp_path)
+@pytest.mark.parametrize("lps", [1, 2])
+def test_misbehaving_child_is_refused_and_the_rest_carries_on(backend, lps, tmp_path):
+    scenario = "tests/bochs/bad-actor.yaml"
+    if lps != 1:  # the same on a two-LP machine (LPs time-multiplexed on CPU 0)
+        text = open(os.path.join(REPO, scenario)).read().replace("lps: 1,", f"lps: {lps},")
+        scenario = tmp_path / "bad-actor-2lp.yaml"
+        scenario.write_text(text)
+    p = run(backend, scenario, tmp_path / "run")
     assert "verdict: PASS" in p.stdout
-    recs = records(tmp_path)
+    recs = records(tmp_path / "run")
     evil, good = vm_partition(recs, 1), vm_partition(recs, 2)
     denied = [r for r in recs if r["kind"] == TR_HYPERCALL and r["partition"] == evil
               and r["b"] & 0xFFFF in (0x2, 0x3, 0x6)]
@@ -115,14 +121,15 @@ def test_sim_and_bochs_see_the_same_events(tmp_path):
 
 
 BASE = ("version: 1\nname: refuse\nmachine: {{ lps: {lps}, memory: 64MiB }}\n"
-        "partitions:\n  - {{ name: a, memory: 4MiB, vps: 1, program: idle }}\n"
+        "partitions:\n  - {{ name: a, memory: {mem}, vps: 1, program: idle }}\n"
         "timeline:\n  - {{ at: 0ms, start: [a] }}\n")
 STORM = "  - { at: 1ms, interrupt: { device: t, vector: 48, count: 5, period: 1ms } }\n"
 
 
 @pytest.mark.parametrize("body,where", [
-    (BASE.format(lps=2), "machine: lps"),
-    (BASE.format(lps=1) + STORM, ".yaml:8:5: interrupt storms"),  # file:line:col
+    (BASE.format(lps=9, mem="4MiB"), "machine: lps"),
+    (BASE.format(lps=1, mem="1MiB"), ".yaml:5:5: memory"),  # file:line:col of the VM
+    (BASE.format(lps=1, mem="4MiB") + STORM, ".yaml:8:5: interrupt storms"),
 ])
 def test_unsupported_scenarios_are_refused(body, where, tmp_path):
     need_bochs()

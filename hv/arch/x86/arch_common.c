@@ -31,12 +31,13 @@ uint64_t arch_cycles(struct hv_lp *lp) {
  * calls — deposits and maps of whole VMs — would drown the figure). */
 void platform_entry_account(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint64_t now) {
   uint16_t slot = vp_slot(hv, vp);
-  if (vp->arch.exit_was_hypercall && lp->arch.last_vp == slot && vp->partition != 0) {
+  struct arch_lp *cpu = platform_cpu(hv);
+  if (vp->arch.exit_was_hypercall && cpu->last_vp == slot && vp->partition != 0) {
     hv->arch.hc_exits++;
     hv->arch.hc_hv_cycles += now - vp->arch.exit_tsc;
   }
   vp->arch.exit_was_hypercall = false;
-  lp->arch.last_vp = slot;
+  cpu->last_vp = slot;
 }
 
 /* Real time passes by itself on hardware and on Bochs: nothing to charge. */

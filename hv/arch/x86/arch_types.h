@@ -31,6 +31,7 @@ struct arch_hv {
   uint64_t ctl_pin, ctl_proc, ctl_proc2, ctl_exit, ctl_entry; /* VMX controls */
   uint32_t preempt_shift; /* VMX preemption timer rate (IA32_VMX_MISC[4:0]) */
   bool nrips;             /* SVM next-RIP save */
+  bool asid_shared;       /* SVM: too few ASIDs, one shared + flushes */
 };
 
 struct arch_lp {

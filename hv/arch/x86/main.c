@@ -7,7 +7,9 @@
  * information, else CMOS), the vendor backend (VMXON / EFER.SVME), the
  * root partition's image copied to its fixed GPA, then hv_init() — which
  * gives all RAM after the image to the root, identity-mapped — and the LP
- * loop: hv_lp_step() until no VP can run and no timer is armed.
+ * loop: hv_lp_step() on each LP in turn, with the scenario's timeline run
+ * between steps, until the scenario's end. The machine's LPs are
+ * time-multiplexed on CPU 0 (no AP is started).
  *
  * Platform state (the one struct hv, the trace buffer, the run
  * description) is static here: this file is the machine's firmware, the
@@ -104,8 +106,10 @@ static uint64_t platform_memory(uint32_t magic, const struct mb_info *mb) {
 static const struct bare_cfg *platform_find_cfg(uint32_t magic, const struct mb_info *mb) {
   if (magic == MB_BOOT_MAGIC && mb && (mb->flags & 8) && mb->mods_count > 0) {
     const struct mb_module *m = (const struct mb_module *)(uintptr_t)mb->mods_addr;
-    if (m->end - m->start >= sizeof(struct bare_cfg))
-      return (const struct bare_cfg *)(uintptr_t)m->start;
+    const uint8_t *p = (const uint8_t *)(uintptr_t)m->start;
+    uint32_t skip = (p[0] == 0x55 && p[1] == 0xAA) ? BARE_CFG_ROM_OFFSET : 0; /* the same cfg.rom */
+    if (m->end - m->start >= skip + sizeof(struct bare_cfg))
+      return (const struct bare_cfg *)(uintptr_t)(m->start + skip);
     return 0;
   }
   const uint8_t *rom = (const uint8_t *)(uintptr_t)BARE_CFG_ROM_ADDR;
@@ -185,8 +189,9 @@ static uint64_t platform_world(struct hv *hv, uint64_t now) {
          platform_ns_cycles(platform_cfg.actions[next_action].at_ns) <= now) {
     const struct bare_action *a = &platform_cfg.actions[next_action++];
     if (a->kind == BARE_ACT_INTERRUPT) {
-      platform_world_trace(1, a->targets[0], 0);
-      hv_irq_raise(hv, 0, (uint8_t)a->targets[0]);
+      uint32_t lp = a->targets[1] < hv->boot.nlps ? a->targets[1] : 0;
+      platform_world_trace(1, a->targets[0], lp);
+      hv_irq_raise(hv, lp, (uint8_t)a->targets[0]);
       continue;
     }
     for (uint32_t i = 0; i < a->ntargets && i < BARE_MAX_VMS; i++)
@@ -202,26 +207,35 @@ static uint64_t platform_world(struct hv *hv, uint64_t now) {
 }
 
 /* ---- the LP loop ------------------------------------------------------- */
-/* Times here are the core's clock (arch_cycles: TSC since the end of
- * boot); hv->arch.world_deadline is a TSC value for the backends. */
+/* The machine's LPs are time-multiplexed on CPU 0, as the simulator
+ * steps its LPs: each round runs one hv_lp_step per LP, in index order
+ * (a VP until its next exit, its slice end or the next world event), so
+ * a run is the same sequence of core steps every time. Times are the
+ * core's clock (arch_cycles: TSC since the end of boot);
+ * hv->arch.world_deadline is a TSC value for the backends. */
 static void platform_run(struct hv *hv) {
-  struct hv_lp *lp = &hv->lps[0];
+  struct hv_lp *cpu = &hv->lps[0];
   uint64_t until = platform_ns_cycles(platform_cfg.until_ns);
   for (;;) {
-    uint64_t now = arch_cycles(lp);
+    uint64_t now = arch_cycles(cpu);
     if (now >= until)
       return;
-    hv->arch.world_deadline = platform_world(hv, now) + lp->arch.tsc_origin;
-    if (hv_lp_step(hv, 0))
+    hv->arch.world_deadline = platform_world(hv, now) + cpu->arch.tsc_origin;
+    bool busy = false;
+    for (uint32_t i = 0; i < hv->boot.nlps; i++)
+      busy |= hv_lp_step(hv, i);
+    if (busy)
       continue;
-    /* Idle: wait for the next world event or the LP's timer. */
-    uint64_t wake = hv->arch.world_deadline - lp->arch.tsc_origin;
-    if (lp->arch.timer_deadline && lp->arch.timer_deadline < wake)
-      wake = lp->arch.timer_deadline;
-    while (arch_cycles(lp) < wake)
+    /* Every LP idle: wait for the next world event or LP timer. */
+    uint64_t wake = hv->arch.world_deadline - cpu->arch.tsc_origin;
+    for (uint32_t i = 0; i < hv->boot.nlps; i++)
+      if (hv->lps[i].arch.timer_deadline && hv->lps[i].arch.timer_deadline < wake)
+        wake = hv->lps[i].arch.timer_deadline;
+    while (arch_cycles(cpu) < wake)
       __asm__ volatile("pause");
-    if (lp->arch.timer_deadline && arch_cycles(lp) >= lp->arch.timer_deadline)
-      lp->arch.timer_deadline = 0;
+    for (uint32_t i = 0; i < hv->boot.nlps; i++)
+      if (hv->lps[i].arch.timer_deadline && arch_cycles(cpu) >= hv->lps[i].arch.timer_deadline)
+        hv->lps[i].arch.timer_deadline = 0;
   }
 }
 
@@ -232,6 +246,11 @@ void platform_main(uint32_t magic, uint32_t info) {
   console_printf("hvsim: bare-metal image, backend %s, boot %s\n", backend_name,
                  magic == MB_BOOT_MAGIC ? "multiboot" : magic == ROM_BOOT_MAGIC ? "rom" : "?");
   console_printf("@F main_tsc=%lu\n", entry_tsc);
+  /* Mask the legacy 8259 PICs: a BIOS (QEMU's multiboot path) leaves the
+   * timer on IRQ 0 = vector 8, which would look like a #DF (8259A data
+   * sheet, OCW1). Interrupts reach the hypervisor through the local APIC. */
+  x86_outb(0x21, 0xFF);
+  x86_outb(0xA1, 0xFF);
   cpu_init_lp(0);
   const struct bare_cfg *cfg = platform_find_cfg(magic, mb);
   if (!cfg || cfg->magic != BARE_CFG_MAGIC || cfg->version != BARE_CFG_VERSION ||
@@ -252,15 +271,16 @@ void platform_main(uint32_t magic, uint32_t info) {
     console_printf("hvsim: machine too small (need %lu MiB)\n", (uint64_t)(PLATFORM_MIN_MEMORY >> 20));
     platform_halt(2);
   }
-  if (platform_cfg.lps != 1) {
-    console_printf("hvsim: this image runs one LP (asked for %u)\n", platform_cfg.lps);
+  if (platform_cfg.lps < 1 || platform_cfg.lps > HV_X86_MAX_LPS) {
+    console_printf("hvsim: this image runs 1 to %u LPs (asked for %u)\n", HV_X86_MAX_LPS,
+                   platform_cfg.lps);
     platform_halt(2);
   }
   struct hv *hv = &platform_hv;
   if (backend_lp_init(hv, &hv->lps[0]) != 0)
     platform_halt(2);
   struct hv_boot boot = {
-      .nlps = 1,
+      .nlps = platform_cfg.lps,
       .mem_base = mem_base,
       .mem_pages = (mem_top - mem_base) >> HV_PAGE_SHIFT,
       .slice_cycles = platform_cfg.slice_us * platform_cfg.cpu_mhz,
@@ -280,7 +300,9 @@ void platform_main(uint32_t magic, uint32_t info) {
     platform_halt(2);
   }
   platform_load_root(hv);
-  hv->lps[0].arch.tsc_origin = x86_rdtsc(); /* scenario time 0 */
+  uint64_t origin = x86_rdtsc(); /* scenario time 0, on every LP's clock */
+  for (uint32_t i = 0; i < hv->boot.nlps; i++)
+    hv->lps[i].arch.tsc_origin = origin;
   console_printf("@F hv_init_start_tsc=%lu hv_init_done_tsc=%lu\n", init_tsc,
                  hv->lps[0].arch.tsc_origin);
   platform_run(hv);

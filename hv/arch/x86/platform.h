@@ -14,6 +14,11 @@
 #define PLATFORM_KERNEL_BASE 0x100000ull   /* the image (entry.S, kernel.ld) */
 #define PLATFORM_MIN_MEMORY (32ull << 20)
 
+/* The physical CPU's backend state: every LP of the machine is
+ * time-multiplexed on CPU 0, so the current VMCS, the host-save areas and
+ * the local APIC are those of hv->lps[0]. */
+static inline struct arch_lp *platform_cpu(struct hv *hv) { return &hv->lps[0].arch; }
+
 /* End the run: flush the trace, print "@END status=N", stop the machine
  * (Bochs magic breakpoint, QEMU isa-debug-exit, else halt). */
 _Noreturn void platform_halt(int status);

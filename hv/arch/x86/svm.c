@@ -117,10 +117,10 @@ int backend_lp_init(struct hv *hv, struct hv_lp *lp) {
     console_printf("hvsim: AMD-V without nested paging (CPUID 8000_000A:EDX.NP = 0)\n");
     return -1;
   }
-  if (r[1] <= HV_MAX_VPS) {
-    console_printf("hvsim: %u ASIDs, need %u\n", r[1], HV_MAX_VPS + 1);
-    return -1;
-  }
+  /* An ASID per VP slot when the CPU has enough (Bochs: 2^15); else
+   * (QEMU's TCG has 16) every VP shares ASID 1 and the TLB is flushed
+   * whenever another VP is entered (APM 15.16). */
+  hv->arch.asid_shared = r[1] <= HV_MAX_VPS;
   hv->arch.nrips = (r[3] >> 3) & 1;
   x86_wrmsr(MSR_EFER, x86_rdmsr(MSR_EFER) | EFER_SVME);
   lp->arch.region_pa = (uint64_t)(uintptr_t)svm_hsave[lp->index];
@@ -162,7 +162,7 @@ hv_status_t arch_vp_init(struct hv *hv, struct hv_partition *p, struct hv_vp *vp
   VMCB32(v, VMCB_INTERCEPT_MISC2) = MISC2_ALL_SVM;
   VMCB64(v, VMCB_IOPM_BASE) = (uint64_t)(uintptr_t)svm_iopm;
   VMCB64(v, VMCB_MSRPM_BASE) = (uint64_t)(uintptr_t)svm_msrpm;
-  VMCB32(v, VMCB_ASID) = a->tag;
+  VMCB32(v, VMCB_ASID) = hv->arch.asid_shared ? 1 : a->tag;
   VMCB64(v, VMCB_VINTR) = 1ull << 24; /* V_INTR_MASKING */
   VMCB64(v, VMCB_NP_ENABLE) = 1;
   /* Flat 32-bit protected mode; attributes are the descriptor's access
@@ -384,7 +384,9 @@ void arch_vp_run(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint64_t dea
     HV_CHECK(root != 0);
     VMCB64(v, VMCB_NCR3) = root;
     uint8_t tlb = 0;
-    if (a->flush_tlb || a->slat_gen != gen)
+    uint16_t slot = vp_slot(hv, vp);
+    if (a->flush_tlb || a->slat_gen != gen ||
+        (hv->arch.asid_shared && platform_cpu(hv)->last_vp != slot))
       tlb = 1; /* flush everything (APM 15.16.1, TLB_CONTROL = 1) */
     a->flush_tlb = false;
     a->slat_gen = gen;
@@ -399,7 +401,7 @@ void arch_vp_run(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint64_t dea
       hv->arch.first_entry_tsc = now;
     uint64_t t0 = x86_rdtsc();
     platform_entry_account(hv, lp, vp, t0);
-    svm_enter(a->gpr, a->state_pa, lp->arch.host_vmcb_pa);
+    svm_enter(a->gpr, a->state_pa, platform_cpu(hv)->host_vmcb_pa);
     a->exit_tsc = x86_rdtsc();
     ex->guest_cycles += a->exit_tsc - t0;
     cpu_apic_oneshot(0);

@@ -317,7 +317,7 @@ hv_status_t arch_vp_init(struct hv *hv, struct hv_partition *p, struct hv_vp *vp
   vmcs[0] = (uint32_t)(x86_rdmsr(MSR_VMX_BASIC) & 0x7FFFFFFF);
   HV_CHECK(vmx_vmclear(a->state_pa));
   HV_CHECK(vmx_vmptrld(a->state_pa));
-  struct hv_lp *lp = &hv->lps[0];
+  struct hv_lp *lp = &hv->lps[0]; /* the physical CPU (platform_cpu) */
   lp->arch.current_state_pa = a->state_pa;
   const struct arch_hv *h = &hv->arch;
   vmx_vmwrite(VMCS_PIN_CTLS, h->ctl_pin);
@@ -515,9 +515,10 @@ void arch_vp_run(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint64_t dea
   /* the core's cycles -> TSC */
   deadline = deadline > UINT64_MAX - lp->arch.tsc_origin ? UINT64_MAX : deadline + lp->arch.tsc_origin;
   hv_memset(ex, 0, sizeof *ex);
-  if (lp->arch.current_state_pa != a->state_pa) {
+  struct arch_lp *cpu = platform_cpu(hv);
+  if (cpu->current_state_pa != a->state_pa) {
     HV_CHECK(vmx_vmptrld(a->state_pa));
-    lp->arch.current_state_pa = a->state_pa;
+    cpu->current_state_pa = a->state_pa;
   }
   vmx_vmwrite(VMCS_EPTP, vmx_eptp(a->slat_root));
   vmx_sync_to_vmcs(hv, vp);

@@ -50,7 +50,7 @@ struct bare_action {
   uint64_t at_ns;
   uint32_t kind;
   uint32_t ntargets;
-  uint32_t targets[BARE_MAX_VMS]; /* indices into vms[]; interrupt: vector */
+  uint32_t targets[BARE_MAX_VMS]; /* indices into vms[]; interrupt: vector, LP */
 };
 
 struct bare_cfg {
