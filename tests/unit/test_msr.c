@@ -109,7 +109,7 @@ Test(msr, time_ref_count) {
 
 Test(msr, unknown) {
   uint64_t v = 0x55;
-  const uint32_t msrs[] = {0x40000003, 0x40000021, 0x400000FF, 0xC0000080, 0};
+  const uint32_t msrs[] = {0x4000FFFF, 0x4FFFFFFF, 0x12345678, 0xFFFFFFFF, 0};
   for (size_t i = 0; i < sizeof msrs / sizeof msrs[0]; i++) {
     cr_assert_not(msr_read(tl_hv(), lp0(), root_vp(0), msrs[i], &v), "msr %#x", msrs[i]);
     cr_assert_not(msr_write(tl_hv(), lp0(), root_vp(0), msrs[i], 1), "msr %#x", msrs[i]);
