@@ -41,6 +41,7 @@
 
 struct runner {
   const char *backend, *vendor, *cpu_model;
+  bool qemu; /* qemu-svm: QEMU's TCG instead of Bochs */
   const struct scenario *scn;
   uint64_t seed;
   char dir[RUNNER_PATH_MAX];  /* trace directory */
@@ -171,6 +172,37 @@ static int runner_write_rc(struct runner *r) {
   return fclose(f) == 0 ? 0 : -1;
 }
 
+static double runner_now(void);
+
+/* QEMU's software CPU (TCG) emulates AMD-V: the AMD image through the
+ * multiboot path, the run description as module 0, port 0xE9 as debugcon,
+ * the end through isa-debug-exit (exit status = image status * 2 + 1).
+ * -icount makes its TSC follow the instructions executed. */
+static int runner_qemu(struct runner *r, const char *root) {
+  char out[RUNNER_PATH_MAX], err[RUNNER_PATH_MAX], secs[32], mem[32], kernel[RUNNER_PATH_MAX],
+      debugcon[RUNNER_PATH_MAX + 8];
+  uint64_t cycles = r->cfg.until_ns * r->cfg.cpu_mhz / 1000;
+  snprintf(secs, sizeof secs, "%llu", (unsigned long long)(60 + cycles / 20000000));
+  snprintf(mem, sizeof mem, "%llu", (unsigned long long)(r->cfg.memory_bytes >> 20));
+  if (runner_path(out, r->work, "bochs.out") || runner_path(err, r->work, "bochs.err") ||
+      snprintf(kernel, sizeof kernel, "%s/build/image/svm/hvsim-mb.elf", root) >=
+          (int)sizeof kernel ||
+      snprintf(debugcon, sizeof debugcon, "file:%s", out) >= (int)sizeof debugcon)
+    return -1;
+  char *argv[] = {"timeout", "-k", "5", secs, "qemu-system-x86_64", "-cpu", "max", "-smp", "1",
+                  "-m", mem, "-kernel", kernel, "-initrd", "cfg.rom", "-nographic",
+                  "-no-reboot", "-display", "none", "-monitor", "none", "-serial", "null",
+                  "-debugcon", debugcon, "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+                  "-icount", "shift=0,sleep=off,align=off", 0};
+  char log[RUNNER_PATH_MAX];
+  if (runner_path(log, r->work, "qemu.out"))
+    return -1;
+  double t0 = runner_now();
+  int st = runner_exec(r->work, argv, log, err);
+  r->wall = runner_now() - t0;
+  return st;
+}
+
 static double runner_now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts); /* wall time for stderr only */
@@ -258,8 +290,9 @@ static uint64_t runner_hc_gap(const struct bochs_output *o) {
 }
 
 static void runner_cleanup(struct runner *r) {
-  static const char *const files[] = {"cfg.rom", "bochsrc", "debugger.rc", "bochs.out",
-                                      "bochs.err", "bochs.log", "make.out", "make.err"};
+  static const char *const files[] = {"cfg.rom",  "bochsrc",  "debugger.rc", "bochs.out",
+                                      "bochs.err", "bochs.log", "make.out",    "make.err",
+                                      "qemu.out"};
   char p[RUNNER_PATH_MAX];
   for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
     if (runner_path(p, r->work, files[i]) == 0)
@@ -274,8 +307,9 @@ static void runner_cleanup(struct runner *r) {
 
 static int runner_setup(struct runner *r, const char *backend, const char *trace_dir) {
   r->backend = backend;
-  r->vendor = strcmp(backend, "bochs-svm") == 0 ? "svm" : "vmx";
-  r->cpu_model = strcmp(r->vendor, "svm") == 0 ? "ryzen" : "corei7_skylake_x";
+  r->qemu = strcmp(backend, "qemu-svm") == 0;
+  r->vendor = (r->qemu || strcmp(backend, "bochs-svm") == 0) ? "svm" : "vmx";
+  r->cpu_model = r->qemu ? "qemu max" : strcmp(r->vendor, "svm") == 0 ? "ryzen" : "corei7_skylake_x";
   if (trace_dir) {
     snprintf(r->dir, sizeof r->dir, "%s", trace_dir);
   } else {
@@ -308,10 +342,11 @@ static int runner_append_verdicts(struct runner *r, struct bochs_output *o, cons
 
 static int runner_report(struct runner *r, struct bochs_output *o) {
   const struct scenario *scn = r->scn;
-  printf("hvsim run %s  seed %llu  backend %s (Bochs, cpu %s)\n", scn->path,
-         (unsigned long long)r->seed, r->backend, r->cpu_model);
+  printf("hvsim run %s  seed %llu  backend %s (%s, cpu %s)\n", scn->path,
+         (unsigned long long)r->seed, r->backend, r->qemu ? "QEMU TCG, -icount" : "Bochs",
+         r->cpu_model);
   printf("ran %.3f ms of virtual time (cycles = instructions at %llu MHz) on %u LP%s "
-         "(time-multiplexed on Bochs CPU 0)\n",
+         "(time-multiplexed on CPU 0)\n",
          (double)r->cfg.until_ns / 1e6, (unsigned long long)scn->machine.cpu_mhz,
          scn->machine.lps, scn->machine.lps == 1 ? "" : "s");
   printf("instructions: %llu in total, %llu to hv_init's return, %llu to the first guest "
@@ -338,8 +373,8 @@ static int runner_report(struct runner *r, struct bochs_output *o) {
   printf("verdict: %s (%u/%u expectations hold)\n", failed ? "FAIL" : "PASS",
          scn->nexpects - failed, scn->nexpects);
   printf("digest: %s events: %llu\n", digest, (unsigned long long)o->nrecs);
-  fprintf(stderr, "hvsim: bochs ran %llu instructions in %.2f s wall (%.1f M instructions/s)\n",
-          (unsigned long long)o->end_tsc, r->wall,
+  fprintf(stderr, "hvsim: %s ran %llu instructions in %.2f s wall (%.1f M instructions/s)\n",
+          r->qemu ? "qemu" : "bochs", (unsigned long long)o->end_tsc, r->wall,
           r->wall > 0 ? (double)o->end_tsc / r->wall / 1e6 : 0.0);
   return failed ? 1 : 0;
 }
@@ -359,18 +394,19 @@ int bochs_backend_run(const char *backend, const struct scenario *scn, uint64_t 
     fprintf(stderr, "hvsim: %s (backend %s)\n", err, backend);
     goto out;
   }
-  if (!runner_have("bochs") || !runner_have("timeout")) {
-    fprintf(stderr, "hvsim: bochs is not installed (apt-get install bochs bochsbios vgabios "
-                    "bochs-term)\n");
-    goto out;
-  }
   if (runner_setup(r, backend, trace_dir) != 0) {
     fprintf(stderr, "hvsim: cannot create the run directory %s\n", r->dir);
     goto out;
   }
+  if (!runner_have(r->qemu ? "qemu-system-x86_64" : "bochs") || !runner_have("timeout")) {
+    fprintf(stderr, "hvsim: %s is not installed (apt-get install %s)\n",
+            r->qemu ? "qemu-system-x86_64" : "bochs",
+            r->qemu ? "qemu-system-x86" : "bochs bochsbios vgabios bochs-term");
+    goto out;
+  }
   if (runner_image(r, hvsim_root) != 0 || runner_write_rc(r) != 0)
     goto out;
-  int st = runner_bochs(r);
+  int st = r->qemu ? runner_qemu(r, hvsim_root) : runner_bochs(r);
   char out_path[RUNNER_PATH_MAX];
   if (runner_path(out_path, r->work, "bochs.out") ||
       bochs_output_parse(out_path, &o, err, sizeof err) != 0) {

@@ -20,7 +20,9 @@
 
 #include "../scenario.h"
 
-/* Run scn on the image for backend ("bochs-vmx" or "bochs-svm").
+/* Run scn on the image for backend: "bochs-vmx", "bochs-svm", or
+ * "qemu-svm" (the AMD image through multiboot on QEMU's TCG with -icount;
+ * the run's files keep the same names, bochs.out being QEMU's debugcon).
  * trace_dir may be NULL (the run's files then go to a temporary
  * directory that is removed). hvsim_root is the source tree (for the
  * image's Makefile and build/image). Returns the process exit code: 0
