@@ -124,8 +124,7 @@ void arch_vp_inject_exception(struct hv_vp *vp, uint8_t vector, bool has_error, 
 }
 
 void arch_vp_inject_interrupt(struct hv_vp *vp, uint8_t vector) {
-  vp->arch.vcpu->irq_pending = true;
-  vp->arch.vcpu->irq_vector = vector;
+  vp->arch.vcpu->irq_taken[vector >> 6] |= 1ull << (vector & 63);
 }
 
 void arch_slat_install(struct hv_vp *vp, spa_t root) {
@@ -141,6 +140,15 @@ void arch_slat_flush(struct hv *hv, struct hv_partition *p) {
     vp->arch.slat_root = p->slat_root.v;
     sim_vcpu_tlb_flush(vp->arch.vcpu);
   }
+}
+
+void arch_iommu_install(struct hv *hv, spa_t root_table, spa_t irt) {
+  sim_iommu_install(arch_sim(hv), root_table.v, irt.v);
+}
+
+void arch_iommu_flush(struct hv *hv, enum arch_iommu_flush what, uint16_t did, uint16_t rid,
+                      uint64_t iova_pfn) {
+  sim_iommu_flush(arch_sim(hv), what, did, rid, iova_pfn);
 }
 
 void *arch_phys_page(struct hv *hv, spa_t a, bool write) {

@@ -23,6 +23,7 @@ const struct sim_costs sim_default_costs = {
             [HV_COST_IRQ_DELIVERY] = 250,
             [HV_COST_EXIT_HANDLING] = 100,
             [HV_COST_PAGE_ZERO] = 500,
+            [HV_COST_MSG_POST] = 400,
         },
     .guest_mem_per_8b = 1,
     .guest_tlb_miss = 60,

@@ -127,8 +127,22 @@ static int sim_pick(const struct sim *s) {
   return best;
 }
 
+/* The earliest hypervisor timer (arch_lp_timer) of a parked LP. */
+static int sim_parked_timer(const struct sim *s, uint64_t *t) {
+  int lp = -1;
+  *t = UINT64_MAX;
+  for (uint32_t i = 0; i < s->nlps; i++)
+    if (s->parked[i] && s->lp_timer[i] && s->lp_timer[i] < *t)
+      *t = s->lp_timer[i], lp = (int)i;
+  return lp;
+}
+
 static uint64_t sim_boundary(const struct sim *s, int best, uint64_t next_ev, uint64_t until) {
   uint64_t b = next_ev < until ? next_ev : until;
+  uint64_t now = s->hv->lps[best].arch.clock;
+  for (uint32_t j = 0; j < s->nlps; j++) /* stop at a hypervisor timer: it fires on time */
+    if (s->lp_timer[j] > now && s->lp_timer[j] < b)
+      b = s->lp_timer[j];
   for (uint32_t j = 0; j < s->nlps; j++) {
     if ((int)j == best || s->parked[j])
       continue;
@@ -150,6 +164,12 @@ void sim_run(struct sim *s, uint64_t until, sim_world_fn world, void *ctx, uint6
         break;
       s->now = next_ev;
       next_ev = world(ctx, s, next_ev);
+      continue;
+    }
+    uint64_t t_timer;
+    int timer_lp = sim_parked_timer(s, &t_timer);
+    if (timer_lp >= 0 && t_timer <= t_lp && t_timer <= next_ev && t_timer < until) {
+      sim_lp_wake(s, (uint32_t)timer_lp, t_timer); /* the LP's timer interrupt */
       continue;
     }
     if (best < 0 || t_lp >= until)

@@ -181,20 +181,66 @@ static bool vcpu_msr(struct sim_vcpu *v, uint32_t msr, uint64_t *value, bool wri
 bool guest_rdmsr(struct guest *g, uint32_t msr, uint64_t *value) { return vcpu_msr(VCPU(g), msr, value, false); }
 bool guest_wrmsr(struct guest *g, uint32_t msr, uint64_t value) { return vcpu_msr(VCPU(g), msr, &value, true); }
 
+/* The highest vector taken since the last call, or -1. */
+static int vcpu_take_irq(struct sim_vcpu *v) {
+  for (int w = 3; w >= 0; w--) {
+    if (v->irq_taken[w]) {
+      int bit = 63 - __builtin_clzll(v->irq_taken[w]);
+      v->irq_taken[w] &= ~(1ull << bit);
+      return w * 64 + bit;
+    }
+  }
+  return -1;
+}
+
+/* HLT with interrupts enabled: an interrupt taken since the last HLT (the
+ * guest's handler ran) ends it at once, as STI; HLT would. */
 void guest_halt(struct guest *g, uint8_t *vector) {
   struct sim_vcpu *v = VCPU(g);
-  while (!v->irq_pending) {
+  int got = vcpu_take_irq(v);
+  while (got < 0) {
     vcpu_spend(v, v->sim->costs.guest_instr);
-    if (v->irq_pending)
+    got = vcpu_take_irq(v);
+    if (got >= 0)
       break;
     memset(&v->exit, 0, sizeof v->exit);
     v->exit.instr_len = 1;
     vcpu_exit(v, HV_EXIT_HLT);
+    got = vcpu_take_irq(v);
   }
-  v->irq_pending = false;
   if (vector)
-    *vector = v->irq_vector;
+    *vector = (uint8_t)got;
 }
+
+/* OUT / IN: an I/O exit. The instruction completes when the VP resumes
+ * with RIP advanced (by the hypervisor, or by the root that emulated it
+ * through an intercept); with RIP unchanged it executes again. */
+static uint32_t vcpu_io(struct sim_vcpu *v, uint16_t port, uint8_t size, bool write, uint32_t value) {
+  struct arch_vp *a = &v->vp->arch;
+  for (;;) {
+    vcpu_spend(v, v->sim->costs.guest_instr);
+    uint64_t rip = a->rip;
+    memset(&v->exit, 0, sizeof v->exit);
+    v->exit.instr_len = 1;
+    v->exit.u.io.port = port;
+    v->exit.u.io.size = size;
+    v->exit.u.io.write = write;
+    v->exit.u.io.value = value;
+    if (write)
+      a->gpr[0] = value;
+    vcpu_exit(v, HV_EXIT_IO);
+    if (vcpu_take_exception(v))
+      return ~0u;
+    if (a->rip != rip)
+      return (uint32_t)a->gpr[0] & (size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1);
+  }
+}
+
+void guest_out(struct guest *g, uint16_t port, uint8_t size, uint32_t value) {
+  vcpu_io(VCPU(g), port, size, true, value);
+}
+
+uint32_t guest_in(struct guest *g, uint16_t port, uint8_t size) { return vcpu_io(VCPU(g), port, size, false, 0); }
 
 void guest_work(struct guest *g, uint64_t cycles) { vcpu_spend(VCPU(g), cycles); }
 

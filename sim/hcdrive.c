@@ -7,6 +7,9 @@
 #include <string.h>
 
 static uint64_t hcdrive_io_base(struct hcdrive *d, uint16_t part, uint32_t vp_index) {
+  /* VP i's input page at base + 0x2000 i, its output page right after.
+   * (VP 0's pages overlay the boot block and the hypercall page: harmless,
+   * neither is used when hypercalls are driven directly.) */
   if (part == 0)
     return (d->root_base_gpfn << 12) + 0x2000ull * vp_index;
   return 0x2000ull * vp_index;
@@ -53,7 +56,8 @@ uint64_t hcdrive_call_at(struct hcdrive *d, uint16_t part, uint32_t vp_index, ui
   struct hv_lp *lp = &hv->lps[0];
   if (control & HV_HYPERCALL_FAST_BIT) {
     uint64_t regs[2] = {0, 0};
-    memcpy(regs, in, in_len < 16 ? in_len : 16);
+    if (in_len)
+      memcpy(regs, in, in_len < 16 ? in_len : 16);
     vp->arch.gpr[2] = regs[0];
     vp->arch.gpr[8] = regs[1];
   } else {

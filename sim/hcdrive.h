@@ -11,7 +11,11 @@
 
 #include "sim.h"
 
-#define HCDRIVE_IN_GPA_OFF 0x2000ull  /* child: input page GPA; root: boot page + this */
+
+/* Spare pages a harness may use for its own input/output blocks (child
+ * GPA, or offset from the root's first page): hcdrive_call uses the pages
+ * at 0x2000 * vp instead. */
+#define HCDRIVE_IN_GPA_OFF 0x2000ull
 #define HCDRIVE_OUT_GPA_OFF 0x3000ull
 
 struct hcdrive {

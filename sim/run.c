@@ -51,11 +51,16 @@ static bool run_filter_match(const struct run *r, const struct scn_filter *f, co
   if (f->status >= 0) {
     int32_t st = rec->kind == HV_TR_HYPERCALL ? (int32_t)(rec->b & 0xFFFF)
                  : rec->kind == HV_TR_MGMT    ? (int32_t)rec->b
+                 : rec->kind == HV_TR_DMA     ? (int32_t)(rec->c & 0xFFFF) /* device status */
                                               : -1;
     if (st < 0 || (f->status_not ? st == f->status : st != f->status))
       return false;
   }
   if (f->reason >= 0 && (rec->kind != HV_TR_VP_EXIT || (int32_t)rec->a != f->reason))
+    return false;
+  if (f->code >= 0 && (rec->kind != HV_TR_GUEST || rec->a != (uint64_t)f->code))
+    return false;
+  if (f->has_value && (rec->kind != HV_TR_GUEST || rec->b != f->value))
     return false;
   return true;
 }
@@ -105,11 +110,21 @@ static void run_world_trace(struct run *r, uint64_t a, uint64_t b, uint64_t c) {
   run_sink(r, &rec);
 }
 
-static void run_mgmt(struct run *r, uint32_t action, uint32_t part) {
+static void run_mgmt(struct run *r, uint32_t action, uint32_t part, const struct scn_action *a) {
   struct mgmt_request q;
   memset(&q, 0, sizeof q);
   q.action = action;
   q.vm_id = part + 1;
+  if (a && action == MGMT_CONNECT) {
+    q.peer_vm = a->targets[1] + 1;
+    q.conn_id = a->conn.id;
+    q.sint = (uint8_t)a->conn.sint;
+    q.flags = (uint16_t)a->conn.flags;
+  } else if (a && action == MGMT_ROUTE) {
+    q.vector = (uint8_t)a->route.vector;
+    q.to_vector = (uint8_t)a->route.to_vector;
+    q.vp = a->route.vp;
+  }
   if (action == MGMT_CREATE) {
     const struct scn_partition *p = &r->scn->partitions[part];
     snprintf(q.config.name, sizeof q.config.name, "%s", p->name);
@@ -137,9 +152,14 @@ static void run_mgmt(struct run *r, uint32_t action, uint32_t part) {
 static const uint32_t run_action_mgmt[] = {
     [SCN_ACT_CREATE] = MGMT_CREATE, [SCN_ACT_START] = MGMT_START, [SCN_ACT_STOP] = MGMT_STOP,
     [SCN_ACT_PAUSE] = MGMT_PAUSE,   [SCN_ACT_RESUME] = MGMT_RESUME, [SCN_ACT_DELETE] = MGMT_DELETE,
+    [SCN_ACT_CONNECT] = MGMT_CONNECT, [SCN_ACT_ROUTE] = MGMT_ROUTE,
 };
 
 static void run_action(struct run *r, const struct scn_action *a) {
+  if (a->kind >= SCN_ACT_ASSIGN) {
+    run_dev_action(r, a); /* devices: assign, unassign, DMA storm, fault (run_dev.c) */
+    return;
+  }
   if (a->kind == SCN_ACT_INTERRUPT) {
     if (a->irq.count > 1 && r->nstorms < RUN_MAX_STORMS) {
       struct run_storm *st = &r->storms[r->nstorms++];
@@ -153,8 +173,12 @@ static void run_action(struct run *r, const struct scn_action *a) {
     sim_irq(&r->sim, a->irq.lp, (uint8_t)a->irq.vector);
     return;
   }
+  if (a->kind == SCN_ACT_CONNECT || a->kind == SCN_ACT_ROUTE) {
+    run_mgmt(r, run_action_mgmt[a->kind], a->targets[0], a);
+    return;
+  }
   for (uint32_t i = 0; i < a->ntargets; i++)
-    run_mgmt(r, run_action_mgmt[a->kind], a->targets[i]);
+    run_mgmt(r, run_action_mgmt[a->kind], a->targets[i], 0);
 }
 
 static void run_probe(struct run *r, uint32_t i) {
@@ -182,7 +206,7 @@ static uint64_t run_world(void *ctx, struct sim *s, uint64_t now) {
     r->creates_done = true;
     for (uint32_t i = 0; i < r->scn->npartitions; i++)
       if (!r->scn->partitions[i].explicit_create)
-        run_mgmt(r, MGMT_CREATE, i);
+        run_mgmt(r, MGMT_CREATE, i, 0);
   }
   while (r->next_action < r->scn->nactions &&
          run_cycles(r, r->scn->actions[r->next_action].at_ns) <= now)
@@ -203,6 +227,9 @@ static uint64_t run_world(void *ctx, struct sim *s, uint64_t now) {
   for (uint32_t i = 0; i < r->nstorms; i++)
     if (r->storms[i].left && r->storms[i].next < next)
       next = r->storms[i].next;
+  uint64_t dev_next = run_dev_step(r, now);
+  if (dev_next < next)
+    next = dev_next;
   if (r->next_probe < r->nprobes) {
     uint64_t t = run_cycles(r, r->scn->expects[r->probes[r->next_probe]].at_ns);
     if (t < next)
@@ -292,6 +319,13 @@ static int run_setup(struct run *r, const struct scenario *scn, const struct run
   }
   r->sim.trace_fn = run_sink;
   r->sim.trace_ctx = r;
+  if (run_dev_setup(r) != 0) {
+    sim_destroy(&r->sim);
+    if (r->writer)
+      trace_writer_close(r->writer);
+    r->writer = 0;
+    return -1;
+  }
   return 0;
 }
 
@@ -311,6 +345,7 @@ int run_scenario(const struct scenario *scn, const struct run_opts *o) {
   r->end_cycles = until;
   r->wall_end = run_wall();
   int code = report_finish(r);
+  run_dev_finish(r);
   sim_destroy(&r->sim);
   free(r);
   return code;

@@ -12,7 +12,9 @@
 
 #include "sha256.h"
 
-static const char *const report_mgmt_actions[] = {"?", "create", "start", "stop", "pause", "resume", "delete"};
+static const char *const report_mgmt_actions[] = {"?",      "create", "start",   "stop", "pause",
+                                                   "resume", "delete", "connect", "route",
+                                                   "assign", "unassign"};
 
 static const char *report_action_name(uint32_t a) {
   return a < sizeof report_mgmt_actions / sizeof report_mgmt_actions[0] ? report_mgmt_actions[a] : "?";

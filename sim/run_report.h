@@ -6,6 +6,7 @@
 #ifndef SIM_RUN_REPORT_H
 #define SIM_RUN_REPORT_H
 
+#include "nvme.h"
 #include "run.h"
 #include "sim.h"
 #include "trace_file.h"
@@ -59,7 +60,17 @@ struct run {
   uint64_t exp_count[RUN_MAX_EXPECTS];
   bool exp_held[RUN_MAX_EXPECTS];
   char exp_detail[RUN_MAX_EXPECTS][160];
+  struct nvme_dev devs[SCN_MAX_DEVICES]; /* the devices: section (run_dev.c) */
+  uint32_t ndevs;
 };
+
+/* run_dev.c — devices of the run: open images (0, or -1 with a message),
+ * timeline actions on them, world step (returns the next event time),
+ * summary lines and close. */
+int run_dev_setup(struct run *r);
+void run_dev_action(struct run *r, const struct scn_action *a);
+uint64_t run_dev_step(struct run *r, uint64_t now);
+void run_dev_finish(struct run *r);
 
 void report_count_hypercall(struct run *r, uint32_t vm, uint16_t control_code, uint16_t status);
 void report_mgmt_error(struct run *r, const struct hv_trace_rec *rec);

@@ -828,6 +828,193 @@ static int scn_partitions(struct ctx *c, uint32_t n) {
   return 0;
 }
 
+/* ---- devices ------------------------------------------------------------ */
+
+static int device_find(const struct scenario *s, const char *name) {
+  for (uint32_t i = 0; i < s->ndevices; i++)
+    if (strcmp(s->devices[i].name, name) == 0)
+      return (int)i;
+  return -1;
+}
+
+/* "BB:DD.F" (hex bus, hex device 00-1f, function 0-7) as a requester id. */
+static int node_bdf(struct ctx *c, uint32_t n, uint16_t *rid) {
+  char s[16], tail;
+  unsigned bus, dev, fn;
+  if (node_text(c, n, s, sizeof s, "a PCI address like 00:04.0"))
+    return -1;
+  if (strlen(s) != 7 || sscanf(s, "%2x:%2x.%1u%c", &bus, &dev, &fn, &tail) != 3 || dev > 31 || fn > 7)
+    return fail(c, n, "'%s' is not a PCI address BB:DD.F (hex bus, device 00-1f, function 0-7)", s);
+  *rid = (uint16_t)(bus << 8 | dev << 3 | fn);
+  return 0;
+}
+
+static int scn_device(struct ctx *c, uint32_t n, struct scn_device *d) {
+  enum { D_NAME, D_KIND, D_BDF, D_IMAGE, D_SIZE, D_READ, D_WRITE, D_POLL, D_N };
+  struct field f[D_N] = {{"name", 0, 0},  {"kind", 0, 0},         {"bdf", 0, 0},
+                         {"image", 0, 0}, {"size", 0, 0},         {"read_latency", 0, 0},
+                         {"write_latency", 0, 0}, {"poll", 0, 0}};
+  char kind[16];
+  d->pos = node_at(c, n)->pos;
+  d->rid = 0x0020; /* 00:04.0 */
+  d->read_ns = 10 * NS_PER_US;
+  d->write_ns = 20 * NS_PER_US;
+  d->poll_ns = NS_PER_US;
+  if (map_collect(c, n, f, D_N) || field_require(c, n, &f[D_NAME]) || field_require(c, n, &f[D_KIND]) ||
+      field_require(c, n, &f[D_IMAGE]) || field_require(c, n, &f[D_SIZE]))
+    return -1;
+  size_t old = path_key(c, "name");
+  if (node_text(c, f[D_NAME].node, d->name, sizeof d->name, "a device name"))
+    return -1;
+  if (!name_valid(d->name, false, "_.-"))
+    return fail(c, f[D_NAME].node, "'%s' is not a valid device name", d->name);
+  if (device_find(c->s, d->name) >= 0)
+    return fail(c, f[D_NAME].node, "device '%s' declared twice", d->name);
+  path_restore(c, old);
+  path_key(c, "kind");
+  if (node_text(c, f[D_KIND].node, kind, sizeof kind, "a device kind"))
+    return -1;
+  if (strcmp(kind, "nvme") != 0)
+    return fail(c, f[D_KIND].node, "unknown device kind '%s' (expected: nvme)", kind);
+  path_restore(c, old);
+  path_key(c, "image");
+  if (node_text(c, f[D_IMAGE].node, d->image, sizeof d->image, "a file path"))
+    return -1;
+  if (!d->image[0])
+    return fail(c, f[D_IMAGE].node, "must not be empty");
+  path_restore(c, old);
+  if (f[D_BDF].node) {
+    path_key(c, "bdf");
+    if (node_bdf(c, f[D_BDF].node, &d->rid))
+      return -1;
+    for (uint32_t i = 0; i < c->s->ndevices; i++)
+      if (c->s->devices[i].rid == d->rid)
+        return fail(c, f[D_BDF].node, "bus address already used by device '%s'", c->s->devices[i].name);
+    path_restore(c, old);
+  }
+  return field_size(c, &f[D_SIZE], 64 * KIB, 4 * GIB, 4 * KIB, &d->size_bytes) ||
+                 field_time(c, &f[D_READ], 0, NS_PER_S, &d->read_ns) ||
+                 field_time(c, &f[D_WRITE], 0, NS_PER_S, &d->write_ns) ||
+                 field_time(c, &f[D_POLL], 100, NS_PER_MS, &d->poll_ns)
+             ? -1
+             : 0;
+}
+
+static int scn_devices(struct ctx *c, uint32_t n) {
+  const struct node *list = node_at(c, n);
+  if (list->type != NODE_SEQ)
+    return fail_type(c, n, "a list of devices");
+  if (list->count > SCN_MAX_DEVICES)
+    return fail(c, n, "at most %d devices, got %" PRIu32, SCN_MAX_DEVICES, list->count);
+  uint32_t i = 0;
+  for (uint32_t e = list->first; e; e = node_at(c, e)->next, i++) {
+    size_t old = path_index(c, i);
+    if (scn_device(c, e, &c->s->devices[i]))
+      return -1;
+    c->s->ndevices++;
+    path_restore(c, old);
+  }
+  return 0;
+}
+
+/* The device a timeline item names under key 'device'. */
+static int field_device(struct ctx *c, uint32_t map, const struct field *f, uint32_t *index) {
+  char name[SCN_NAME_MAX];
+  if (field_require(c, map, f))
+    return -1;
+  size_t old = path_key(c, f->key);
+  if (node_text(c, f->node, name, sizeof name, "a device name"))
+    return -1;
+  int i = device_find(c->s, name);
+  if (i < 0)
+    return fail(c, f->node, "unknown device '%s' (not declared under devices)", name);
+  *index = (uint32_t)i;
+  path_restore(c, old);
+  return 0;
+}
+
+/* One of the words of list (NULL-terminated) under key f; its index. */
+static int field_word(struct ctx *c, const struct field *f, const char *const *list, const char *expected,
+                      uint32_t *out) {
+  char w[24];
+  if (!f->node)
+    return 0;
+  size_t old = path_key(c, f->key);
+  if (node_text(c, f->node, w, sizeof w, expected))
+    return -1;
+  for (uint32_t i = 0; list[i]; i++)
+    if (strcmp(list[i], w) == 0) {
+      *out = i;
+      path_restore(c, old);
+      return 0;
+    }
+  return fail(c, f->node, "'%s' is not one of: %s", w, expected);
+}
+
+/* assign: { device: disk0, to: db, vector: 0x50, vp: 0 } — unassign: { device: disk0 } */
+static int scn_assign(struct ctx *c, uint32_t n, struct scn_action *a) {
+  enum { G_DEVICE, G_TO, G_VECTOR, G_VP, G_N };
+  struct field f[G_N] = {{"device", 0, 0}, {"to", 0, 0}, {"vector", 0, 0}, {"vp", 0, 0}};
+  uint64_t vector = 0x50, vp = 0;
+  if (map_collect(c, n, f, a->kind == SCN_ACT_ASSIGN ? G_N : 1) ||
+      field_device(c, n, &f[G_DEVICE], &a->dev.index))
+    return -1;
+  if (a->kind == SCN_ACT_UNASSIGN)
+    return 0;
+  if (field_require(c, n, &f[G_TO]))
+    return -1;
+  size_t old = path_key(c, "to");
+  if (node_targets(c, f[G_TO].node, 1, &a->targets[0], &a->ntargets))
+    return -1;
+  path_restore(c, old);
+  if (a->ntargets != 1)
+    return fail(c, f[G_TO].node, "a device is assigned to one partition");
+  if (field_uint(c, &f[G_VECTOR], 16, 255, &vector) ||
+      field_uint(c, &f[G_VP], 0, c->s->partitions[a->targets[0]].vps - 1, &vp))
+    return -1;
+  a->dev.vector = (uint32_t)vector;
+  a->dev.vp = (uint32_t)vp;
+  return 0;
+}
+
+/* dma_storm: { device, count, period, bytes, pattern: sequential|random,
+ * range: domain|anywhere } */
+static int scn_dma_storm(struct ctx *c, uint32_t n, struct scn_action *a) {
+  static const char *const patterns[] = {"sequential", "random", 0}, *const ranges[] = {"domain", "anywhere", 0};
+  enum { S_DEVICE, S_COUNT, S_PERIOD, S_BYTES, S_PATTERN, S_RANGE, S_N };
+  struct field f[S_N] = {{"device", 0, 0}, {"count", 0, 0},   {"period", 0, 0},
+                         {"bytes", 0, 0},  {"pattern", 0, 0}, {"range", 0, 0}};
+  uint64_t count = 0, period = NS_PER_US, bytes = 4096;
+  uint32_t pattern = 0, range = 0;
+  if (map_collect(c, n, f, S_N) || field_device(c, n, &f[S_DEVICE], &a->dev.index) ||
+      field_require(c, n, &f[S_COUNT]) || field_uint(c, &f[S_COUNT], 1, 10000000, &count) ||
+      field_time(c, &f[S_PERIOD], 1, NS_PER_S, &period) || field_uint(c, &f[S_BYTES], 8, 65536, &bytes) ||
+      field_word(c, &f[S_PATTERN], patterns, "sequential, random", &pattern) ||
+      field_word(c, &f[S_RANGE], ranges, "domain, anywhere", &range))
+    return -1;
+  a->dev.count = (uint32_t)count;
+  a->dev.period_ns = period;
+  a->dev.bytes = (uint32_t)bytes;
+  a->dev.random = pattern == 1;
+  a->dev.anywhere = range == 1;
+  return 0;
+}
+
+/* device_fault: { device, kind: media_error|stray_dma|bad_msi, count: 1 } */
+static int scn_device_fault(struct ctx *c, uint32_t n, struct scn_action *a) {
+  static const char *const kinds[] = {"media_error", "stray_dma", "bad_msi", 0};
+  enum { F_DEVICE, F_KIND, F_COUNT, F_N };
+  struct field f[F_N] = {{"device", 0, 0}, {"kind", 0, 0}, {"count", 0, 0}};
+  uint64_t count = 1;
+  if (map_collect(c, n, f, F_N) || field_device(c, n, &f[F_DEVICE], &a->dev.index) ||
+      field_require(c, n, &f[F_KIND]) ||
+      field_word(c, &f[F_KIND], kinds, "media_error, stray_dma, bad_msi", &a->dev.fault) ||
+      field_uint(c, &f[F_COUNT], 1, 1000000, &count))
+    return -1;
+  a->dev.count = (uint32_t)count;
+  return 0;
+}
+
 /* ---- timeline ------------------------------------------------------------ */
 
 static int scn_irq(struct ctx *c, uint32_t n, struct scn_action *a) {
@@ -861,7 +1048,58 @@ static int scn_irq(struct ctx *c, uint32_t n, struct scn_action *a) {
   return 0;
 }
 
-enum { A_AT, A_CREATE, A_START, A_STOP, A_PAUSE, A_RESUME, A_DELETE, A_INTERRUPT, A_N };
+/* connect: { from: a, to: b, id: 0x10, sint: 3, flags: 0 } */
+static int scn_connect(struct ctx *c, uint32_t n, struct scn_action *a) {
+  enum { C_FROM, C_TO, C_ID, C_SINT, C_FLAGS, C_N };
+  struct field f[C_N] = {{"from", 0, 0}, {"to", 0, 0}, {"id", 0, 0}, {"sint", 0, 0}, {"flags", 0, 0}};
+  uint64_t id = 0, sint = 0, flags = 0;
+  uint32_t one;
+  if (map_collect(c, n, f, C_N) || field_require(c, n, &f[C_FROM]) || field_require(c, n, &f[C_TO]) ||
+      field_require(c, n, &f[C_ID]) || field_require(c, n, &f[C_SINT]))
+    return -1;
+  size_t old = path_key(c, "from");
+  if (node_targets(c, f[C_FROM].node, 1, &a->targets[0], &one))
+    return -1;
+  path_restore(c, old);
+  old = path_key(c, "to");
+  if (node_targets(c, f[C_TO].node, 1, &a->targets[1], &one))
+    return -1;
+  path_restore(c, old);
+  if (a->targets[0] == a->targets[1])
+    return fail(c, f[C_TO].node, "a partition cannot connect to itself");
+  if (field_uint(c, &f[C_ID], 1, 0xFFFFFF, &id) || field_uint(c, &f[C_SINT], 1, 15, &sint) ||
+      field_uint(c, &f[C_FLAGS], 0, 2048, &flags))
+    return -1;
+  a->ntargets = 2;
+  a->conn.id = (uint32_t)id;
+  a->conn.sint = (uint32_t)sint;
+  a->conn.flags = (uint32_t)flags;
+  return 0;
+}
+
+/* route: { vector: 0x30, to: victim, as: 0x50, vp: 0 } */
+static int scn_route(struct ctx *c, uint32_t n, struct scn_action *a) {
+  enum { R_VECTOR, R_TO, R_AS, R_VP, R_N };
+  struct field f[R_N] = {{"vector", 0, 0}, {"to", 0, 0}, {"as", 0, 0}, {"vp", 0, 0}};
+  uint64_t vector = 0, as = 0, vp = 0;
+  if (map_collect(c, n, f, R_N) || field_require(c, n, &f[R_VECTOR]) || field_require(c, n, &f[R_TO]))
+    return -1;
+  size_t old = path_key(c, "to");
+  if (node_targets(c, f[R_TO].node, 1, &a->targets[0], &a->ntargets))
+    return -1;
+  path_restore(c, old);
+  if (field_uint(c, &f[R_VECTOR], 16, 255, &vector) || field_uint(c, &f[R_AS], 16, 255, &as) ||
+      field_uint(c, &f[R_VP], 0, c->s->partitions[a->targets[0]].vps - 1, &vp))
+    return -1;
+  a->ntargets = 1;
+  a->route.vector = (uint32_t)vector;
+  a->route.to_vector = (uint32_t)(f[R_AS].node ? as : vector);
+  a->route.vp = (uint32_t)vp;
+  return 0;
+}
+
+enum { A_AT, A_CREATE, A_START, A_STOP, A_PAUSE, A_RESUME, A_DELETE, A_INTERRUPT, A_CONNECT, A_ROUTE,
+       A_ASSIGN, A_UNASSIGN, A_DMA_STORM, A_DEVICE_FAULT, A_N };
 
 /* Index of the one action key of a timeline item, or -1 with an error. */
 static int action_pick(struct ctx *c, uint32_t n, const struct field *f) {
@@ -878,14 +1116,16 @@ static int action_pick(struct ctx *c, uint32_t n, const struct field *f) {
   }
   if (found < 0)
     return fail(c, n,
-                "needs an action: create, start, stop, pause, resume, delete "
-                "or interrupt");
+                "needs an action: create, start, stop, pause, resume, delete, "
+                "interrupt, connect, route, assign, unassign, dma_storm or device_fault");
   return found;
 }
 
 static int scn_action(struct ctx *c, uint32_t n, struct scn_action *a) {
   struct field f[A_N] = {{"at", 0, 0},    {"create", 0, 0}, {"start", 0, 0},  {"stop", 0, 0},
-                         {"pause", 0, 0}, {"resume", 0, 0}, {"delete", 0, 0}, {"interrupt", 0, 0}};
+                         {"pause", 0, 0}, {"resume", 0, 0}, {"delete", 0, 0}, {"interrupt", 0, 0},
+                         {"connect", 0, 0}, {"route", 0, 0}, {"assign", 0, 0}, {"unassign", 0, 0},
+                         {"dma_storm", 0, 0}, {"device_fault", 0, 0}};
   char until[24];
   a->pos = node_at(c, n)->pos;
   if (map_collect(c, n, f, A_N) || field_require(c, n, &f[A_AT]) ||
@@ -903,6 +1143,16 @@ static int scn_action(struct ctx *c, uint32_t n, struct scn_action *a) {
   path_key(c, f[act].key);
   if (act == A_INTERRUPT)
     return scn_irq(c, f[act].node, a);
+  if (act == A_CONNECT)
+    return scn_connect(c, f[act].node, a);
+  if (act == A_ROUTE)
+    return scn_route(c, f[act].node, a);
+  if (act == A_ASSIGN || act == A_UNASSIGN)
+    return scn_assign(c, f[act].node, a);
+  if (act == A_DMA_STORM)
+    return scn_dma_storm(c, f[act].node, a);
+  if (act == A_DEVICE_FAULT)
+    return scn_device_fault(c, f[act].node, a);
   if (node_targets(c, f[act].node, 1, a->targets, &a->ntargets))
     return -1;
   for (uint32_t i = 0; act == A_CREATE && i < a->ntargets; i++)
@@ -1025,7 +1275,7 @@ static int exp_state(struct ctx *c, uint32_t n, struct scn_expect *e) {
   return 0;
 }
 
-enum { F_EVENT, F_PARTITION, F_VP, F_CALL, F_STATUS, F_REASON, F_N };
+enum { F_EVENT, F_PARTITION, F_VP, F_CALL, F_STATUS, F_REASON, F_CODE, F_VALUE, F_N };
 
 /* A list of every trace kind name, for the message about an unknown one. */
 static void kinds_list(char *buf, size_t cap) {
@@ -1082,14 +1332,21 @@ static int filter_call(struct ctx *c, const struct field *f, struct scn_filter *
 
 static int filter_status(struct ctx *c, const struct field *f, struct scn_filter *flt) {
   char name[48];
-  bool mgmt = flt->kind == HV_TR_MGMT;
+  bool mgmt = flt->kind == HV_TR_MGMT, dma = flt->kind == HV_TR_DMA;
   path_key(c, f->key);
-  if (flt->kind != HV_TR_HYPERCALL && !mgmt)
-    return fail(c, f->keynode, "'status' needs event: hypercall or mgmt");
+  if (flt->kind != HV_TR_HYPERCALL && !mgmt && !dma)
+    return fail(c, f->keynode, "'status' needs event: hypercall, mgmt or dma");
   if (node_text(c, f->node, name, sizeof name, "a status name"))
     return -1;
   flt->status_not = name[0] == '!';
   const char *bare = name + (flt->status_not ? 1 : 0);
+  if (dma) { /* the device's completion status field, a number */
+    uint64_t v;
+    if (scn_parse_uint(bare, &v) != 0 || v > 0x7FFF)
+      return fail(c, f->node, "a device status is a number 0..0x7fff (0 = success), got '%s'", bare);
+    flt->status = (int32_t)v;
+    return 0;
+  }
   flt->status = mgmt ? scn_mgmt_status_parse(bare) : scn_status_parse(bare);
   if (flt->status < 0)
     return fail(c, f->node,
@@ -1115,6 +1372,24 @@ static int filter_reason(struct ctx *c, const struct field *f, struct scn_filter
                 "msr_write, cpuid, io, hlt, gpa_violation, exception, "
                 "preempt, interrupt, shutdown)",
                 name);
+  return 0;
+}
+
+/* code / value: a guest mark's code and value (event: guest). */
+static int filter_mark(struct ctx *c, const struct field *f, struct scn_filter *flt) {
+  uint64_t v;
+  if (flt->kind != HV_TR_GUEST) {
+    path_key(c, f->key);
+    return fail(c, f->keynode, "'%s' needs event: guest", f->key);
+  }
+  if (field_uint(c, f, 0, UINT64_MAX, &v))
+    return -1;
+  if (strcmp(f->key, "code") == 0) {
+    flt->code = (int64_t)(v & 0x7FFFFFFFFFFFFFFFull);
+  } else {
+    flt->has_value = true;
+    flt->value = v;
+  }
   return 0;
 }
 
@@ -1154,25 +1429,32 @@ static void filter_text(const struct scenario *s, struct scn_expect *e) {
     text_add(e, " status=%s0x%" PRIx32, f->status_not ? "!" : "", (uint32_t)f->status);
   if (f->reason >= 0)
     text_add(e, " reason=%s", scn_exit_reason_name(f->reason));
+  if (f->code >= 0)
+    text_add(e, " code=%" PRId64, f->code);
+  if (f->has_value)
+    text_add(e, " value=%" PRIu64, f->value);
 }
 
 static int exp_filter(struct ctx *c, uint32_t n, struct scn_filter *flt) {
   struct field f[F_N] = {{"event", 0, 0}, {"partition", 0, 0}, {"vp", 0, 0},
-                         {"call", 0, 0},  {"status", 0, 0},    {"reason", 0, 0}};
+                         {"call", 0, 0},  {"status", 0, 0},    {"reason", 0, 0},
+                         {"code", 0, 0},  {"value", 0, 0}};
   *flt = (struct scn_filter){.kind = -1,
                              .partition = -1,
                              .vp = -1,
                              .call = -1,
                              .status = -1,
                              .status_not = false,
-                             .reason = -1};
+                             .reason = -1,
+                             .code = -1};
   return map_collect(c, n, f, F_N) || field_require(c, n, &f[F_EVENT]) ||
                  filter_key(c, &f[F_EVENT], flt, filter_event) ||
                  filter_key(c, &f[F_PARTITION], flt, filter_partition) ||
                  filter_key(c, &f[F_VP], flt, filter_vp) ||
                  filter_key(c, &f[F_CALL], flt, filter_call) ||
                  filter_key(c, &f[F_STATUS], flt, filter_status) ||
-                 filter_key(c, &f[F_REASON], flt, filter_reason)
+                 filter_key(c, &f[F_REASON], flt, filter_reason) ||
+                 filter_key(c, &f[F_CODE], flt, filter_mark) || filter_key(c, &f[F_VALUE], flt, filter_mark)
              ? -1
              : 0;
 }
@@ -1391,10 +1673,10 @@ static int scn_section(struct ctx *c, const struct field *f, int (*parse)(struct
 }
 
 static int scn_document(struct ctx *c, uint32_t root) {
-  enum { T_VERSION, T_NAME, T_MACHINE, T_UNTIL, T_PARTITIONS, T_TIMELINE, T_EXPECT, T_N };
+  enum { T_VERSION, T_NAME, T_MACHINE, T_UNTIL, T_PARTITIONS, T_TIMELINE, T_EXPECT, T_DEVICES, T_N };
   struct field f[T_N] = {{"version", 0, 0}, {"name", 0, 0},       {"machine", 0, 0},
                          {"until", 0, 0},   {"partitions", 0, 0}, {"timeline", 0, 0},
-                         {"expect", 0, 0}};
+                         {"expect", 0, 0},  {"devices", 0, 0}};
   if (node_at(c, root)->type != NODE_MAP)
     return fail_type(c, root, "a map of scenario keys (version, name, machine, ...)");
   return scn_version(c, root) || map_collect(c, root, f, T_N) ||
@@ -1403,6 +1685,7 @@ static int scn_document(struct ctx *c, uint32_t root) {
                  scn_section(c, &f[T_MACHINE], scn_machine) ||
                  field_time(c, &f[T_UNTIL], 1, UINT64_MAX, &c->s->until_ns) ||
                  scn_section(c, &f[T_PARTITIONS], scn_partitions) ||
+                 scn_section(c, &f[T_DEVICES], scn_devices) ||
                  scn_section(c, &f[T_TIMELINE], scn_timeline) ||
                  scn_section(c, &f[T_EXPECT], scn_expects)
              ? -1

@@ -55,6 +55,12 @@ enum scn_action_kind {
   SCN_ACT_RESUME,
   SCN_ACT_DELETE,
   SCN_ACT_INTERRUPT, /* world: a device raises an interrupt (or a storm) */
+  SCN_ACT_CONNECT,   /* management: a SynIC port in `to`, connected from `from` */
+  SCN_ACT_ROUTE,     /* management: a physical vector routed to a VM (HvCallMapDeviceInterrupt) */
+  SCN_ACT_ASSIGN,      /* management: a device passed through to a VM (IOMMU domain) */
+  SCN_ACT_UNASSIGN,    /* management: the device taken back */
+  SCN_ACT_DMA_STORM,   /* world: the device issues a burst of DMA reads */
+  SCN_ACT_DEVICE_FAULT,/* world: a fault injected into the device */
 };
 
 struct scn_action {
@@ -71,6 +77,41 @@ struct scn_action {
     uint32_t count;  /* >= 1; a storm when > 1 */
     uint64_t period_ns;
   } irq;
+  /* SCN_ACT_CONNECT: targets[0] = from, targets[1] = to */
+  struct {
+    uint32_t id;         /* port and connection id, 1..0xFFFFFF */
+    uint32_t sint;       /* target SINT, 1..15 */
+    uint32_t flags;      /* event ports: flag count; 0 = a message port */
+  } conn;
+  /* SCN_ACT_ROUTE: targets[0] = the VM */
+  struct {
+    uint32_t vector;     /* physical vector, 16..255 */
+    uint32_t to_vector;  /* vector seen by the VM */
+    uint32_t vp;
+  } route;
+  /* SCN_ACT_ASSIGN .. SCN_ACT_DEVICE_FAULT: index into scenario.devices;
+   * ASSIGN: targets[0] = the VM */
+  struct {
+    uint32_t index;
+    uint32_t vector, vp;     /* ASSIGN: completion interrupt */
+    uint32_t count, bytes;   /* DMA_STORM: reads of bytes; DEVICE_FAULT: times */
+    uint64_t period_ns;      /* DMA_STORM */
+    bool random, anywhere;   /* DMA_STORM: pattern, inside the domain or not */
+    uint32_t fault;          /* DEVICE_FAULT: enum scn_device_fault */
+  } dev;
+  struct scn_pos pos;
+};
+
+enum scn_device_fault { SCN_FAULT_MEDIA, SCN_FAULT_STRAY_DMA, SCN_FAULT_BAD_MSI };
+
+/* A DMA-capable device of the machine (devices: section). */
+#define SCN_MAX_DEVICES 8
+struct scn_device {
+  char name[SCN_NAME_MAX];
+  uint16_t rid;            /* PCI requester id from bdf "BB:DD.F" */
+  char image[256];         /* raw image file; relative: to the trace dir or cwd */
+  uint64_t size_bytes;     /* multiple of 4 KiB; the image is created this size */
+  uint64_t read_ns, write_ns, poll_ns; /* media latency per command, register poll period */
   struct scn_pos pos;
 };
 
@@ -101,6 +142,9 @@ struct scn_filter {
   int32_t status;    /* hypercall / mgmt status, -1 any */
   bool status_not;   /* status: "!X" — match when status != X */
   int32_t reason;    /* exit reason for vp_exit, -1 any */
+  int64_t code;      /* guest marks: the mark's code (field a), -1 any */
+  bool has_value;    /* guest marks: match the mark's value (field b) */
+  uint64_t value;
 };
 
 struct scn_expect {
@@ -137,6 +181,8 @@ struct scenario {
   uint32_t nactions;
   struct scn_expect *expects;
   uint32_t nexpects;
+  struct scn_device devices[SCN_MAX_DEVICES];
+  uint32_t ndevices;
 };
 
 /* Error from scenario_load: "file:line:col: field: message". */

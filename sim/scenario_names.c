@@ -54,7 +54,11 @@ static const struct code_name status_names[] = {
     STATUS(INACTIVE),
     STATUS(NO_RESOURCES),
     STATUS(FEATURE_UNAVAILABLE),
+    STATUS(INSUFFICIENT_DEVICE_DOMAINS),
     STATUS(INVALID_REGISTER_VALUE),
+    STATUS(INVALID_DEVICE_ID),
+    STATUS(INVALID_DEVICE_STATE),
+    STATUS(DEVICE_ALREADY_IN_DOMAIN),
     STATUS(OPERATION_FAILED),
 };
 #undef STATUS
@@ -95,6 +99,14 @@ static const struct call_name call_names[] = {
     CALL(CREATE_PORT, "HvCallCreatePort"),
     CALL(CONNECT_PORT, "HvCallConnectPort"),
     CALL(MAP_DEVICE_INTERRUPT, "HvCallMapDeviceInterrupt"),
+    CALL(CREATE_DEVICE_DOMAIN, "HvCallCreateDeviceDomain"),
+    CALL(ATTACH_DEVICE_DOMAIN, "HvCallAttachDeviceDomain"),
+    CALL(MAP_DEVICE_GPA_PAGES, "HvCallMapDeviceGpaPages"),
+    CALL(UNMAP_DEVICE_GPA_PAGES, "HvCallUnmapDeviceGpaPages"),
+    CALL(DETACH_DEVICE_DOMAIN, "HvCallDetachDeviceDomain"),
+    CALL(DELETE_DEVICE_DOMAIN, "HvCallDeleteDeviceDomain"),
+    CALL(HVSIM_MAP_DEVICE_MSI, "HvCallHvsimMapDeviceMsi"),
+    CALL(HVSIM_UNMAP_DEVICE_MSI, "HvCallHvsimUnmapDeviceMsi"),
 };
 #undef CALL
 
@@ -131,6 +143,11 @@ static const char *const trace_kind_names[HV_TR_KIND_COUNT] = {
     [HV_TR_EVENT_SIGNAL] = "event_signal",
     [HV_TR_TIMER] = "timer",
     [HV_TR_INTERCEPT] = "intercept",
+    [HV_TR_IOMMU] = "iommu",
+    [HV_TR_DMA] = "dma",
+    [HV_TR_DMA_FAULT] = "dma_fault",
+    [HV_TR_IRQ_REMAP] = "irq_remap",
+    [HV_TR_DEVICE] = "device",
 };
 
 /* Indexed by enum hv_exit_reason; HV_EXIT_NONE has no name. */

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "coro.h"
+#include "iommu.h"
 #include "core/hv.h"
 #include "models/root/mgmt_api.h"
 
@@ -41,8 +42,7 @@ struct sim_vcpu {
   bool entered_by_exit;    /* last return was an architectural exit */
   bool exc_pending;
   uint8_t exc_vector;
-  bool irq_pending;
-  uint8_t irq_vector;
+  uint64_t irq_taken[4];   /* vectors injected, not yet seen by guest_halt */
   struct { uint64_t gpfn, spfn, perms; } tlb[SIM_TLB_SIZE];
 };
 
@@ -76,6 +76,7 @@ struct sim {
   struct sim_vp_stats_row *gone;
   uint32_t ngone, capgone;
   bool stop;            /* end sim_run at the next step (set by a trace consumer) */
+  struct sim_iommu iommu; /* DMA and interrupt remapping hardware (iommu.c) */
 };
 
 struct sim_config {

@@ -53,6 +53,7 @@ enum hv_cost {
   HV_COST_IRQ_DELIVERY,    /* virtual interrupt delivery */
   HV_COST_EXIT_HANDLING,   /* generic exit handling */
   HV_COST_PAGE_ZERO,       /* zeroing one page */
+  HV_COST_MSG_POST,        /* queueing one SynIC message */
   HV_COST_COUNT
 };
 
@@ -87,6 +88,23 @@ void arch_vp_inject_interrupt(struct hv_vp *vp, uint8_t vector);
 void arch_slat_install(struct hv_vp *vp, spa_t root);
 /* Invalidate cached translations of a partition (INVEPT / ASID flush). */
 void arch_slat_flush(struct hv *hv, struct hv_partition *p);
+
+/* ---- IOMMU (DMA and interrupt remapping, VT-d layout) ---------------- */
+/* Point the remapping hardware at the root table and the interrupt
+ * remapping table the core built (RTADDR_REG / IRTA_REG, VT-d 10.4.6 and
+ * 10.4.29; 0 = none). */
+void arch_iommu_install(struct hv *hv, spa_t root_table, spa_t irt);
+/* Invalidate cached remapping state (VT-d 6.5): the context cache of
+ * requester id rid, the IOTLB of domain did (whole domain, or one page
+ * iova_pfn), or the interrupt entry cache (entry iova_pfn). */
+enum arch_iommu_flush {
+  ARCH_IOMMU_FLUSH_CONTEXT,
+  ARCH_IOMMU_FLUSH_DOMAIN,
+  ARCH_IOMMU_FLUSH_PAGE,
+  ARCH_IOMMU_FLUSH_IRTE,
+};
+void arch_iommu_flush(struct hv *hv, enum arch_iommu_flush what, uint16_t did, uint16_t rid,
+                      uint64_t iova_pfn);
 
 /* ---- physical memory ------------------------------------------------- */
 /* The hypervisor's direct map: a pointer to the 4 KiB page at spa (page

@@ -84,6 +84,9 @@ static void exit_msr(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, const st
   } else {
     ok = msr_write(hv, lp, vp, ex->u.msr.msr, value);
   }
+  /* An MSR the hypervisor does not implement may be the root's to emulate. */
+  if (!ok && intercept_msr(hv, lp, vp, ex))
+    return;
   hv_trace(hv, lp, pid, (uint16_t)vp->index, HV_TR_MSR, ex->u.msr.msr, value,
            ok ? (ex->reason == HV_EXIT_MSR_WRITE) : 2);
   if (ok)
@@ -124,12 +127,16 @@ void exit_handle(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, const struct
     break;
   case HV_EXIT_CPUID:
     exit_trace(hv, lp, vp, ex, ex->u.cpuid.leaf);
+    if (intercept_cpuid(hv, lp, vp, ex))
+      break;
     exit_cpuid(hv, vp, ex->u.cpuid.leaf);
     exit_advance_rip(vp, ex);
     break;
   case HV_EXIT_IO:
-    /* No device model yet: reads float high, writes are dropped. */
+    /* Ports nobody emulates: reads float high, writes are dropped. */
     exit_trace(hv, lp, vp, ex, ex->u.io.port);
+    if (intercept_io(hv, lp, vp, ex))
+      break;
     if (!ex->u.io.write)
       arch_vp_reg_set(vp, HV_X64_REGISTER_RAX, 0xFFFFFFFFull);
     exit_advance_rip(vp, ex);

@@ -67,5 +67,15 @@ hv_status_t hc_delete_vp(struct hc_ctx *c);
 hv_status_t hc_get_vp_registers(struct hc_ctx *c);
 hv_status_t hc_set_vp_registers(struct hc_ctx *c);
 hv_status_t hc_notify_long_spin_wait(struct hc_ctx *c);
+/* hc_synic.c, intercept.c */
+hv_status_t hc_create_port(struct hc_ctx *c);
+hv_status_t hc_delete_port(struct hc_ctx *c);
+hv_status_t hc_connect_port(struct hc_ctx *c);
+hv_status_t hc_disconnect_port(struct hc_ctx *c);
+hv_status_t hc_post_message(struct hc_ctx *c);
+hv_status_t hc_signal_event(struct hc_ctx *c);
+hv_status_t hc_assert_virtual_interrupt(struct hc_ctx *c);
+hv_status_t hc_map_device_interrupt(struct hc_ctx *c);
+hv_status_t hc_install_intercept(struct hc_ctx *c);
 
 #endif /* HV_CORE_HC_H */

@@ -180,6 +180,7 @@ hv_status_t hc_unmap_gpa_pages(struct hc_ctx *c) {
       break;
     }
     arch_charge(c->lp, HV_COST_SLAT_UPDATE, 2);
+    iommu_gpa_unmapped(c->hv, c->lp, target, tgpfn); /* no device keeps reaching it */
     c->hv->partitions[target].ram_pages--;
     hc_root_take_back(c->hv, spa_pfn(s));
   }

@@ -19,6 +19,8 @@
 #include <hv/types.h>
 
 #include "../arch/arch.h"
+#include "iommu.h"
+#include "synic.h"
 
 #define HV_MAX_LPS 64
 #define HV_MAX_PARTITIONS 128 /* slot 0 is the root */
@@ -63,6 +65,7 @@ struct hv_lp {
   uint16_t current;  /* VP slot running here, or HV_NO_VP */
   bool idle;
   uint64_t slice_end; /* cycle at which the current VP's slice ends */
+  uint64_t slice_start; /* cycle the current VP was put on this LP */
   struct arch_lp arch;
 };
 
@@ -94,7 +97,8 @@ struct hv_vp {
   uint16_t rq_next;   /* run-queue link (slot), HV_NO_VP at the end */
   bool queued;
   spa_t state_page;   /* pool page holding the VP's backend state */
-  uint64_t pending_irq[4]; /* 256-bit vector bitmap awaiting delivery */
+  struct hv_vapic apic;
+  struct hv_synic synic;
   struct hv_vp_stats stats;
   struct arch_vp arch;
 };
@@ -125,6 +129,7 @@ struct hv_partition {
   uint32_t nvps;
   uint16_t vps[HV_MAX_VPS_PER_PARTITION]; /* VP slot by VP index */
   spa_t state_page;      /* parent's pool page holding the partition state */
+  uint64_t ref_tsc_msr;  /* HV_X64_MSR_REFERENCE_TSC (partition wide) */
   uint64_t stop_reason;  /* why the hypervisor stopped it (PART_STOPPED) */
 };
 
@@ -155,7 +160,17 @@ struct hv {
   struct hv_partition partitions[HV_MAX_PARTITIONS];
   struct hv_vp vps[HV_MAX_VPS];
   uint16_t rq_head, rq_tail; /* global FIFO run queue of VP slots */
-  uint16_t irq_route[256];   /* physical vector -> partition slot (0 root) */
+  struct {
+    uint16_t partition;      /* owner slot (0: the root, the default) */
+    uint8_t vector;          /* virtual vector delivered */
+    uint32_t vp;             /* target VP index */
+  } irq_route[256];          /* physical vector -> owner (HvCallMapDeviceInterrupt) */
+  struct hv_port ports[HV_MAX_PORTS];
+  struct hv_connection connections[HV_MAX_CONNECTIONS];
+  struct hv_intercept intercepts[HV_MAX_INTERCEPTS];
+  uint64_t msg_seq;          /* global order of queued messages */
+  uint64_t timer_next;       /* earliest armed VP timer (cycles), 0 = none */
+  struct hv_iommu iommu;     /* device domains, remapping tables (iommu.c) */
   struct hv_counters counters;
   bool debug_checks;         /* isolation invariant after every hypercall */
   struct arch_hv arch;
@@ -258,6 +273,11 @@ static inline uint16_t vp_slot(struct hv *hv, struct hv_vp *vp) { return (uint16
 /* sched.c */
 void sched_enqueue(struct hv *hv, struct hv_lp *lp, uint16_t slot);
 void sched_remove(struct hv *hv, uint16_t slot);
+/* A halted VP woken by an interrupt: to the head of the queue, and an LP
+ * that has run its VP long enough ends that slice early (wake-up
+ * preemption), so interrupt latency does not wait for a whole slice. */
+void sched_wake(struct hv *hv, struct hv_lp *lp, uint16_t slot);
+void sched_preempt(struct hv *hv, struct hv_lp *lp);
 
 /* exit.c / hypercall.c / msr.c / irq.c */
 void exit_handle(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, const struct hv_exit *ex);
@@ -266,7 +286,44 @@ bool msr_read(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_t msr, u
 bool msr_write(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_t msr, uint64_t value);
 bool irq_pending(const struct hv_vp *vp);
 void irq_deliver_pending(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp);
+/* A fixed interrupt for a VP: into its APIC's IRR, waking it from HLT. */
 void irq_post(struct hv *hv, struct hv_lp *lp, uint16_t vp_slot, uint8_t vector);
+
+/* vapic.c — the virtual local APIC (Intel SDM Vol. 3A ch. 10/11, x2APIC) */
+void vapic_reset(struct hv_vapic *a);
+bool vapic_deliverable(const struct hv_vapic *a, uint8_t *vector);
+void vapic_accept(struct hv *hv, struct hv_vp *vp, uint8_t vector); /* IRR -> ISR (or auto-EOI) */
+void vapic_eoi(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp);
+bool vapic_msr_read(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_t msr, uint64_t *v);
+bool vapic_msr_write(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_t msr, uint64_t v);
+void vapic_timer_fire(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp);
+
+/* synic.c — SynIC registers, message slots, event flags */
+void synic_reset(struct hv_synic *s);
+bool synic_msr_read(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_t msr, uint64_t *v);
+bool synic_msr_write(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_t msr, uint64_t v);
+/* Try to move the oldest pending message of every SINT of vp into its slot. */
+void synic_scan(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp);
+/* Set a flag in vp's SIEF page for sint; raises the SINT if newly set.
+ * Returns SUCCESS or INVALID_SYNIC_STATE. */
+hv_status_t synic_signal(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint8_t sint, uint32_t flag);
+uint64_t synic_next_seq(struct hv *hv);
+/* The VP whose SINT a message/event goes to; NULL if none. */
+struct hv_vp *synic_target(struct hv *hv, uint16_t part, uint32_t vp_index);
+void synic_port_release(struct hv *hv, uint16_t part);
+
+/* stimer.c — synthetic timers, reference time, the VP timer list */
+uint64_t stimer_ref_time(struct hv *hv, struct hv_lp *lp, uint16_t part);
+bool stimer_msr_read(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_t msr, uint64_t *v);
+bool stimer_msr_write(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_t msr, uint64_t v);
+/* Fire every VP timer due at the LP's time; re-arm the LP wake-up. */
+void timers_run(struct hv *hv, struct hv_lp *lp);
+void timers_update(struct hv *hv, struct hv_lp *lp);
+
+/* intercept.c — intercepts installed by the root, completed through registers */
+bool intercept_io(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, const struct hv_exit *ex);
+bool intercept_msr(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, const struct hv_exit *ex);
+bool intercept_cpuid(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, const struct hv_exit *ex);
 
 /* gpa.c — the core's reads and writes of a partition's memory, through its SLAT */
 hv_status_t gpa_read(struct hv *hv, uint16_t part, gpa_t gpa, void *buf, size_t len);

@@ -45,6 +45,23 @@ static const struct hc_desc hc_table[] = {
     {HVCALL_DELETE_VP, HC_FAST_OK, 16, 0, 0, 0, hc_delete_vp},
     {HVCALL_GET_VP_REGISTERS, HC_REP, 16, 0, 4, 16, hc_get_vp_registers},
     {HVCALL_SET_VP_REGISTERS, HC_REP, 16, 0, 32, 0, hc_set_vp_registers},
+    {HVCALL_CREATE_DEVICE_DOMAIN, HC_RAM, 28, 0, 0, 0, hc_create_device_domain},
+    {HVCALL_DELETE_DEVICE_DOMAIN, HC_RAM, 24, 0, 0, 0, hc_delete_device_domain},
+    {HVCALL_ATTACH_DEVICE_DOMAIN, HC_RAM, 32, 0, 0, 0, hc_attach_device_domain},
+    {HVCALL_DETACH_DEVICE_DOMAIN, HC_FAST_OK | HC_RAM, 16, 0, 0, 0, hc_detach_device_domain},
+    {HVCALL_MAP_DEVICE_GPA_PAGES, HC_REP | HC_RAM, 40, 0, 8, 0, hc_map_device_gpa_pages},
+    {HVCALL_UNMAP_DEVICE_GPA_PAGES, HC_REP | HC_RAM, 32, 0, 0, 0, hc_unmap_device_gpa_pages},
+    {HVCALL_HVSIM_MAP_DEVICE_MSI, HC_RAM, 24, 8, 0, 0, hc_hvsim_map_device_msi},
+    {HVCALL_HVSIM_UNMAP_DEVICE_MSI, HC_RAM, 24, 0, 0, 0, hc_hvsim_unmap_device_msi},
+    {HVCALL_INSTALL_INTERCEPT, 0, 24, 0, 0, 0, hc_install_intercept},
+    {HVCALL_CREATE_PORT, 0, 56, 0, 0, 0, hc_create_port},
+    {HVCALL_DELETE_PORT, HC_FAST_OK, 16, 0, 0, 0, hc_delete_port},
+    {HVCALL_CONNECT_PORT, 0, 72, 0, 0, 0, hc_connect_port},
+    {HVCALL_DISCONNECT_PORT, HC_FAST_OK, 16, 0, 0, 0, hc_disconnect_port},
+    {HVCALL_POST_MESSAGE, 0, 256, 0, 0, 0, hc_post_message},
+    {HVCALL_SIGNAL_EVENT, HC_FAST_OK, 8, 0, 0, 0, hc_signal_event},
+    {HVCALL_ASSERT_VIRTUAL_INTERRUPT, 0, 32, 0, 0, 0, hc_assert_virtual_interrupt},
+    {HVCALL_MAP_DEVICE_INTERRUPT, 0, 24, 0, 0, 0, hc_map_device_interrupt},
 };
 
 static const struct hc_desc *hc_lookup(uint16_t code) {

@@ -91,6 +91,7 @@ uint64_t hv_check_isolation(struct hv *hv, struct hv_lp *lp) {
       iso_violation(&s, 0, i);
     }
   }
+  s.violations += iommu_check_isolation(hv, lp); /* device domains, remapping tables */
   hv->counters.isolation_violations += s.violations;
   return s.violations;
 }

@@ -1,8 +1,10 @@
 /*
- * msr.c — the synthetic MSRs of TLFS "Hypercall Interface" and "Virtual
- * Processor Management": guest OS id, the hypercall page, VP index and the
- * partition reference counter. An access the partition may not make, to
- * an MSR that does not exist, or with reserved bits set is #GP.
+ * msr.c — the MSRs the hypervisor emulates, and their dispatch: here the
+ * synthetic MSRs of TLFS "Hypercall Interface" and "Virtual Processor
+ * Management" (guest OS id, hypercall page, VP index, reference counter,
+ * reference TSC page, frequencies); SynIC, synthetic timer and APIC MSRs go
+ * to synic.c, stimer.c and vapic.c. An access the partition may not make,
+ * to an MSR that does not exist, or with reserved bits set is #GP.
  */
 #include "hv.h"
 
@@ -27,9 +29,63 @@ static bool msr_hypercall_write(struct hv *hv, struct hv_vp *vp, uint64_t value)
   return true;
 }
 
+enum msr_family { MSR_OTHER, MSR_SYNIC, MSR_STIMER, MSR_APIC };
+
+static enum msr_family msr_family(uint32_t msr) {
+  if ((msr >= HV_X64_MSR_SCONTROL && msr <= HV_X64_MSR_EOM) ||
+      (msr >= HV_X64_MSR_SINT0 && msr < HV_X64_MSR_SINT0 + HV_SINT_COUNT))
+    return MSR_SYNIC;
+  if (msr >= HV_X64_MSR_STIMER0_CONFIG && msr <= HV_X64_MSR_STIMER3_COUNT)
+    return MSR_STIMER;
+  if ((msr >= 0x800 && msr <= 0x8FF) || msr == 0x6E0 || (msr >= HV_X64_MSR_EOI && msr <= HV_X64_MSR_TPR))
+    return MSR_APIC;
+  return MSR_OTHER;
+}
+
+/* Reference TSC page (TLFS 12.7): ReferenceTime = ((TSC * Scale) >> 64) +
+ * Offset in 100 ns units; the simulator's TSC is the cycle counter. */
+static bool msr_ref_tsc_write(struct hv *hv, struct hv_vp *vp, uint64_t value) {
+  struct hv_partition *p = &hv->partitions[vp->partition];
+  if (value & 1) {
+    spa_t s;
+    if (!slat_lookup(hv, vp->partition, gpa(value & ~HV_PAGE_MASK), &s, 0))
+      return false;
+    uint8_t *page = arch_phys_page(hv, spa(s.v & ~HV_PAGE_MASK), true);
+    uint32_t seq = 1;
+    uint64_t scale = ~0ull / hv->boot.cycles_per_100ns;
+    int64_t offset = -(int64_t)(p->ref_time_base / hv->boot.cycles_per_100ns);
+    hv_memset(page, 0, HV_PAGE_SIZE);
+    hv_memcpy(page, &seq, 4);
+    hv_memcpy(page + 8, &scale, 8);
+    hv_memcpy(page + 16, &offset, 8);
+  }
+  p->ref_tsc_msr = value & ~0xFFEull;
+  return true;
+}
+
 bool msr_read(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_t msr, uint64_t *value) {
   const struct hv_partition *p = &hv->partitions[vp->partition];
+  switch (msr_family(msr)) {
+  case MSR_SYNIC: return synic_msr_read(hv, lp, vp, msr, value);
+  case MSR_STIMER: return stimer_msr_read(hv, lp, vp, msr, value);
+  case MSR_APIC:
+    if (msr >= HV_X64_MSR_EOI && !(p->privileges & HV_ACCESS_INTR_CTRL_REGS))
+      return false;
+    return vapic_msr_read(hv, lp, vp, msr, value);
+  default: break;
+  }
   switch (msr) {
+  case HV_X64_MSR_REFERENCE_TSC:
+    if (!(p->privileges & HV_ACCESS_PARTITION_REF_TSC))
+      return false;
+    *value = p->ref_tsc_msr;
+    return true;
+  case HV_X64_MSR_TSC_FREQUENCY:
+    *value = hv->boot.cycles_per_100ns * 10000000ull;
+    return true;
+  case HV_X64_MSR_APIC_FREQUENCY:
+    *value = hv->boot.cycles_per_100ns * 1000000ull; /* the APIC timer runs at the core clock / 10 */
+    return true;
   case HV_X64_MSR_GUEST_OS_ID:
     if (!(p->privileges & HV_ACCESS_HYPERCALL_MSRS))
       return false;
@@ -48,7 +104,7 @@ bool msr_read(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_t msr, u
   case HV_X64_MSR_TIME_REF_COUNT:
     if (!(p->privileges & HV_ACCESS_PARTITION_REF_COUNTER))
       return false;
-    *value = (arch_cycles(lp) - p->ref_time_base) / hv->boot.cycles_per_100ns;
+    *value = stimer_ref_time(hv, lp, vp->partition);
     return true;
   default:
     return false;
@@ -57,7 +113,20 @@ bool msr_read(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_t msr, u
 
 bool msr_write(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_t msr, uint64_t value) {
   struct hv_partition *p = &hv->partitions[vp->partition];
+  switch (msr_family(msr)) {
+  case MSR_SYNIC: return synic_msr_write(hv, lp, vp, msr, value);
+  case MSR_STIMER: return stimer_msr_write(hv, lp, vp, msr, value);
+  case MSR_APIC:
+    if (msr >= HV_X64_MSR_EOI && !(p->privileges & HV_ACCESS_INTR_CTRL_REGS))
+      return false;
+    return vapic_msr_write(hv, lp, vp, msr, value);
+  default: break;
+  }
   switch (msr) {
+  case HV_X64_MSR_REFERENCE_TSC:
+    if (!(p->privileges & HV_ACCESS_PARTITION_REF_TSC))
+      return false;
+    return msr_ref_tsc_write(hv, vp, value);
   case HV_X64_MSR_GUEST_OS_ID:
     if (!(p->privileges & HV_ACCESS_HYPERCALL_MSRS))
       return false;

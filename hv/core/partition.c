@@ -129,9 +129,14 @@ hv_status_t partition_delete(struct hv *hv, struct hv_lp *lp, uint16_t slot) {
     return HV_STATUS_ACCESS_DENIED;
   if (p->state != PART_FINALIZED && p->state != PART_CREATED)
     return HV_STATUS_INVALID_PARTITION_STATE;
+  iommu_partition_delete(hv, lp, slot); /* devices detached, domain tables freed */
   for (unsigned i = 0; i < HV_MAX_VPS_PER_PARTITION; i++)
     if (p->vps[i] != HV_NO_VP)
       vp_delete(hv, lp, slot, i);
+  synic_port_release(hv, slot);
+  for (unsigned v = 0; v < 256; v++)
+    if (hv->irq_route[v].partition == slot)
+      hv->irq_route[v].partition = 0; /* its device interrupts go back to the root */
   struct give_back g = {hv, slot, p->parent};
   slat_walk_all(hv, slot, partition_return_page, 0, &g);
   if (p->slat_root.v)

@@ -29,6 +29,41 @@ void sched_enqueue(struct hv *hv, struct hv_lp *lp, uint16_t slot) {
   }
 }
 
+#define SCHED_WAKE_MIN_RUN(hv) ((hv)->boot.slice_cycles / 100) /* shortest slice a wake-up cuts */
+
+void sched_preempt(struct hv *hv, struct hv_lp *lp);
+
+void sched_wake(struct hv *hv, struct hv_lp *lp, uint16_t slot) {
+  struct hv_vp *vp = &hv->vps[slot];
+  vp_update_runnable(hv, lp, slot);
+  if (!vp->queued || hv->rq_head == slot)
+    return;
+  sched_remove(hv, slot); /* to the head */
+  vp->queued = true;
+  vp->rq_next = hv->rq_head;
+  hv->rq_head = slot;
+  if (hv->rq_tail == HV_NO_VP)
+    hv->rq_tail = slot;
+  sched_preempt(hv, lp);
+}
+
+/* An interrupt waits for a queued VP: end the longest-running slice that
+ * has run at least SCHED_WAKE_MIN_RUN, unless an LP is idle. */
+void sched_preempt(struct hv *hv, struct hv_lp *lp) {
+  uint64_t now = lp ? arch_cycles(lp) : 0;
+  struct hv_lp *victim = 0;
+  for (uint32_t i = 0; i < hv->boot.nlps; i++) {
+    struct hv_lp *l = &hv->lps[i];
+    if (l->idle)
+      return; /* sched_enqueue kicked an idle LP already */
+    if (l->current != HV_NO_VP && now >= l->slice_start + SCHED_WAKE_MIN_RUN(hv) &&
+        (!victim || l->slice_start < victim->slice_start))
+      victim = l;
+  }
+  if (victim && victim->slice_end > now)
+    victim->slice_end = now;
+}
+
 void sched_remove(struct hv *hv, uint16_t slot) {
   struct hv_vp *vp = &hv->vps[slot];
   if (!vp->queued)
@@ -91,7 +126,8 @@ static bool sched_pick(struct hv *hv, struct hv_lp *lp) {
     lp->current = s;
     lp->idle = false;
     vp->on_lp = (uint16_t)lp->index;
-    lp->slice_end = arch_cycles(lp) + hv->boot.slice_cycles;
+    lp->slice_start = arch_cycles(lp);
+    lp->slice_end = lp->slice_start + hv->boot.slice_cycles;
     vp->stats.dispatches++;
     hv_trace(hv, lp, (uint16_t)hv->partitions[vp->partition].id, (uint16_t)vp->index,
              HV_TR_VP_ENTRY, lp->slice_end, 0, 0);
@@ -101,6 +137,7 @@ static bool sched_pick(struct hv *hv, struct hv_lp *lp) {
 
 bool hv_lp_step(struct hv *hv, uint32_t index) {
   struct hv_lp *lp = &hv->lps[index];
+  timers_run(hv, lp);
   if (!sched_pick(hv, lp))
     return false;
   struct hv_vp *vp = &hv->vps[lp->current];

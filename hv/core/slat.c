@@ -60,7 +60,9 @@ hv_status_t slat_prepare(struct hv *hv, uint16_t part, gpa_t gpa) {
 /* Walk to the PT entry for gpa; NULL when an intermediate table is absent. */
 static uint64_t *slat_leaf(struct hv *hv, uint16_t part, uint64_t gpa, bool write) {
   uint64_t table = hv->partitions[part].slat_root.v;
-  if (!table)
+  /* Four levels translate 48 bits: a GPA above has no translation (it
+   * must not alias the GPA with its high bits dropped). */
+  if (!table || (gpa >> 48) != 0)
     return 0;
   for (int level = SLAT_LEVELS - 1; level > 0; level--) {
     uint64_t e = slat_table(hv, table, false)[slat_index(gpa, level)];

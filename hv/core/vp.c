@@ -50,6 +50,8 @@ hv_status_t vp_create(struct hv *hv, struct hv_lp *lp, uint16_t part, uint32_t i
   vp->rq_next = HV_NO_VP;
   vp->state_page = page;
   vp->explicit_suspend = part != 0;
+  vapic_reset(&vp->apic);
+  synic_reset(&vp->synic);
   st = arch_vp_init(hv, p, vp, page);
   if (st != HV_STATUS_SUCCESS) {
     pool_free(hv, part, page);
@@ -83,13 +85,14 @@ hv_status_t vp_delete(struct hv *hv, struct hv_lp *lp, uint16_t part, uint32_t i
   p->nvps--;
   hv_trace(hv, lp, (uint16_t)p->id, (uint16_t)index, HV_TR_VP_LIFECYCLE, index, 0, 0);
   hv_memset(vp, 0, sizeof *vp);
+  timers_update(hv, lp);
   return HV_STATUS_SUCCESS;
 }
 
 static bool vp_may_run(struct hv *hv, const struct hv_vp *vp) {
   const struct hv_partition *p = &hv->partitions[vp->partition];
   return vp->in_use && p->state == PART_ACTIVE && !p->suspended && !vp->explicit_suspend &&
-         !vp->halted;
+         !vp->halted && !vp->synic.icpt_suspended;
 }
 
 void vp_update_runnable(struct hv *hv, struct hv_lp *lp, uint16_t slot) {
@@ -110,10 +113,29 @@ void vp_update_runnable(struct hv *hv, struct hv_lp *lp, uint16_t slot) {
   sched_remove(hv, slot);
 }
 
+/* SynIC register names map onto their MSRs (TLFS register names). */
+static uint32_t vp_synic_msr(uint32_t name) {
+  if (name >= HV_REGISTER_SINT0 && name < HV_REGISTER_SINT0 + HV_SINT_COUNT)
+    return HV_X64_MSR_SINT0 + (name - HV_REGISTER_SINT0);
+  switch (name) {
+  case HV_REGISTER_SCONTROL: return HV_X64_MSR_SCONTROL;
+  case HV_REGISTER_SVERSION: return HV_X64_MSR_SVERSION;
+  case HV_REGISTER_SIEFP: return HV_X64_MSR_SIEFP;
+  case HV_REGISTER_SIMP: return HV_X64_MSR_SIMP;
+  default: return 0;
+  }
+}
+
 /* Returns SUCCESS or INVALID_PARAMETER (unknown register name). */
 hv_status_t vp_reg_get(struct hv *hv, struct hv_vp *vp, uint32_t name, uint64_t *value) {
   const struct hv_partition *p = &hv->partitions[vp->partition];
+  if (vp_synic_msr(name))
+    return synic_msr_read(hv, &hv->lps[0], vp, vp_synic_msr(name), value) ? HV_STATUS_SUCCESS
+                                                                           : HV_STATUS_INVALID_PARAMETER;
   switch (name) {
+  case HV_REGISTER_INTERCEPT_SUSPEND:
+    *value = vp->synic.icpt_suspended;
+    return HV_STATUS_SUCCESS;
   case HV_REGISTER_EXPLICIT_SUSPEND:
     *value = vp->explicit_suspend;
     return HV_STATUS_SUCCESS;
@@ -132,7 +154,21 @@ hv_status_t vp_reg_get(struct hv *hv, struct hv_vp *vp, uint32_t name, uint64_t 
  * INVALID_REGISTER_VALUE (reserved bits). */
 hv_status_t vp_reg_set(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_t name, uint64_t value) {
   struct hv_partition *p = &hv->partitions[vp->partition];
+  if (vp_synic_msr(name))
+    return synic_msr_write(hv, lp, vp, vp_synic_msr(name), value) ? HV_STATUS_SUCCESS
+                                                                 : HV_STATUS_INVALID_REGISTER_VALUE;
   switch (name) {
+  case HV_REGISTER_INTERCEPT_SUSPEND:
+    if (value & ~1ull)
+      return HV_STATUS_INVALID_REGISTER_VALUE;
+    if (vp->synic.icpt_suspended && !value)
+      hv_trace(hv, lp, (uint16_t)p->id, (uint16_t)vp->index, HV_TR_INTERCEPT, vp->synic.icpt_type,
+               vp->synic.icpt_param, 1);
+    vp->synic.icpt_suspended = value & 1;
+    if (!value)
+      vp->synic.icpt_pending = false;
+    vp_update_runnable(hv, lp, vp_slot(hv, vp));
+    return HV_STATUS_SUCCESS;
   case HV_REGISTER_EXPLICIT_SUSPEND:
     if (value & ~1ull)
       return HV_STATUS_INVALID_REGISTER_VALUE;

@@ -23,9 +23,27 @@
  * is too small for this VP's pages. */
 bool child_winhv(struct guest *g, const struct guest_boot *b, struct winhv *w);
 
+#define CHILD_SYNIC_GPA 0x80000ull /* VP i: SIMP at +0x2000*i, SIEFP after */
+#define MARK_COUNT 7        /* value = interrupts or messages counted so far */
+#define CHILD_MSG_TYPE 0x10 /* the message type the programs exchange */
+
+/* Enable this VP's SynIC: SIMP and SIEFP pages, SCONTROL; SINT sint gets
+ * vector (auto-EOI when auto_eoi). False if the partition is too small. */
+bool child_synic_enable(struct guest *g, const struct guest_boot *b, uint8_t sint, uint8_t vector, bool auto_eoi);
+/* Wait (HLT) for a message on sint; copy it to msg (256 bytes), free the
+ * slot, write EOM when another message is pending. */
+void child_msg_wait(struct guest *g, uint8_t sint, uint8_t *msg);
+
 void prog_idle(struct guest *g, const struct guest_boot *b);
+void prog_pingpong(struct guest *g, const struct guest_boot *b);
+void prog_ipi(struct guest *g, const struct guest_boot *b);
+void prog_irq_sink(struct guest *g, const struct guest_boot *b);
+void prog_stimer(struct guest *g, const struct guest_boot *b);
+void prog_io_loop(struct guest *g, const struct guest_boot *b);
 void prog_hypercall_loop(struct guest *g, const struct guest_boot *b);
 void prog_memtouch(struct guest *g, const struct guest_boot *b);
 void prog_bad_actor(struct guest *g, const struct guest_boot *b);
+void prog_ptdisk(struct guest *g, const struct guest_boot *b);         /* ptdisk.c */
+void prog_ptdisk_hostile(struct guest *g, const struct guest_boot *b); /* ptdisk_hostile.c */
 
 #endif /* MODELS_CHILD_H */

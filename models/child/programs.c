@@ -9,6 +9,18 @@ static const struct guest_program programs[] = {
      prog_hypercall_loop},
     {"memtouch", "writes and verifies `pages` pages of its memory `passes` times", prog_memtouch},
     {"bad-actor", "tries root-only hypercalls and memory it was never given", prog_bad_actor},
+    {"pingpong", "exchanges `count` SynIC messages: `role` 0 pings on `conn`, 1 answers on `conn`",
+     prog_pingpong},
+    {"ipi", "VP 0 sends `count` IPIs to every other VP (and `broadcast` shorthand rounds); all count them",
+     prog_ipi},
+    {"irq-sink", "takes interrupts forever: halt, EOI, count", prog_irq_sink},
+    {"stimer", "arms STIMER0 one-shot before enabling its message page, then `periods` periodic expiries",
+     prog_stimer},
+    {"ptdisk", "drives its pass-through disk: `ops` reads/writes (`write_pct`, `random`, `qd`, `lbas`) checked against a shadow copy",
+     prog_ptdisk},
+    {"ptdisk-hostile", "programs its pass-through disk to DMA outside its memory and asks for root-only IOMMU calls",
+     prog_ptdisk_hostile},
+    {"io-loop", "`count` OUT/IN pairs on the root-emulated port 0x600, verifying each answer", prog_io_loop},
 };
 
 static bool programs_equal(const char *a, const char *b) {

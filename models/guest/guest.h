@@ -36,6 +36,11 @@ bool guest_write(struct guest *g, uint64_t gpa, const void *buf, size_t len);
 /* HLT with interrupts enabled: returns after an interrupt was taken;
  * *vector receives it (may be NULL). */
 void guest_halt(struct guest *g, uint8_t *vector);
+/* Port I/O (OUT / IN) of size 1, 2 or 4 bytes. */
+void guest_out(struct guest *g, uint16_t port, uint8_t size, uint32_t value);
+uint32_t guest_in(struct guest *g, uint16_t port, uint8_t size);
+/* End of interrupt to the virtual APIC (the synthetic EOI MSR). */
+void guest_eoi(struct guest *g);
 /* Compute for n cycles of guest time. */
 void guest_work(struct guest *g, uint64_t cycles);
 /* A marker visible in the trace (kind guest): code and value. */

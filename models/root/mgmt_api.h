@@ -22,6 +22,10 @@ enum mgmt_action {
   MGMT_PAUSE = 4,
   MGMT_RESUME = 5,
   MGMT_DELETE = 6,
+  MGMT_CONNECT = 7, /* a SynIC port in peer_vm, connected from vm_id */
+  MGMT_ROUTE = 8,   /* route a physical interrupt vector to the VM */
+  MGMT_ASSIGN = 9,   /* pass device `rid` through to the VM (IOMMU domain, MSI) */
+  MGMT_UNASSIGN = 10,/* take device `rid` back */
 };
 
 /* Same numbers as enum scn_mgmt_status. */
@@ -55,12 +59,31 @@ struct mgmt_request {
   uint32_t action; /* enum mgmt_action */
   uint32_t vm_id;  /* 1..MGMT_MAX_VMS, chosen by the caller */
   struct mgmt_vm_config config; /* MGMT_CREATE */
+  uint32_t peer_vm;  /* MGMT_CONNECT: the receiving VM */
+  uint32_t conn_id;  /* MGMT_CONNECT: port and connection id */
+  uint8_t sint;      /* MGMT_CONNECT: target SINT */
+  uint16_t flags;    /* MGMT_CONNECT: event flag count, 0 = message port */
+  uint8_t vector, to_vector; /* MGMT_ROUTE */
+  uint32_t vp;       /* MGMT_ROUTE: target VP */
+  uint16_t rid;      /* MGMT_ASSIGN / MGMT_UNASSIGN: the device (vector, vp: its MSI target) */
+};
+
+/* A device's PCI configuration as the root programmed it (bus master
+ * enable, MSI address and data). Level 1: the simulator's devices read it
+ * here, as hardware reads its configuration space. */
+#define MGMT_MAX_DEVICES 8
+struct mgmt_device_cfg {
+  uint16_t rid;
+  bool enabled;          /* bus mastering on: the device may DMA */
+  uint64_t owner;        /* partition id it is assigned to (for traces) */
+  uint32_t msi_address, msi_data;
 };
 
 struct mgmt_channel {
   struct mgmt_request q[MGMT_QUEUE_LEN];
   uint32_t head, tail; /* head: next to pop; tail: next free */
   uint64_t seed;       /* run seed, for per-VM seeds */
+  struct mgmt_device_cfg devices[MGMT_MAX_DEVICES];
 };
 
 /* Returns false when the queue is full. */

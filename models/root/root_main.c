@@ -1,13 +1,37 @@
 /*
  * root_main.c — the root partition's program: its "operating system".
  *
- * VP 0 brings up VID (WinHv, the root's free RAM) and VMMS, then serves
- * the management API: it pops requests, carries them out, and halts until
- * the next request's interrupt. The root's other VPs idle (HLT).
+ * VP 0 brings up VID (WinHv, the root's free RAM), VMMS, and its SynIC
+ * (message page; SINT 0 receives the children's intercept messages), then
+ * serves: management requests from the management API and intercepts for
+ * the VM workers, halting in between. The root's other VPs idle (HLT).
  */
 #include "root_main.h"
 
 #include "vmms.h"
+
+#define ROOT_INTERCEPT_VECTOR 0x41
+
+static void root_synic(struct guest *g, const struct root_boot *boot) {
+  guest_wrmsr(g, HV_X64_MSR_SIMP, ((boot->first_gpfn + VID_SIMP_PAGE) << 12) | 1);
+  guest_wrmsr(g, HV_X64_MSR_SIEFP, ((boot->first_gpfn + VID_SIEFP_PAGE) << 12) | 1);
+  guest_wrmsr(g, HV_X64_MSR_SINT0 + HV_SYNIC_SINT_INTERCEPT, ROOT_INTERCEPT_VECTOR);
+  guest_wrmsr(g, HV_X64_MSR_SCONTROL, 1);
+}
+
+/* Serve every intercept message waiting in SINT 0's slot. */
+static void root_intercepts(struct guest *g, struct vmms *m, uint64_t slot_gpa) {
+  for (;;) {
+    uint8_t msg[256];
+    if (!guest_read(g, slot_gpa, msg, sizeof msg) || (msg[0] | msg[1] | msg[2] | msg[3]) == 0)
+      return;
+    uint32_t none = 0;
+    guest_write(g, slot_gpa, &none, 4); /* free the slot, then EOM if more wait */
+    vmms_intercept(m, msg);
+    if (msg[5] & 1)
+      guest_wrmsr(g, HV_X64_MSR_EOM, 0);
+  }
+}
 
 void root_main(struct guest *g, const struct root_boot *boot) {
   if (guest_vp_index(g) != 0) {
@@ -22,11 +46,15 @@ void root_main(struct guest *g, const struct root_boot *boot) {
       guest_halt(g, 0);
   }
   vmms_init(&vmms, &vid, boot->seed);
+  root_synic(g, boot);
+  uint64_t slot = ((boot->first_gpfn + VID_SIMP_PAGE) << 12) + 256 * HV_SYNIC_SINT_INTERCEPT;
   struct mgmt_channel *ch = guest_mgmt_channel(g);
   for (;;) {
     struct mgmt_request r;
     while (ch && mgmt_channel_pop(ch, &r))
       vmms_handle(&vmms, &r);
+    root_intercepts(g, &vmms, slot);
     guest_halt(g, 0);
+    guest_eoi(g);
   }
 }

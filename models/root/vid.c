@@ -10,12 +10,13 @@
 
 uint16_t vid_init(struct vid *v, struct guest *g, const struct root_boot *boot) {
   /* Page 0 of the range: the boot block. 1: hypercall page. 2, 3: input
-   * and output pages of WinHv. */
+   * and output pages of WinHv. 4, 5: the SynIC message and event-flag
+   * pages of the root's VP 0. */
   uint64_t base = boot->first_gpfn;
   v->nfree = 0;
   v->free_pages = 0;
-  if (boot->npages > 4)
-    vid_free(v, base + 4, boot->npages - 4);
+  if (boot->npages > VID_RESERVED_PAGES)
+    vid_free(v, base + VID_RESERVED_PAGES, boot->npages - VID_RESERVED_PAGES);
   return winhv_init(&v->hv, g, (base + 1) << 12, (base + 2) << 12, (base + 3) << 12);
 }
 

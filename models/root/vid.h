@@ -13,6 +13,9 @@
 #include "root_boot.h"
 
 #define VID_MAX_EXTENTS 1024
+#define VID_RESERVED_PAGES 6 /* boot block, hypercall page, WinHv in/out, SIMP, SIEFP */
+#define VID_SIMP_PAGE 4
+#define VID_SIEFP_PAGE 5
 
 struct vid_extent {
   uint64_t gpfn, n;

@@ -22,6 +22,10 @@ static void vmms_set_state(struct vmms *m, uint32_t id, enum vm_state s) {
 
 static bool vmms_allowed(uint32_t action, uint8_t state) {
   switch (action) {
+  case MGMT_CONNECT:
+  case MGMT_ROUTE:
+  case MGMT_ASSIGN:
+  case MGMT_UNASSIGN: return state == VM_RUNNING || state == VM_PAUSED;
   case MGMT_START: return state == VM_OFF;
   case MGMT_STOP: return state == VM_RUNNING || state == VM_PAUSED;
   case MGMT_PAUSE: return state == VM_RUNNING;
@@ -44,6 +48,7 @@ static uint32_t vmms_apply(struct vmms *m, uint32_t id, uint32_t action) {
     return MGMT_OK;
   case MGMT_STOP:
     vmms_set_state(m, id, VM_STOPPING);
+    vmwp_devices_release(&vm->worker, guest_mgmt_channel(m->vid->hv.g));
     if (vmwp_stop(&vm->worker, m->vid) != HV_STATUS_SUCCESS)
       return MGMT_FAILED; /* stays Stopping: the partition could not be torn down */
     vmms_set_state(m, id, VM_OFF);
@@ -54,6 +59,9 @@ static uint32_t vmms_apply(struct vmms *m, uint32_t id, uint32_t action) {
       return MGMT_FAILED;
     vmms_set_state(m, id, action == MGMT_PAUSE ? VM_PAUSED : VM_RUNNING);
     return MGMT_OK;
+  case MGMT_CONNECT:
+  case MGMT_ROUTE:
+    return MGMT_FAILED; /* handled with the request (vmms_link) */
   case MGMT_DELETE:
     vmms_set_state(m, id, VM_DELETED);
     vm->exists = false;
@@ -61,6 +69,45 @@ static uint32_t vmms_apply(struct vmms *m, uint32_t id, uint32_t action) {
   default:
     return MGMT_FAILED;
   }
+}
+
+/* A SynIC port in the peer VM (its VP 0, the given SINT), connected from
+ * this VM; or a physical interrupt vector routed to this VM. */
+static uint32_t vmms_link(struct vmms *m, const struct mgmt_request *r) {
+  struct winhv *w = &m->vid->hv;
+  uint64_t from = m->vms[r->vm_id].worker.partition_id;
+  if (r->action == MGMT_ROUTE)
+    return winhv_map_device_interrupt(w, from, r->vector, r->vp, r->to_vector) ? MGMT_FAILED : MGMT_OK;
+  if (r->peer_vm == 0 || r->peer_vm > MGMT_MAX_VMS || !m->vms[r->peer_vm].exists)
+    return MGMT_NOT_FOUND;
+  uint8_t ps = m->vms[r->peer_vm].state;
+  if (ps != VM_RUNNING && ps != VM_PAUSED)
+    return MGMT_INVALID_STATE;
+  uint64_t to = m->vms[r->peer_vm].worker.partition_id;
+  uint32_t type = r->flags ? 2 : 1; /* HV_PORT_TYPE_EVENT : HV_PORT_TYPE_MESSAGE */
+  if (winhv_create_port(w, to, r->conn_id, from, type, r->sint, 0, 0, r->flags))
+    return MGMT_FAILED;
+  return winhv_connect_port(w, from, r->conn_id, to, r->conn_id) ? MGMT_FAILED : MGMT_OK;
+}
+
+uint16_t vmms_intercept(struct vmms *m, const uint8_t *msg) {
+  uint64_t origin, rip, rax;
+  uint32_t vp;
+  uint16_t port;
+  for (int i = 0; i < 8; i++) {
+    ((uint8_t *)&origin)[i] = msg[8 + i];
+    ((uint8_t *)&rip)[i] = msg[16 + 24 + i];
+    ((uint8_t *)&rax)[i] = msg[16 + 48 + i];
+  }
+  for (int i = 0; i < 4; i++)
+    ((uint8_t *)&vp)[i] = msg[16 + i];
+  port = (uint16_t)(msg[16 + 40] | (msg[16 + 41] << 8));
+  for (uint32_t id = 1; id <= MGMT_MAX_VMS; id++) {
+    struct vmms_vm *vm = &m->vms[id];
+    if (vm->exists && vm->worker.partition_id == origin)
+      return vmwp_io(&vm->worker, m->vid, vp, port, msg[16 + 5] == 1, msg[16 + 42], rax, rip, msg[16 + 4]);
+  }
+  return HV_STATUS_INVALID_PARTITION_ID;
 }
 
 uint32_t vmms_handle(struct vmms *m, const struct mgmt_request *r) {
@@ -82,6 +129,15 @@ uint32_t vmms_handle(struct vmms *m, const struct mgmt_request *r) {
     err = MGMT_NOT_FOUND;
   } else if (!vmms_allowed(r->action, m->vms[r->vm_id].state)) {
     err = MGMT_INVALID_STATE;
+  } else if (r->action == MGMT_CONNECT || r->action == MGMT_ROUTE) {
+    err = vmms_link(m, r);
+  } else if (r->action == MGMT_ASSIGN || r->action == MGMT_UNASSIGN) {
+    struct vmms_vm *vm = &m->vms[r->vm_id];
+    struct mgmt_channel *ch = guest_mgmt_channel(m->vid->hv.g);
+    err = (r->action == MGMT_ASSIGN ? vmwp_assign(&vm->worker, m->vid, ch, r->rid, r->vp, r->vector)
+                                    : vmwp_unassign(&vm->worker, m->vid, ch, r->rid)) == HV_STATUS_SUCCESS
+              ? MGMT_OK
+              : MGMT_FAILED;
   } else {
     err = vmms_apply(m, r->vm_id, r->action);
   }

@@ -30,5 +30,8 @@ struct vmms {
 void vmms_init(struct vmms *m, struct vid *vid, uint64_t seed);
 /* Carry out one request; returns enum mgmt_error. */
 uint32_t vmms_handle(struct vmms *m, const struct mgmt_request *r);
+/* An intercept message from the root's SINT 0 (a copy of the 256-byte
+ * slot): hand it to the VM's worker. Returns an HV_STATUS. */
+uint16_t vmms_intercept(struct vmms *m, const uint8_t *msg);
 
 #endif /* MODELS_ROOT_VMMS_H */

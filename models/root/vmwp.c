@@ -121,6 +121,10 @@ uint16_t vmwp_start(struct vmwp *w, struct vid *vid, uint32_t vm_id,
     target += w->ram[i].n;
   }
   if (st == HV_STATUS_SUCCESS)
+    st = winhv_install_intercept(&vid->hv, w->partition_id,
+                                 HV_INTERCEPT_ACCESS_MASK_READ | HV_INTERCEPT_ACCESS_MASK_WRITE,
+                                 HV_INTERCEPT_TYPE_X64_IO_PORT, VMWP_TESTDEV_PORT);
+  if (st == HV_STATUS_SUCCESS)
     st = vmwp_start_vps(w, vid, cfg->vps);
   if (st != HV_STATUS_SUCCESS)
     vmwp_stop(w, vid);
@@ -148,4 +152,22 @@ uint16_t vmwp_stop(struct vmwp *w, struct vid *vid) {
     vid_free(vid, w->ram[i].gpfn, w->ram[i].n);
   w->nram = 0;
   return vid_withdraw_all(vid);
+}
+
+uint16_t vmwp_io(struct vmwp *w, struct vid *vid, uint32_t vp, uint16_t port, bool write, uint8_t size,
+                 uint64_t rax, uint64_t rip, uint8_t len) {
+  uint64_t mask = size >= 4 ? 0xFFFFFFFFull : (1ull << (8 * size)) - 1;
+  uint64_t result = rax;
+  if (port == VMWP_TESTDEV_PORT) {
+    if (write)
+      w->testdev = (uint32_t)(rax & mask);
+    else
+      result = (rax & ~mask) | ((w->testdev + 1ull) & mask);
+  } else if (!write) {
+    result = rax | mask; /* no device: reads float high */
+  }
+  w->io_count++;
+  uint32_t names[3] = {HV_X64_REGISTER_RAX, HV_X64_REGISTER_RIP, HV_REGISTER_INTERCEPT_SUSPEND};
+  uint64_t values[3] = {result, rip + len, 0};
+  return winhv_set_vp_registers(&vid->hv, w->partition_id, vp, names, values, 3);
 }

@@ -166,3 +166,74 @@ uint16_t winhv_get_vp_register(struct winhv *w, uint64_t id, uint32_t vp_index, 
   *value = out[0];
   return st;
 }
+
+uint16_t winhv_set_vp_registers(struct winhv *w, uint64_t id, uint32_t vp_index, const uint32_t *names,
+                                const uint64_t *values, uint32_t n) {
+  uint64_t in[2 + 4 * 16];
+  if (n > 16)
+    return HV_STATUS_INVALID_PARAMETER;
+  winhv_zero(in, sizeof in);
+  in[0] = id;
+  in[1] = vp_index;
+  for (uint32_t i = 0; i < n; i++) {
+    in[2 + 4 * i] = names[i];
+    in[2 + 4 * i + 2] = values[i];
+  }
+  return winhv_status(winhv_call(w, winhv_rep(HVCALL_SET_VP_REGISTERS, n), in, 16 + 32ull * n, 0, 0));
+}
+
+uint16_t winhv_create_port(struct winhv *w, uint64_t port_partition, uint32_t port_id, uint64_t conn_partition,
+                           uint32_t type, uint32_t sint, uint32_t vp, uint16_t base_flag, uint16_t flag_count) {
+  uint64_t in[7];
+  winhv_zero(in, sizeof in);
+  in[0] = port_partition;
+  in[1] = port_id;
+  in[2] = conn_partition;
+  in[3] = type;
+  in[4] = sint | ((uint64_t)vp << 32);
+  in[5] = base_flag | ((uint64_t)flag_count << 16);
+  return winhv_status(winhv_call(w, HVCALL_CREATE_PORT, in, sizeof in, 0, 0));
+}
+
+uint16_t winhv_connect_port(struct winhv *w, uint64_t conn_partition, uint32_t conn_id, uint64_t port_partition,
+                            uint32_t port_id) {
+  uint64_t in[9];
+  winhv_zero(in, sizeof in);
+  in[0] = conn_partition;
+  in[1] = conn_id;
+  in[2] = port_partition;
+  in[3] = port_id;
+  return winhv_status(winhv_call(w, HVCALL_CONNECT_PORT, in, sizeof in, 0, 0));
+}
+
+uint16_t winhv_post_message(struct winhv *w, uint32_t conn_id, uint32_t type, const void *payload, uint32_t size) {
+  uint8_t in[256];
+  winhv_zero(in, sizeof in);
+  uint32_t hdr[4] = {conn_id, 0, type, size};
+  const uint8_t *src = payload;
+  for (unsigned i = 0; i < 16; i++)
+    in[i] = ((const uint8_t *)hdr)[i];
+  for (uint32_t i = 0; i < size && i < 240; i++)
+    in[16 + i] = src[i];
+  return winhv_status(winhv_call(w, HVCALL_POST_MESSAGE, in, 16 + ((size + 7) & ~7u), 0, 0));
+}
+
+uint16_t winhv_signal_event(struct winhv *w, uint32_t conn_id, uint16_t flag) {
+  return winhv_status(guest_hypercall(w->g, HVCALL_SIGNAL_EVENT | HV_HYPERCALL_FAST_BIT,
+                                      conn_id | ((uint64_t)flag << 32), 0));
+}
+
+uint16_t winhv_install_intercept(struct winhv *w, uint64_t id, uint32_t access, uint32_t type, uint64_t param) {
+  uint64_t in[3] = {id, access | ((uint64_t)type << 32), param};
+  return winhv_status(winhv_call(w, HVCALL_INSTALL_INTERCEPT, in, sizeof in, 0, 0));
+}
+
+uint16_t winhv_map_device_interrupt(struct winhv *w, uint64_t id, uint32_t vector, uint32_t vp, uint32_t to_vector) {
+  uint64_t in[3] = {id, vector | ((uint64_t)vp << 32), to_vector};
+  return winhv_status(winhv_call(w, HVCALL_MAP_DEVICE_INTERRUPT, in, sizeof in, 0, 0));
+}
+
+uint16_t winhv_assert_virtual_interrupt(struct winhv *w, uint64_t id, uint32_t vp, uint32_t vector) {
+  uint64_t in[4] = {id, 0, vp, vector};
+  return winhv_status(winhv_call(w, HVCALL_ASSERT_VIRTUAL_INTERRUPT, in, sizeof in, 0, 0));
+}

@@ -51,5 +51,18 @@ uint16_t winhv_create_vp(struct winhv *w, uint64_t id, uint32_t vp_index);
 uint16_t winhv_delete_vp(struct winhv *w, uint64_t id, uint32_t vp_index);
 uint16_t winhv_set_vp_register(struct winhv *w, uint64_t id, uint32_t vp_index, uint32_t name, uint64_t value);
 uint16_t winhv_get_vp_register(struct winhv *w, uint64_t id, uint32_t vp_index, uint32_t name, uint64_t *value);
+/* Several registers in one rep call (at most 16). */
+uint16_t winhv_set_vp_registers(struct winhv *w, uint64_t id, uint32_t vp_index, const uint32_t *names,
+                                const uint64_t *values, uint32_t n);
+/* SynIC: message and event ports (TLFS HV_PORT_INFO), messages, events. */
+uint16_t winhv_create_port(struct winhv *w, uint64_t port_partition, uint32_t port_id, uint64_t conn_partition,
+                           uint32_t type, uint32_t sint, uint32_t vp, uint16_t base_flag, uint16_t flag_count);
+uint16_t winhv_connect_port(struct winhv *w, uint64_t conn_partition, uint32_t conn_id, uint64_t port_partition,
+                            uint32_t port_id);
+uint16_t winhv_post_message(struct winhv *w, uint32_t conn_id, uint32_t type, const void *payload, uint32_t size);
+uint16_t winhv_signal_event(struct winhv *w, uint32_t conn_id, uint16_t flag);
+uint16_t winhv_install_intercept(struct winhv *w, uint64_t id, uint32_t access, uint32_t type, uint64_t param);
+uint16_t winhv_map_device_interrupt(struct winhv *w, uint64_t id, uint32_t vector, uint32_t vp, uint32_t to_vector);
+uint16_t winhv_assert_virtual_interrupt(struct winhv *w, uint64_t id, uint32_t vp, uint32_t vector);
 
 #endif /* MODELS_WINHV_H */

@@ -152,7 +152,7 @@ Test(msr, child_hypercall_page_in_its_own_space) {
  * computes (arch_cycles(lp) - ref_time_base) unsigned (so does
  * stimer_ref_time in the SynIC/timer work under way); disabled until that
  * lands with the clamp, then enable. */
-Test(msr, time_ref_count_behind_partition_start, .disabled = true) {
+Test(msr, time_ref_count_behind_partition_start) {
   uint16_t cs;
   tl_child(16, 1, &cs);
   struct hv_vp *vp = vp_get(tl_hv(), cs, 0, 0);

@@ -132,7 +132,6 @@ int backend_lp_init(struct hv *hv, struct hv_lp *lp) {
     hv_memset(svm_iopm, 0xFF, sizeof svm_iopm);
     npt_init();
   }
-  cpu_apic_init();
   console_printf("hvsim: EFER.SVME on LP %u (EFER 0x%lx, nrips %u)\n", lp->index,
                  x86_rdmsr(MSR_EFER), hv->arch.nrips);
   return 0;

@@ -67,7 +67,11 @@
 #define HV_STATUS_INACTIVE 0x001C
 #define HV_STATUS_NO_RESOURCES 0x001D
 #define HV_STATUS_FEATURE_UNAVAILABLE 0x001E
+#define HV_STATUS_INSUFFICIENT_DEVICE_DOMAINS 0x0038
 #define HV_STATUS_INVALID_REGISTER_VALUE 0x0050
+#define HV_STATUS_INVALID_DEVICE_ID 0x0057
+#define HV_STATUS_INVALID_DEVICE_STATE 0x0058
+#define HV_STATUS_DEVICE_ALREADY_IN_DOMAIN 0x0066
 #define HV_STATUS_OPERATION_FAILED 0x0071
 
 /* ---- call codes, TLFS appendix / Linux HVCALL_* ------------------------ */
@@ -98,6 +102,16 @@
 #define HVCALL_CREATE_PORT 0x0095
 #define HVCALL_CONNECT_PORT 0x0096
 #define HVCALL_MAP_DEVICE_INTERRUPT 0x007C
+/* Device domains (Hyper-V headers as imported by Linux mshv; see iommu_abi.h) */
+#define HVCALL_CREATE_DEVICE_DOMAIN 0x00B1
+#define HVCALL_ATTACH_DEVICE_DOMAIN 0x00B2
+#define HVCALL_MAP_DEVICE_GPA_PAGES 0x00B3
+#define HVCALL_UNMAP_DEVICE_GPA_PAGES 0x00B4
+#define HVCALL_DETACH_DEVICE_DOMAIN 0x00C4
+#define HVCALL_DELETE_DEVICE_DOMAIN 0x00C5
+/* Ours, in 0x0016-0x003F (reserved in TLFS v6): interrupt remapping entries */
+#define HVCALL_HVSIM_MAP_DEVICE_MSI 0x0038
+#define HVCALL_HVSIM_UNMAP_DEVICE_MSI 0x0039
 
 /* ---- identifiers ------------------------------------------------------- */
 #define HV_PARTITION_ID_INVALID 0ull

@@ -89,6 +89,23 @@ enum hv_trace_kind {
   /* an intercept: a = message type, b = port / MSR / leaf, c = 0 sent to
    * the root, 1 completed by the root */
   HV_TR_INTERCEPT = 26,
+  /* device-domain change (hv/core/iommu.c): a = op (1 create, 2 delete,
+   * 3 attach, 4 detach, 5 map, 6 unmap, 7 msi map, 8 msi unmap),
+   * b = domain id or requester id, c = pages / handle */
+  HV_TR_IOMMU = 27,
+  /* a device command's DMA completed (sim devices): a = requester id,
+   * b = opcode << 56 | first device address, c = bytes << 16 | status */
+  HV_TR_DMA = 28,
+  /* DMA or interrupt request blocked by the IOMMU: a = requester id,
+   * b = device address (or interrupt handle), c = reason << 8 | access
+   * (1 read, 2 write, 4 interrupt) */
+  HV_TR_DMA_FAULT = 29,
+  /* remapped device interrupt posted to a VP: a = requester id,
+   * b = vector, c = handle */
+  HV_TR_IRQ_REMAP = 30,
+  /* world action on a device (assign, unassign, storm, fault):
+   * a = action, b = requester id, c = argument */
+  HV_TR_DEVICE = 31,
   HV_TR_KIND_COUNT
 };
 
