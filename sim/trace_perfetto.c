@@ -274,6 +274,19 @@ static void pf_instant(struct trace_perfetto *p, const struct hv_trace_rec *r) {
   fputs("}}", f);
 }
 
+/* A SynIC message as a flow from the sender's VP to the receiver's: a
+ * zero-length slice at each end bound by the message's sequence number
+ * (trace-event flow v2: bind_id, flow_out / flow_in). */
+static void pf_flow(struct trace_perfetto *p, const struct hv_trace_rec *r) {
+  uint32_t pid, tid;
+  bool out = r->kind == HV_TR_MSG_POST;
+  uint64_t seq = out ? r->c & 0xFFFFFFFFull : r->c >> 32;
+  pf_instant_track(p, r, &pid, &tid);
+  pf_begin(p, 'X', pid, tid, r->time, out ? "message sent" : "message delivered");
+  fprintf(p->f, ",\"cat\":\"synic\",\"dur\":0,\"bind_id\":\"msg%" PRIu64 "\",\"%s\":true}", seq,
+          out ? "flow_out" : "flow_in");
+}
+
 static void pf_bind_note(struct trace_perfetto *p,
                          const struct hv_trace_rec *r) {
   if (p->nbinds == p->capbinds) {
@@ -314,6 +327,8 @@ void trace_perfetto_event(struct trace_perfetto *p,
     return;
   }
   pf_instant(p, r);
+  if (r->kind == HV_TR_MSG_POST || r->kind == HV_TR_MSG_DELIVER)
+    pf_flow(p, r);
 }
 
 /* Metadata event naming a process or a thread, with its sort index. */

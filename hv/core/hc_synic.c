@@ -210,7 +210,7 @@ hv_status_t hc_post_message(struct hc_ctx *c) {
   p->posted_at[b] = arch_cycles(c->lp);
   arch_charge(c->lp, HV_COST_MSG_POST, 1);
   hv_trace(c->hv, c->lp, (uint16_t)c->hv->partitions[c->caller].id, (uint16_t)c->vp->index, HV_TR_MSG_POST,
-           hc_in_u32(c, 0), type, size);
+           hc_in_u32(c, 0), type | ((uint64_t)size << 32), p->seq[b]);
   synic_scan(c->hv, c->lp, vp);
   return HV_STATUS_SUCCESS;
 }

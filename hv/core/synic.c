@@ -149,7 +149,7 @@ static void synic_deliver(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uin
   slot[5] = pk->count > 1 ? MSG_FLAG_PENDING : 0;
   synic_put_u64(slot + 8, origin);
   hv_trace(hv, lp, (uint16_t)hv->partitions[vp->partition].id, (uint16_t)vp->index, HV_TR_MSG_DELIVER, sint,
-           latency, type);
+           latency, type | ((pk->seq & 0xFFFFFFFFull) << 32));
   synic_raise(hv, lp, vp, sint);
 }
 

@@ -76,10 +76,11 @@ enum hv_trace_kind {
   HV_TR_VM_BIND = 20,
   /* IPI sent through the ICR: a = vector, b = target VP index, c = shorthand */
   HV_TR_IPI = 21,
-  /* HvCallPostMessage queued: a = connection id, b = message type, c = size */
+  /* HvCallPostMessage queued: a = connection id, b = message type | size
+   * << 32, c = the message's sequence number (pairs it with its delivery) */
   HV_TR_MSG_POST = 22,
   /* a message placed in a VP's SIM slot: a = SINT, b = latency in cycles
-   * (post to delivery), c = message type */
+   * (post to delivery), c = message type | sequence number (low 32 bits) << 32 */
   HV_TR_MSG_DELIVER = 23,
   /* an event flag set: a = SINT, b = absolute flag, c = 1 newly set */
   HV_TR_EVENT_SIGNAL = 24,
