@@ -29,7 +29,7 @@ mb_header:                      /* Multiboot spec 0.6.96, 3.1.1 */
         .long mb_header         /* header_addr */
         .long __image_start     /* load_addr */
         .long __data_end        /* load_end_addr */
-        .long __bss_end         /* bss_end_addr */
+        .long __image_end       /* bss_end_addr: also .noinit, so no module lands there */
         .long _start            /* entry_addr */
 
 start32:

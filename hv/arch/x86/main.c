@@ -32,7 +32,7 @@ extern const uint8_t __image_end[];
 
 static struct hv platform_hv;
 static struct bare_cfg platform_cfg;
-static struct hv_trace_rec trace_buf[TRACE_BUF_RECS];
+static struct hv_trace_rec trace_buf[TRACE_BUF_RECS] __attribute__((section(".noinit")));
 static uint32_t trace_n;
 static uint64_t trace_total;
 

@@ -25,7 +25,7 @@
 #define NPT_POOL_PAGES 1024
 #define NPT_NONE 0xFFFFu
 
-static uint8_t npt_pool[NPT_POOL_PAGES][4096] __attribute__((aligned(4096)));
+static uint8_t npt_pool[NPT_POOL_PAGES][4096] __attribute__((aligned(4096), section(".noinit")));
 static uint16_t npt_next[NPT_POOL_PAGES]; /* free list / per-partition chain */
 static uint16_t npt_free_head = NPT_NONE;
 static uint32_t npt_used; /* pages handed out since the last global reset */

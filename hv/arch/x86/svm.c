@@ -316,8 +316,18 @@ static bool svm_translate(struct hv *hv, struct hv_vp *vp, uint8_t *v, uint64_t 
     ex->u.io.value = (uint32_t)a->gpr[0];
     return true;
   case SVM_EXIT_HLT:
-    ex->reason = HV_EXIT_HLT;
     ex->instr_len = svm_instr_len(hv, a, v, 1);
+    /* An interrupt the core already handed over (queued here, waiting for
+     * the guest to enable interrupts) wakes the HLT at once, as on
+     * hardware (SDM Vol. 2A / APM Vol. 3, HLT): step past it, deliver. */
+    if (a->inject && ((a->inject >> 8) & 7) == 0 && (a->rflags & (1u << 9))) {
+      a->rip += ex->instr_len;
+      VMCB64(v, VMCB_RIP) = a->rip;
+      VMCB64(v, VMCB_INT_SHADOW) = 0;
+      hv->arch.exits_internal++;
+      return false;
+    }
+    ex->reason = HV_EXIT_HLT;
     return true;
   case SVM_EXIT_NPF: { /* EXITINFO1: page-fault error code; EXITINFO2: GPA (APM 15.25.6) */
     uint32_t access = (info1 & (1u << 4)) ? 4 : (info1 & 2) ? 2 : 1;

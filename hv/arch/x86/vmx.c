@@ -471,6 +471,17 @@ static bool vmx_translate(struct hv *hv, struct hv_vp *vp, uint32_t reason, uint
     ex->u.io.value = (uint32_t)a->gpr[0];
     return true;
   case VMX_EXIT_HLT:
+    /* An interrupt the core already handed over (queued here, waiting for
+     * an interrupt window) wakes the HLT at once, as on hardware: step
+     * past it and deliver (SDM Vol. 2A, HLT: an enabled interrupt resumes execution). */
+    if (a->inject && ((a->inject >> 8) & 7) == 0 && (a->rflags & (1u << 9))) {
+      a->rip += ex->instr_len;
+      vmx_vmwrite(VMCS_GUEST_RIP, a->rip);
+      vmx_vmwrite(VMCS_GUEST_INTERRUPTIBILITY,
+                  vmx_vmread(VMCS_GUEST_INTERRUPTIBILITY) & ~3ull);
+      hv->arch.exits_internal++;
+      return false;
+    }
     ex->reason = HV_EXIT_HLT;
     return true;
   case VMX_EXIT_EPT_VIOLATION: /* qualification: SDM 3C Table 28-7 */

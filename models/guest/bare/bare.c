@@ -190,10 +190,6 @@ void guest_halt(struct guest *g, uint8_t *vector) {
     *vector = g->irq_vector;
 }
 
-/* End of interrupt: HV_X64_MSR_EOI (TLFS "Synthetic Interrupt Controller",
- * the APIC EOI register as a synthetic MSR). */
-void guest_eoi(struct guest *g) { (void)guest_wrmsr(g, 0x40000070u, 0); }
-
 static inline uint64_t bare_rdtsc(void) {
   uint32_t lo, hi;
   __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
