@@ -2,7 +2,7 @@
  * fuzz_hypercalls.c — the `hypercalls` harness: the hypercall ABI and the
  * synthetic MSRs of the core, driven as any VP of any partition.
  *
- * World (built once, reset between inputs by fuzz_world.c): a 2 MiB
+ * World (built once, reset between inputs by fuzz_world.c): a 4 MiB
  * machine with 2 LPs, the root partition (slot 0, id 1, 2 VPs, not running
  * its program) and two running children built by the root through
  * hypercalls (slots 1 and 2, ids 2 and 3, 32 pages of RAM at GPA 0,
@@ -54,7 +54,7 @@
 #include "fuzz_world.h"
 
 #define FZH_LPS 2
-#define FZH_MEM_BYTES (2ull << 20)
+#define FZH_MEM_BYTES (4ull << 20)
 #define FZH_CHILD_PAGES 32
 #define FZH_CHILD_VPS 2
 #define FZH_MAX_OPS 64
@@ -64,6 +64,7 @@
 #define FZH_POISON 0xA5
 #define FZH_NONE 0xFFFFu
 #define FZH_ANY_VP 0xFFFEu /* fzh_check_others: any VP may change */
+#define FZH_MESSAGING 0xFFFDu /* ... and other partitions' SynIC and pool state */
 #define FZH_MAX_ENTRIES 64 /* continuations of one call (4095 reps / 512 per entry = 8) */
 #define FZH_GPA_BITS 48
 
@@ -100,6 +101,23 @@ static const struct fzh_call fzh_calls[] = {
     {HVCALL_GET_VP_REGISTERS, true, true, 16, 4, 0, 16},
     {HVCALL_SET_VP_REGISTERS, true, false, 16, 32, 0, 0},
 };
+
+/* Calls whose purpose is to reach another partition (a message or an
+ * event through a connection the root set up): they may write the
+ * receiver's pages and change its VPs' SynIC state, never its lifecycle,
+ * memory or VPs' existence. */
+static bool fzh_messaging(uint16_t code) {
+  (void)code;
+#ifdef HVCALL_POST_MESSAGE
+  if (code == HVCALL_POST_MESSAGE)
+    return true;
+#endif
+#ifdef HVCALL_SIGNAL_EVENT
+  if (code == HVCALL_SIGNAL_EVENT)
+    return true;
+#endif
+  return false;
+}
 
 static const struct fzh_call *fzh_call_of(uint16_t code) {
   for (size_t i = 0; i < sizeof fzh_calls / sizeof fzh_calls[0]; i++)
@@ -243,7 +261,9 @@ static bool fzh_related(uint16_t actor, uint16_t i) {
 
 /* actor: partition allowed to change (with its children), or FZH_NONE;
  * self_vp: a VP slot whose registers and counters may change (the caller
- * of a read-only call), FZH_ANY_VP, or FZH_NONE. */
+ * of a read-only call), FZH_ANY_VP, FZH_MESSAGING (any VP, and of other
+ * partitions only lifecycle, RAM and VP existence are compared), or
+ * FZH_NONE. */
 static void fzh_check_others(uint16_t actor, uint16_t self_vp) {
   struct hv *hv = fz_hv(&W);
   uint32_t phi = W.snap_phi + W.partition_creations, vhi = W.snap_vhi + W.vp_creations;
@@ -254,7 +274,13 @@ static void fzh_check_others(uint16_t actor, uint16_t self_vp) {
     if (fzh_related(actor, i))
       continue;
     const struct hv_partition *a = &fzh_before_p[i], *b = &hv->partitions[i];
-    FZ_CHECK(fz_equal(a, b, sizeof *a),
+    bool same = self_vp == FZH_MESSAGING
+                    ? a->state == b->state && a->id == b->id && a->parent == b->parent &&
+                          a->privileges == b->privileges && a->ram_pages == b->ram_pages &&
+                          a->slat_root.v == b->slat_root.v && a->nvps == b->nvps &&
+                          fz_equal(a->vps, b->vps, sizeof a->vps)
+                    : fz_equal(a, b, sizeof *a);
+    FZ_CHECK(same,
              "partition slot %u (id %llu) changed by an operation of slot %d: state %u->%u, "
              "ram %llu->%llu, pool free %llu->%llu used %llu->%llu, vps %u->%u",
              i, (unsigned long long)a->id, actor == FZH_NONE ? -1 : (int)actor, a->state, b->state,
@@ -264,7 +290,7 @@ static void fzh_check_others(uint16_t actor, uint16_t self_vp) {
   }
   /* rq_next may change: the run queue links through its neighbours */
   const size_t rq = offsetof(struct hv_vp, rq_next), rq_end = rq + sizeof(uint16_t);
-  for (uint16_t i = 0; i < fzh_vhi && self_vp != FZH_ANY_VP; i++) {
+  for (uint16_t i = 0; i < fzh_vhi && self_vp != FZH_ANY_VP && self_vp != FZH_MESSAGING; i++) {
     const struct hv_vp *a = &fzh_before_v[i], *b = &hv->vps[i];
     if (!a->in_use || i == self_vp || fzh_related(actor, a->partition))
       continue;
@@ -287,6 +313,7 @@ static void fzh_check_others(uint16_t actor, uint16_t self_vp) {
  * any RAM page of the actor (the overlay pages an MSR write enables:
  * hypercall page, SynIC message and event pages). */
 #define FZH_OWN_RAM (UINT64_MAX - 1)
+#define FZH_ANY_PAGE (UINT64_MAX - 2) /* messaging: the receiver's pages too */
 static void fzh_check_writes(uint16_t actor, uint64_t allowed_ram_pfn, const char *what) {
   struct hv *hv = fz_hv(&W);
   for (uint64_t p = fz_world_next_dirty(&W, 0); p != UINT64_MAX; p = fz_world_next_dirty(&W, p + 1)) {
@@ -295,10 +322,11 @@ static void fzh_check_writes(uint16_t actor, uint64_t allowed_ram_pfn, const cha
     uint16_t owner = pfn_owner_of(*e);
     FZ_CHECK(pfn_type_of(*e) != PFN_HV, "%s wrote hypervisor page %llu", what,
              (unsigned long long)p);
-    FZ_CHECK(actor != FZH_NONE && owner < HV_MAX_PARTITIONS && fzh_related(actor, owner),
+    FZ_CHECK(actor != FZH_NONE && owner < HV_MAX_PARTITIONS &&
+                 (fzh_related(actor, owner) || allowed_ram_pfn == FZH_ANY_PAGE),
              "%s wrote page %llu of partition slot %u (type %u)", what, (unsigned long long)p,
              owner, pfn_type_of(*e));
-    FZ_CHECK(pfn_type_of(*e) != PFN_RAM || p == allowed_ram_pfn ||
+    FZ_CHECK(pfn_type_of(*e) != PFN_RAM || p == allowed_ram_pfn || allowed_ram_pfn == FZH_ANY_PAGE ||
                  (allowed_ram_pfn == FZH_OWN_RAM && owner == actor),
              "%s wrote RAM page %llu of partition slot %u", what, (unsigned long long)p, owner);
   }
@@ -461,9 +489,17 @@ static void fzh_hypercall(struct fz_in *in, unsigned opno) {
       FZ_CHECK(vp->arch.rip == rip, "#UD with RIP advanced");
       break;
     }
-    if (vp->arch.rip != rip) {
-      FZ_CHECK(vp->arch.rip == rip + 3, "RIP advanced by %llu, not 3",
-               (unsigned long long)(vp->arch.rip - rip));
+    /* A continuation leaves RIP on the VMCALL with reps still to do; a
+     * completed call advances RIP past it (3 bytes) — unless the call set
+     * the caller's own RIP (SetVpRegisters), which then wins. */
+    uint64_t res = vp->arch.gpr[0];
+    uint32_t done = (uint32_t)((res & HV_HYPERCALL_REP_DONE_MASK) >> HV_HYPERCALL_REP_DONE_OFFSET);
+    uint32_t count = (uint32_t)((control & HV_HYPERCALL_REP_COMP_MASK) >> HV_HYPERCALL_REP_COMP_OFFSET);
+    bool continued = vp->arch.rip == rip && (res & HV_HYPERCALL_RESULT_MASK) == HV_STATUS_SUCCESS &&
+                     done < count;
+    if (!continued) {
+      FZ_CHECK(vp->arch.rip == rip + 3 || code == HVCALL_SET_VP_REGISTERS,
+               "RIP advanced by %llu, not 3", (unsigned long long)(vp->arch.rip - rip));
       break;
     }
     /* a continuation: same call, rep start index moved forward, success so far */
@@ -511,14 +547,17 @@ static void fzh_hypercall(struct fz_in *in, unsigned opno) {
     }
   }
   fzh_watch_check(part, allowed, code, st);
-  fzh_check_writes(part, allowed && fzh_watch.on ? fzh_watch.pfn : UINT64_MAX, "the hypercall");
+  bool messaging = !exc && fzh_messaging(code);
+  fzh_check_writes(part,
+                   messaging ? FZH_ANY_PAGE : allowed && fzh_watch.on ? fzh_watch.pfn : UINT64_MAX,
+                   "the hypercall");
   /* read-only calls, unknown codes and #UD change nothing but the caller's
    * registers; a failed call may have changed its caller or a child (the
    * reps before the failure, tables a prepare allocated) */
   if (exc || st == HV_STATUS_INVALID_HYPERCALL_CODE || (call && call->read_only))
     fzh_check_others(FZH_NONE, vslot);
   else
-    fzh_check_others(part, FZH_NONE);
+    fzh_check_others(part, messaging ? FZH_MESSAGING : FZH_NONE);
   if (part != 0)
     FZ_CHECK(hv->partitions[part].state == PART_ACTIVE, "the calling child is no longer active");
   fzh_check_isolation(false);
