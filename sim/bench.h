@@ -5,5 +5,7 @@
 #define SIM_BENCH_H
 
 int bench_main(int argc, char **argv);
+/* `hvsim bench-iommu`: DMA translations per wall second, IOTLB hit ratio (bench_iommu.c). */
+int bench_iommu_main(int argc, char **argv);
 
 #endif /* SIM_BENCH_H */

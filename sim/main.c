@@ -38,6 +38,8 @@ static const char usage[] =
     "  trace info DIR          the trace header (seed, scenario hash, build, options)\n"
     "  bench [--calls N]       benchmarks: null hypercalls per wall second, events per\n"
     "                          second at 1/16/64 partitions\n"
+    "  bench-iommu [--dmas N] [--bytes B] [--verify]   DMA translations per wall second and\n"
+    "                          IOTLB hit ratio, sequential and random\n"
     "  programs                list the guest programs a scenario can name\n"
     "\n"
     "exit codes: 0 ok, 1 an expectation failed, 2 bad input or usage, 3 internal error\n"
@@ -182,6 +184,8 @@ int main(int argc, char **argv) {
     return trace_cmd_main(argc - 1, argv + 1);
   if (strcmp(cmd, "bench") == 0)
     return bench_main(argc - 2, argv + 2);
+  if (strcmp(cmd, "bench-iommu") == 0)
+    return bench_iommu_main(argc - 2, argv + 2);
   if (strcmp(cmd, "programs") == 0)
     return main_programs();
   return main_usage_error("unknown command", cmd);

@@ -28,7 +28,7 @@ static hv_status_t hc_domain_decode(struct hc_ctx *c, struct hc_domain_in *d) {
   if (st != HV_STATUS_SUCCESS)
     return st;
   if (d->part == 0)
-    return HV_STATUS_OPERATION_DENIED; /* domains are for children's devices */
+    return HV_STATUS_ACCESS_DENIED; /* defence: hc_child never yields the root */
   if (c->hv->partitions[d->part].state != PART_ACTIVE)
     return HV_STATUS_INVALID_PARTITION_STATE;
   uint64_t dom = hc_in_u64(c, 16);

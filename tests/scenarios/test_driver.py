@@ -317,7 +317,7 @@ def _all_names_trace():
     recs += [(3000 + r, 4, 0, 0, 2, r, 0, 0) for r in [0] + list(T.EXIT_REASONS) + [99]]
     recs += [(4000, 14, N, N, 1, 2, f, 5 - f) for f in T.VM_STATES]
     recs += [(5000 + s, 13, N, N, 1, 3, s, 2) for s in list(T.MGMT_STATUSES) + [77]]
-    recs += [(5100 + a, 13, N, N, 1, a, 0, 1) for a in [0] + list(T.MGMT_ACTIONS) + [9]]
+    recs += [(5100 + a, 13, N, N, 1, a, 0, 1) for a in [0] + list(T.MGMT_ACTIONS) + [99]]
     recs += [(6000, 5, N, N, N, 0x7777, 0x7777, 0), (6001, 99, 1, 2, 3, 4, 5, 6)]
     return recs
 

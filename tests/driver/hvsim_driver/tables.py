@@ -38,6 +38,11 @@ TRACE_KINDS = {
     24: "event_signal",
     25: "timer",
     26: "intercept",
+    27: "iommu",
+    28: "dma",
+    29: "dma_fault",
+    30: "irq_remap",
+    31: "device",
 }
 
 # enum hv_exit_reason (trace.h): HV_EXIT_<NAME> -> "<name>"; HV_EXIT_NONE has none
@@ -85,7 +90,11 @@ STATUSES = {
     0x001C: "INACTIVE",
     0x001D: "NO_RESOURCES",
     0x001E: "FEATURE_UNAVAILABLE",
+    0x0038: "INSUFFICIENT_DEVICE_DOMAINS",
     0x0050: "INVALID_REGISTER_VALUE",
+    0x0057: "INVALID_DEVICE_ID",
+    0x0058: "INVALID_DEVICE_STATE",
+    0x0066: "DEVICE_ALREADY_IN_DOMAIN",
     0x0071: "OPERATION_FAILED",
 }
 
@@ -118,6 +127,14 @@ CALLS = {
     0x0095: "HvCallCreatePort",
     0x0096: "HvCallConnectPort",
     0x007C: "HvCallMapDeviceInterrupt",
+    0x00B1: "HvCallCreateDeviceDomain",
+    0x00B2: "HvCallAttachDeviceDomain",
+    0x00B3: "HvCallMapDeviceGpaPages",
+    0x00B4: "HvCallUnmapDeviceGpaPages",
+    0x00C4: "HvCallDetachDeviceDomain",
+    0x00C5: "HvCallDeleteDeviceDomain",
+    0x0038: "HvCallHvsimMapDeviceMsi",
+    0x0039: "HvCallHvsimUnmapDeviceMsi",
 }
 
 # enum scn_vm_state (scenario.h), in VMMS order
@@ -127,7 +144,8 @@ VM_STATES = {0: "Off", 1: "Starting", 2: "Running", 3: "Paused", 4: "Stopping", 
 MGMT_STATUSES = {0: "ok", 1: "invalid_state", 2: "failed", 3: "not_found"}
 
 # enum mgmt_action (models/root/mgmt_api.h): trace kind mgmt, field a
-MGMT_ACTIONS = {1: "create", 2: "start", 3: "stop", 4: "pause", 5: "resume", 6: "delete"}
+MGMT_ACTIONS = {1: "create", 2: "start", 3: "stop", 4: "pause", 5: "resume", 6: "delete", 7: "connect",
+                8: "route", 9: "assign", 10: "unassign"}
 
 # trace kind sched, field a
 SCHED_WHAT = {0: "switch_out", 1: "switch_in", 2: "idle"}
