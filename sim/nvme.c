@@ -223,7 +223,7 @@ static bool nvme_complete_one(struct nvme_dev *d, struct sim *s, uint64_t now) {
   if (now - c.submitted > d->stats.latency_max)
     d->stats.latency_max = now - c.submitted;
   nvme_trace(s, d, HV_TR_DMA, d->rid, ((uint64_t)c.opc << 56) | (c.prp1 & 0x00FFFFFFFFFFFFFFull),
-             ((uint64_t)c.nblocks * PTDISK_BLOCK) << 16 | sc);
+             (c.slba & 0xFFFFFFFFFFull) << 24 | (uint64_t)(c.nblocks & 0xFF) << 16 | sc);
   if (!nvme_dma(s, d, d->cq + (uint64_t)d->cq_tail * PTDISK_CQE_SIZE, cqe, sizeof cqe, true, &cyc))
     return true; /* the entry could not be posted: no interrupt either */
   d->cq_tail = (d->cq_tail + 1) % d->qsize;
