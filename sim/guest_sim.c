@@ -12,6 +12,7 @@
  * simulator's boundary).
  */
 #include <string.h>
+#include <unistd.h>
 
 #include "models/guest/guest.h"
 #include "models/root/root_boot.h"
@@ -309,4 +310,57 @@ void sim_vcpu_main(void *arg) {
   }
   for (;;) /* the program is done: CLI; HLT */
     guest_halt(g, 0);
+}
+
+/* ---- the root's physical disks ----------------------------------------- */
+/* pread/pwrite on the image: the data is in the file when the call
+ * returns (the run may end, or the VM stop, right after). Each command
+ * costs the root's VP a fixed controller time plus one cycle per 8 bytes
+ * (cost table: disk_command, memory per 8 bytes). */
+#define SIM_DISK_COMMAND_CYCLES 2000u
+
+static struct sim_vdisk *guest_disk(struct guest *g, uint32_t disk, uint64_t lba, uint32_t sectors) {
+  struct sim_vcpu *v = VCPU(g);
+  if (v->vp->partition != 0 || disk >= SIM_MAX_VDISKS || !v->sim->vdisks[disk].fd)
+    return 0;
+  struct sim_vdisk *d = &v->sim->vdisks[disk];
+  if (lba > d->sectors || sectors > d->sectors - lba)
+    return 0;
+  vcpu_spend(v, SIM_DISK_COMMAND_CYCLES + (uint64_t)sectors * GUEST_DISK_SECTOR / 8);
+  return d;
+}
+
+uint64_t guest_root_disk_sectors(struct guest *g, uint32_t disk) {
+  struct sim_vcpu *v = VCPU(g);
+  if (v->vp->partition != 0 || disk >= SIM_MAX_VDISKS || !v->sim->vdisks[disk].fd)
+    return 0;
+  return v->sim->vdisks[disk].sectors;
+}
+
+bool guest_root_disk_read(struct guest *g, uint32_t disk, uint64_t lba, void *buf, uint32_t sectors) {
+  struct sim_vdisk *d = guest_disk(g, disk, lba, sectors);
+  size_t n = (size_t)sectors * GUEST_DISK_SECTOR;
+  if (!d || pread(d->fd, buf, n, (off_t)(lba * GUEST_DISK_SECTOR)) != (ssize_t)n)
+    return false;
+  d->reads++;
+  d->bytes += n;
+  return true;
+}
+
+bool guest_root_disk_write(struct guest *g, uint32_t disk, uint64_t lba, const void *buf, uint32_t sectors) {
+  struct sim_vdisk *d = guest_disk(g, disk, lba, sectors);
+  size_t n = (size_t)sectors * GUEST_DISK_SECTOR;
+  if (!d || pwrite(d->fd, buf, n, (off_t)(lba * GUEST_DISK_SECTOR)) != (ssize_t)n)
+    return false;
+  d->writes++;
+  d->bytes += n;
+  return true;
+}
+
+bool guest_root_disk_flush(struct guest *g, uint32_t disk) {
+  struct sim_vdisk *d = guest_disk(g, disk, 0, 0);
+  if (!d)
+    return false;
+  d->flushes++;
+  return true; /* pwrite already handed the data to the file; fdatasync would only cost wall time */
 }

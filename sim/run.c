@@ -319,7 +319,10 @@ static int run_setup(struct run *r, const struct scenario *scn, const struct run
   }
   r->sim.trace_fn = run_sink;
   r->sim.trace_ctx = r;
-  if (run_dev_setup(r) != 0) {
+  bool dev_ok = run_dev_setup(r) == 0;
+  if (!dev_ok || run_vmbus_setup(r) != 0) {
+    for (uint32_t i = 0; dev_ok && i < r->ndevs; i++)
+      nvme_close(&r->devs[i]);
     sim_destroy(&r->sim);
     if (r->writer)
       trace_writer_close(r->writer);
@@ -346,6 +349,7 @@ int run_scenario(const struct scenario *scn, const struct run_opts *o) {
   r->wall_end = run_wall();
   int code = report_finish(r);
   run_dev_finish(r);
+  run_vmbus_finish(r);
   sim_destroy(&r->sim);
   free(r);
   return code;

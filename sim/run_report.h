@@ -68,6 +68,10 @@ struct run {
  * timeline actions on them, world step (returns the next event time),
  * summary lines and close. */
 int run_dev_setup(struct run *r);
+/* run_vmbus.c — the root's disks (partitions' disk:): open or create the
+ * images (0, or -1 with a file:line:col message); close them. */
+int run_vmbus_setup(struct run *r);
+void run_vmbus_finish(struct run *r);
 void run_dev_action(struct run *r, const struct scn_action *a);
 uint64_t run_dev_step(struct run *r, uint64_t now);
 void run_dev_finish(struct run *r);

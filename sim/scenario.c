@@ -778,10 +778,28 @@ static int scn_partition_name(struct ctx *c, const struct field *f, struct scn_p
   return 0;
 }
 
+/* disk: { path: FILE, size: SIZE } of a partition. */
+static int scn_disk(struct ctx *c, uint32_t n, struct scn_partition *p) {
+  enum { K_PATH, K_SIZE, K_N };
+  struct field f[K_N] = {{"path", 0, 0}, {"size", 0, 0}};
+  p->disk_pos = node_at(c, n)->pos;
+  if (node_at(c, n)->type != NODE_MAP)
+    return fail_type(c, n, "a map { path, size }");
+  if (map_collect(c, n, f, K_N) || field_require(c, n, &f[K_PATH]) || field_require(c, n, &f[K_SIZE]))
+    return -1;
+  size_t old = path_key(c, "path");
+  if (node_text(c, f[K_PATH].node, p->disk_path, sizeof p->disk_path, "a file path"))
+    return -1;
+  if (!p->disk_path[0])
+    return fail(c, f[K_PATH].node, "must not be empty");
+  path_restore(c, old);
+  return field_size(c, &f[K_SIZE], 64 * KIB, 4 * GIB, 4 * KIB, &p->disk_bytes);
+}
+
 static int scn_partition(struct ctx *c, uint32_t n, struct scn_partition *p) {
-  enum { P_NAME, P_MEMORY, P_VPS, P_PROGRAM, P_PARAMS, P_N };
-  struct field f[P_N] = {
-      {"name", 0, 0}, {"memory", 0, 0}, {"vps", 0, 0}, {"program", 0, 0}, {"params", 0, 0}};
+  enum { P_NAME, P_MEMORY, P_VPS, P_PROGRAM, P_PARAMS, P_DISK, P_N };
+  struct field f[P_N] = {{"name", 0, 0},    {"memory", 0, 0}, {"vps", 0, 0},
+                         {"program", 0, 0}, {"params", 0, 0}, {"disk", 0, 0}};
   uint64_t vps = 1;
   p->pos = node_at(c, n)->pos;
   if (map_collect(c, n, f, P_N) || field_require(c, n, &f[P_NAME]) ||
@@ -799,6 +817,12 @@ static int scn_partition(struct ctx *c, uint32_t n, struct scn_partition *p) {
   if (f[P_PARAMS].node) {
     path_key(c, "params");
     if (scn_params(c, f[P_PARAMS].node, p))
+      return -1;
+    path_restore(c, old);
+  }
+  if (f[P_DISK].node) {
+    path_key(c, "disk");
+    if (scn_disk(c, f[P_DISK].node, p))
       return -1;
     path_restore(c, old);
   }

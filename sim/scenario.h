@@ -45,6 +45,11 @@ struct scn_partition {
   uint32_t nparams;
   bool explicit_create; /* the timeline has a 'create' for it */
   struct scn_pos pos;
+  /* disk: { path, size } — the raw image behind the VM's synthetic SCSI
+   * disk (VMBus storage); relative paths: to the trace dir or cwd. */
+  char disk_path[256];   /* "" = no disk */
+  uint64_t disk_bytes;   /* multiple of 4 KiB, 64 KiB .. 4 GiB */
+  struct scn_pos disk_pos;
 };
 
 enum scn_action_kind {

@@ -107,6 +107,7 @@ static const struct call_name call_names[] = {
     CALL(DELETE_DEVICE_DOMAIN, "HvCallDeleteDeviceDomain"),
     CALL(HVSIM_MAP_DEVICE_MSI, "HvCallHvsimMapDeviceMsi"),
     CALL(HVSIM_UNMAP_DEVICE_MSI, "HvCallHvsimUnmapDeviceMsi"),
+    CALL(HVSIM_COPY_CHILD_GPA, "HvCallHvsimCopyChildGpa"),
 };
 #undef CALL
 
@@ -148,6 +149,8 @@ static const char *const trace_kind_names[HV_TR_KIND_COUNT] = {
     [HV_TR_DMA_FAULT] = "dma_fault",
     [HV_TR_IRQ_REMAP] = "irq_remap",
     [HV_TR_DEVICE] = "device",
+    [HV_TR_VMBUS] = "vmbus",
+    [HV_TR_VMBUS_PACKET] = "vmbus_packet",
 };
 
 /* Indexed by enum hv_exit_reason; HV_EXIT_NONE has no name. */

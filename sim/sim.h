@@ -52,6 +52,14 @@ struct sim_vp_stats_row {
   struct hv_vp_stats stats;
 };
 
+/* A physical disk of the root (guest_root_disk_*): a raw image file. */
+#define SIM_MAX_VDISKS 257
+struct sim_vdisk {
+  int fd;           /* 0: none (fds 0..2 are never images) */
+  uint64_t sectors;
+  uint64_t reads, writes, flushes, bytes; /* for the summary and bench */
+};
+
 struct sim {
   struct hv *hv;
   uint8_t *mem;
@@ -77,6 +85,7 @@ struct sim {
   uint32_t ngone, capgone;
   bool stop;            /* end sim_run at the next step (set by a trace consumer) */
   struct sim_iommu iommu; /* DMA and interrupt remapping hardware (iommu.c) */
+  struct sim_vdisk vdisks[SIM_MAX_VDISKS]; /* the root's disks, by VM id (run_vmbus.c) */
 };
 
 struct sim_config {

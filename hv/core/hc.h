@@ -77,5 +77,7 @@ hv_status_t hc_signal_event(struct hc_ctx *c);
 hv_status_t hc_assert_virtual_interrupt(struct hc_ctx *c);
 hv_status_t hc_map_device_interrupt(struct hc_ctx *c);
 hv_status_t hc_install_intercept(struct hc_ctx *c);
+/* hc_copy.c */
+hv_status_t hc_hvsim_copy_child_gpa(struct hc_ctx *c);
 
 #endif /* HV_CORE_HC_H */

@@ -62,6 +62,7 @@ static const struct hc_desc hc_table[] = {
     {HVCALL_SIGNAL_EVENT, HC_FAST_OK, 8, 0, 0, 0, hc_signal_event},
     {HVCALL_ASSERT_VIRTUAL_INTERRUPT, 0, 32, 0, 0, 0, hc_assert_virtual_interrupt},
     {HVCALL_MAP_DEVICE_INTERRUPT, 0, 24, 0, 0, 0, hc_map_device_interrupt},
+    {HVCALL_HVSIM_COPY_CHILD_GPA, 0, 32, 0, 0, 0, hc_hvsim_copy_child_gpa},
 };
 
 static const struct hc_desc *hc_lookup(uint16_t code) {

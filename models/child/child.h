@@ -45,5 +45,8 @@ void prog_memtouch(struct guest *g, const struct guest_boot *b);
 void prog_bad_actor(struct guest *g, const struct guest_boot *b);
 void prog_ptdisk(struct guest *g, const struct guest_boot *b);         /* ptdisk.c */
 void prog_ptdisk_hostile(struct guest *g, const struct guest_boot *b); /* ptdisk_hostile.c */
+void prog_vsc_storage(struct guest *g, const struct guest_boot *b);   /* vsc_storage.c */
+void prog_vsc_network(struct guest *g, const struct guest_boot *b);   /* vsc_network.c */
+void prog_vmbus_hostile(struct guest *g, const struct guest_boot *b); /* vmbus_hostile.c */
 
 #endif /* MODELS_CHILD_H */

@@ -21,6 +21,12 @@ static const struct guest_program programs[] = {
     {"ptdisk-hostile", "programs its pass-through disk to DMA outside its memory and asks for root-only IOMMU calls",
      prog_ptdisk_hostile},
     {"io-loop", "`count` OUT/IN pairs on the root-emulated port 0x600, verifying each answer", prog_io_loop},
+    {"vmbus-storage", "storvsc over VMBus: `mode` 0 `ops` random I/O vs a shadow copy, 1 writer, 2 verifier",
+     prog_vsc_storage},
+    {"vmbus-network", "netvsc over VMBus: sends `frames` frames to `peer`'s MAC, counts what it receives",
+     prog_vsc_network},
+    {"vmbus-hostile", "a VMBus client that lies: `attack` 1 scribbled ring, 2 bad index, 3 oversize, 4 foreign GPADL",
+     prog_vmbus_hostile},
 };
 
 static bool programs_equal(const char *a, const char *b) {

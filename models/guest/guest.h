@@ -60,6 +60,19 @@ void guest_event(struct guest *g, uint16_t kind, uint64_t a, uint64_t b, uint64_
 struct mgmt_channel;
 struct mgmt_channel *guest_mgmt_channel(struct guest *g);
 
+/* The root's physical disks (root partition only), the platform's storage
+ * the way the management channel is its management link: disk n backs VM
+ * n's synthetic SCSI disk (the storage VSP). Sectors of 512 bytes. A
+ * write has reached the medium when it returns (write-through). Level 1:
+ * raw image files named by the scenario; elsewhere no disks. */
+#define GUEST_DISK_SECTOR 512u
+/* Sectors of disk n; 0 when there is none. */
+uint64_t guest_root_disk_sectors(struct guest *g, uint32_t disk);
+/* false: no such disk, range outside it, or the medium failed. */
+bool guest_root_disk_read(struct guest *g, uint32_t disk, uint64_t lba, void *buf, uint32_t sectors);
+bool guest_root_disk_write(struct guest *g, uint32_t disk, uint64_t lba, const void *buf, uint32_t sectors);
+bool guest_root_disk_flush(struct guest *g, uint32_t disk);
+
 /* The guest-program image a loader copies to GUEST_ENTRY_RIP of a new VM
  * (levels 2/3: the bare runtime's child image, carried in the root's
  * image); NULL with *len = 0 where programs are not code in guest memory

@@ -47,6 +47,8 @@ void root_main(struct guest *g, const struct root_boot *boot) {
   }
   vmms_init(&vmms, &vid, boot->seed);
   root_synic(g, boot);
+  vmbus_server_init(&vmms.vmbus, &vid, (boot->first_gpfn + VID_SIMP_PAGE) << 12,
+                    (boot->first_gpfn + VID_SIEFP_PAGE) << 12); /* wired when a VMBus VM starts */
   uint64_t slot = ((boot->first_gpfn + VID_SIMP_PAGE) << 12) + 256 * HV_SYNIC_SINT_INTERCEPT;
   struct mgmt_channel *ch = guest_mgmt_channel(g);
   for (;;) {
@@ -54,6 +56,7 @@ void root_main(struct guest *g, const struct root_boot *boot) {
     while (ch && mgmt_channel_pop(ch, &r))
       vmms_handle(&vmms, &r);
     root_intercepts(g, &vmms, slot);
+    vmbus_server_poll(&vmms.vmbus);
     guest_halt(g, 0);
     guest_eoi(g);
   }

@@ -44,10 +44,13 @@ static uint32_t vmms_apply(struct vmms *m, uint32_t id, uint32_t action) {
       vmms_set_state(m, id, VM_OFF);
       return MGMT_FAILED;
     }
+    if (vmbus_server_wanted(vm->config.program)) /* the VM runs without VMBus on failure */
+      vmbus_server_attach(&m->vmbus, id, vm->worker.partition_id);
     vmms_set_state(m, id, VM_RUNNING);
     return MGMT_OK;
   case MGMT_STOP:
     vmms_set_state(m, id, VM_STOPPING);
+    vmbus_server_detach(&m->vmbus, id);
     vmwp_devices_release(&vm->worker, guest_mgmt_channel(m->vid->hv.g));
     if (vmwp_stop(&vm->worker, m->vid) != HV_STATUS_SUCCESS)
       return MGMT_FAILED; /* stays Stopping: the partition could not be torn down */

@@ -13,6 +13,7 @@
 #include "mgmt_api.h"
 #include "vid.h"
 #include "vmwp.h"
+#include <vmbus/vmbus_server.h>
 
 struct vmms_vm {
   bool exists;
@@ -25,6 +26,7 @@ struct vmms {
   struct vid *vid;
   uint64_t seed;
   struct vmms_vm vms[MGMT_MAX_VMS + 1]; /* by VM id */
+  struct vmbus_server vmbus; /* VMBus server and VSPs (root_main sets it up) */
 };
 
 void vmms_init(struct vmms *m, struct vid *vid, uint64_t seed);

@@ -223,6 +223,22 @@ uint16_t winhv_signal_event(struct winhv *w, uint32_t conn_id, uint16_t flag) {
                                       conn_id | ((uint64_t)flag << 32), 0));
 }
 
+uint16_t winhv_delete_port(struct winhv *w, uint64_t port_partition, uint32_t port_id) {
+  uint64_t in[2] = {port_partition, port_id};
+  return winhv_status(winhv_call(w, HVCALL_DELETE_PORT, in, sizeof in, 0, 0));
+}
+
+uint16_t winhv_disconnect_port(struct winhv *w, uint64_t conn_partition, uint32_t conn_id) {
+  uint64_t in[2] = {conn_partition, conn_id};
+  return winhv_status(winhv_call(w, HVCALL_DISCONNECT_PORT, in, sizeof in, 0, 0));
+}
+
+uint16_t winhv_copy_child_gpa(struct winhv *w, uint64_t id, uint64_t child_gpa, uint64_t root_gpa, uint32_t bytes,
+                              bool to_child) {
+  uint64_t in[4] = {id, child_gpa, root_gpa, bytes | ((uint64_t)(to_child ? 1 : 0) << 32)};
+  return winhv_status(winhv_call(w, HVCALL_HVSIM_COPY_CHILD_GPA, in, sizeof in, 0, 0));
+}
+
 uint16_t winhv_install_intercept(struct winhv *w, uint64_t id, uint32_t access, uint32_t type, uint64_t param) {
   uint64_t in[3] = {id, access | ((uint64_t)type << 32), param};
   return winhv_status(winhv_call(w, HVCALL_INSTALL_INTERCEPT, in, sizeof in, 0, 0));

@@ -61,6 +61,13 @@ uint16_t winhv_connect_port(struct winhv *w, uint64_t conn_partition, uint32_t c
                             uint32_t port_id);
 uint16_t winhv_post_message(struct winhv *w, uint32_t conn_id, uint32_t type, const void *payload, uint32_t size);
 uint16_t winhv_signal_event(struct winhv *w, uint32_t conn_id, uint16_t flag);
+uint16_t winhv_delete_port(struct winhv *w, uint64_t port_partition, uint32_t port_id);
+uint16_t winhv_disconnect_port(struct winhv *w, uint64_t conn_partition, uint32_t conn_id);
+/* HvCallHvsimCopyChildGpa (root only): copy bytes (1..4096) between the
+ * caller's root_gpa and child_gpa of child partition id; to_child picks
+ * the direction. The hypervisor checks the child owns the pages. */
+uint16_t winhv_copy_child_gpa(struct winhv *w, uint64_t id, uint64_t child_gpa, uint64_t root_gpa, uint32_t bytes,
+                              bool to_child);
 uint16_t winhv_install_intercept(struct winhv *w, uint64_t id, uint32_t access, uint32_t type, uint64_t param);
 uint16_t winhv_map_device_interrupt(struct winhv *w, uint64_t id, uint32_t vector, uint32_t vp, uint32_t to_vector);
 uint16_t winhv_assert_virtual_interrupt(struct winhv *w, uint64_t id, uint32_t vp, uint32_t vector);

@@ -112,6 +112,8 @@
 /* Ours, in 0x0016-0x003F (reserved in TLFS v6): interrupt remapping entries */
 #define HVCALL_HVSIM_MAP_DEVICE_MSI 0x0038
 #define HVCALL_HVSIM_UNMAP_DEVICE_MSI 0x0039
+/* Ours: the root copies to/from a child's GPA (VMBus GPADL access; hc_copy.c) */
+#define HVCALL_HVSIM_COPY_CHILD_GPA 0x003C
 
 /* ---- identifiers ------------------------------------------------------- */
 #define HV_PARTITION_ID_INVALID 0ull

@@ -107,6 +107,17 @@ enum hv_trace_kind {
   /* world action on a device (assign, unassign, storm, fault):
    * a = action, b = requester id, c = argument */
   HV_TR_DEVICE = 31,
+  /* VMBus channel event in the root's server (models/vmbus): a = op
+   * (1 contact, 2 offer, 3 gpadl created, 4 open, 5 close, 6 gpadl torn
+   * down, 7 channel closed by the server, 8 unload, 9 gpadl refused,
+   * 10 open refused), b = vm id << 32 | relid or gpadl handle,
+   * c = version / status / reason (1 bad index, 2 bad packet, 3 too big,
+   * 4 memory unreachable, 5 protocol violation, 6 page not owned) */
+  HV_TR_VMBUS = 32,
+  /* a VMBus packet through a VSP: a = vm id << 32 | relid,
+   * b = direction << 32 | packet type (0 guest to host, 1 host to guest),
+   * c = bytes */
+  HV_TR_VMBUS_PACKET = 33,
   HV_TR_KIND_COUNT
 };
 

@@ -43,6 +43,8 @@ TRACE_KINDS = {
     29: "dma_fault",
     30: "irq_remap",
     31: "device",
+    32: "vmbus",
+    33: "vmbus_packet",
 }
 
 # enum hv_exit_reason (trace.h): HV_EXIT_<NAME> -> "<name>"; HV_EXIT_NONE has none
@@ -135,6 +137,7 @@ CALLS = {
     0x00C5: "HvCallDeleteDeviceDomain",
     0x0038: "HvCallHvsimMapDeviceMsi",
     0x0039: "HvCallHvsimUnmapDeviceMsi",
+    0x003C: "HvCallHvsimCopyChildGpa",
 }
 
 # enum scn_vm_state (scenario.h), in VMMS order

@@ -1,0 +1,213 @@
+/*
+ * vsc_network.c — the network VSC (netvsc): a child program that opens
+ * the synthetic NIC's channel, runs the NVSP handshake (INIT ->
+ * INIT_COMPLETE, SEND_NDIS_VERSION, SEND_RECEIVE_BUFFER with a 16-page
+ * GPADL -> its completion), then sends `frames` Ethernet frames to the
+ * VM `peer` (MAC 00:15:5d:00:00:peer, assigned by the root's switch) as
+ * RNDIS packet messages in a GPA-direct buffer, one at a time, while it
+ * takes the frames the switch delivers into its receive buffer
+ * (transfer-page packets, acknowledged with a completion). Each frame
+ * carries its sender's VM id `self` and a sequence number that the
+ * receiver checks. MARK_DONE with the number of good frames received
+ * once `expect` (default `frames`) arrived.
+ *
+ * Memory: rings at 0x210000 (8 + 8 pages), RNDIS send buffer at 0x238000,
+ * receive buffer at 0x240000 (16 pages).
+ */
+#include <vmbus/vmbus_client.h>
+
+#include "child.h"
+
+#define VSC_NET_RING_GPA 0x210000ull
+#define VSC_NET_SEND_GPA 0x238000ull
+#define VSC_NET_RECV_GPA 0x240000ull
+#define VSC_NET_RECV_PAGES 16u
+#define VSC_NET_ETHERTYPE 0x88B5u /* IEEE local experimental */
+
+struct vnet {
+  struct guest *g;
+  struct vmbus_client bus;
+  struct vmbus_cchan ch;
+  uint64_t tid, received, bad, seen[64];
+  uint32_t self;
+};
+
+static void vnet_zero(void *p, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    ((uint8_t *)p)[i] = 0;
+}
+
+static uint32_t vnet_rd32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void vnet_wr32(uint8_t *p, uint32_t v) {
+  for (int i = 0; i < 4; i++)
+    p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* A frame the switch put in our receive buffer: check and acknowledge. */
+static int vnet_rx(struct vnet *v, const uint8_t *buf, const struct vmbus_pkt *p) {
+  const uint8_t *e = buf + 16;
+  uint32_t len = vnet_rd32(e + 8), off = vnet_rd32(e + 12);
+  uint8_t msg[NETVSC_RECV_SECTION];
+  bool ok = p->data_off >= 32 && len <= sizeof msg && off + len <= VSC_NET_RECV_PAGES * 4096 &&
+            guest_read(v->g, VSC_NET_RECV_GPA + off, msg, len) && len >= RNDIS_PACKET_HDR &&
+            vnet_rd32(msg) == RNDIS_MSG_PACKET;
+  if (ok) {
+    const uint8_t *f = msg + 8 + vnet_rd32(msg + 8);
+    ok = f + 30 <= msg + len && f[0] == 0x00 && f[1] == 0x15 && f[2] == 0x5D && f[5] == (uint8_t)v->self &&
+         (f[12] << 8 | f[13]) == VSC_NET_ETHERTYPE;
+    if (ok) {
+      uint32_t from = f[11], seq = vnet_rd32(f + 14);
+      ok = from < 64 && seq == v->seen[from];
+      if (from < 64)
+        v->seen[from] = seq + 1;
+    }
+  }
+  if (ok)
+    v->received++;
+  else
+    v->bad++;
+  uint8_t comp[NVSP_MSG_BYTES];
+  vnet_zero(comp, sizeof comp);
+  vnet_wr32(comp, NVSP_MSG1_TYPE_SEND_RNDIS_PKT_COMPLETE);
+  vnet_wr32(comp + 4, NVSP_STAT_SUCCESS);
+  return vmbus_client_send(&v->bus, &v->ch, VM_PKT_COMP, 0, p->trans_id, 0, 0, comp, sizeof comp);
+}
+
+/* Receive until the completion of tid arrives (tid 0: one packet). Copies
+ * the completion's NVSP message into out. Returns 0 or an error. */
+static int vnet_wait(struct vnet *v, uint64_t tid, uint8_t *out) {
+  for (;;) {
+    uint8_t buf[256];
+    struct vmbus_pkt p;
+    int st = vmbus_client_recv(&v->bus, &v->ch, buf, sizeof buf, &p);
+    if (st)
+      return st;
+    if (p.type == VM_PKT_DATA_USING_XFER_PAGES) {
+      st = vnet_rx(v, buf, &p);
+      if (st)
+        return st;
+      if (!tid)
+        return 0;
+      continue;
+    }
+    if (p.type == VM_PKT_COMP && p.trans_id == tid) {
+      for (uint32_t i = 0; i < NVSP_MSG_BYTES && p.data_off + i < p.len; i++)
+        out[i] = buf[p.data_off + i];
+      return 0;
+    }
+  }
+}
+
+static int vnet_request(struct vnet *v, const uint8_t *msg, uint8_t *out) {
+  uint64_t tid = ++v->tid;
+  int st = vmbus_client_send(&v->bus, &v->ch, VM_PKT_DATA_INBAND, VMBUS_DATA_PACKET_FLAG_COMPLETION_REQUESTED, tid,
+                             0, 0, msg, NVSP_MSG_BYTES);
+  return st ? st : vnet_wait(v, tid, out);
+}
+
+static bool vnet_init(struct vnet *v, struct guest *g, const struct guest_boot *b, struct winhv *w) {
+  static const uint8_t nic[16] = VMBUS_GUID_NETWORK;
+  uint64_t simp = CHILD_SYNIC_GPA + 0x2000ull * guest_vp_index(g);
+  if (b->memory_bytes < 4ull << 20 || !child_synic_enable(g, b, VMBUS_MESSAGE_SINT, 0x52, true))
+    return guest_mark(g, MARK_ERROR, 0x100), false;
+  int st = vmbus_client_connect(&v->bus, g, w, simp, simp + 0x1000);
+  const struct vmbus_offer *o = st ? 0 : vmbus_client_offer(&v->bus, nic);
+  if (!o)
+    return guest_mark(g, MARK_ERROR, 0x200 + (uint64_t)st), false;
+  st = vmbus_client_open(&v->bus, &v->ch, o, VSC_NET_RING_GPA, 8, 8);
+  if (st)
+    return guest_mark(g, MARK_ERROR, 0x300 + (uint64_t)st), false;
+  uint8_t m[NVSP_MSG_BYTES], r[NVSP_MSG_BYTES];
+  vnet_zero(m, sizeof m);
+  vnet_wr32(m, NVSP_MSG_TYPE_INIT);
+  vnet_wr32(m + 4, NVSP_PROTOCOL_VERSION_1);
+  vnet_wr32(m + 8, NVSP_PROTOCOL_VERSION_61);
+  if (vnet_request(v, m, r) || vnet_rd32(r) != NVSP_MSG_TYPE_INIT_COMPLETE || vnet_rd32(r + 12) != NVSP_STAT_SUCCESS)
+    return guest_mark(g, MARK_ERROR, 0x400), false;
+  vnet_zero(m, sizeof m);
+  vnet_wr32(m, NVSP_MSG1_TYPE_SEND_NDIS_VERSION);
+  vnet_wr32(m + 4, 6);
+  vnet_wr32(m + 8, 30);
+  if (vmbus_client_send(&v->bus, &v->ch, VM_PKT_DATA_INBAND, 0, ++v->tid, 0, 0, m, sizeof m))
+    return guest_mark(g, MARK_ERROR, 0x500), false;
+  uint32_t handle;
+  if (vmbus_client_gpadl(&v->bus, o->relid, VSC_NET_RECV_GPA, VSC_NET_RECV_PAGES, &handle))
+    return guest_mark(g, MARK_ERROR, 0x600), false;
+  vnet_zero(m, sizeof m);
+  vnet_wr32(m, NVSP_MSG1_TYPE_SEND_RECV_BUF);
+  vnet_wr32(m + 4, handle);
+  m[8] = (uint8_t)NETVSC_XFER_PAGESET_ID, m[9] = (uint8_t)(NETVSC_XFER_PAGESET_ID >> 8);
+  if (vnet_request(v, m, r) || vnet_rd32(r) != NVSP_MSG1_TYPE_SEND_RECV_BUF_COMPLETE ||
+      vnet_rd32(r + 4) != NVSP_STAT_SUCCESS)
+    return guest_mark(g, MARK_ERROR, 0x700), false;
+  return true;
+}
+
+/* Send frame seq to peer: RNDIS packet message in the send page. */
+static int vnet_send(struct vnet *v, uint32_t peer, uint32_t seq) {
+  uint8_t msg[RNDIS_PACKET_HDR + NETVSC_FRAME_MAX];
+  uint32_t flen = 60 + (seq * 97) % (NETVSC_FRAME_MAX - 60);
+  vnet_zero(msg, RNDIS_PACKET_HDR);
+  vnet_wr32(msg, RNDIS_MSG_PACKET);
+  vnet_wr32(msg + 4, RNDIS_PACKET_HDR + flen);
+  vnet_wr32(msg + 8, RNDIS_PACKET_HDR - 8);
+  vnet_wr32(msg + 12, flen);
+  uint8_t *f = msg + RNDIS_PACKET_HDR;
+  const uint8_t dst[6] = {0x00, 0x15, 0x5D, 0, 0, (uint8_t)peer}, src[6] = {0x00, 0x15, 0x5D, 0, 0, (uint8_t)v->self};
+  for (int i = 0; i < 6; i++)
+    f[i] = dst[i], f[6 + i] = src[i];
+  f[12] = VSC_NET_ETHERTYPE >> 8, f[13] = VSC_NET_ETHERTYPE & 0xFF;
+  vnet_wr32(f + 14, seq);
+  for (uint32_t i = 18; i < flen; i++)
+    f[i] = (uint8_t)(seq + i);
+  uint32_t len = RNDIS_PACKET_HDR + flen;
+  guest_write(v->g, VSC_NET_SEND_GPA, msg, len);
+  uint8_t ext[24], nvsp[NVSP_MSG_BYTES], r[NVSP_MSG_BYTES];
+  vnet_zero(ext, sizeof ext);
+  vnet_wr32(ext + 4, 1);
+  vnet_wr32(ext + 8, len);
+  uint64_t pfn = VSC_NET_SEND_GPA >> 12;
+  for (int i = 0; i < 8; i++)
+    ext[16 + i] = (uint8_t)(pfn >> (8 * i));
+  vnet_zero(nvsp, sizeof nvsp);
+  vnet_wr32(nvsp, NVSP_MSG1_TYPE_SEND_RNDIS_PKT);
+  vnet_wr32(nvsp + 8, 0xFFFFFFFFu); /* not in a send-buffer section */
+  uint64_t tid = ++v->tid;
+  int st = vmbus_client_send(&v->bus, &v->ch, VM_PKT_DATA_USING_GPA_DIRECT,
+                             VMBUS_DATA_PACKET_FLAG_COMPLETION_REQUESTED, tid, ext, sizeof ext, nvsp, sizeof nvsp);
+  if (!st)
+    st = vnet_wait(v, tid, r);
+  return st ? st : vnet_rd32(r + 4) == NVSP_STAT_SUCCESS ? 0 : -1;
+}
+
+void prog_vsc_network(struct guest *g, const struct guest_boot *b) {
+  struct winhv w;
+  struct vnet vn;
+  struct vnet *v = &vn;
+  vnet_zero(v, sizeof *v);
+  v->g = g;
+  v->self = (uint32_t)guest_param(b, "self", 1);
+  uint32_t peer = (uint32_t)guest_param(b, "peer", 2), frames = (uint32_t)guest_param(b, "frames", 100);
+  uint64_t expect = guest_param(b, "expect", frames);
+  if (guest_vp_index(g) != 0 || !child_winhv(g, b, &w) || !vnet_init(v, g, b, &w))
+    return;
+  for (uint32_t i = 0; i < frames; i++) {
+    int st = vnet_send(v, peer, i);
+    if (st)
+      return (void)guest_mark(g, MARK_ERROR, 0x800 + (uint64_t)(st & 0xFF));
+  }
+  uint8_t none[NVSP_MSG_BYTES];
+  while (v->received + v->bad < expect)
+    if (vnet_wait(v, 0, none))
+      return (void)guest_mark(g, MARK_ERROR, 0x900);
+  if (v->bad)
+    guest_mark(g, MARK_VERIFY_FAIL, v->bad);
+  guest_mark(g, MARK_DONE, v->received);
+  for (;;) { /* keep acknowledging late frames */
+    if (vnet_wait(v, 0, none))
+      return;
+  }
+}

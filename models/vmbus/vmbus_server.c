@@ -1,0 +1,625 @@
+/*
+ * vmbus_server.c — the VMBus server in the root partition (see
+ * vmbus_server.h): SynIC wiring per VM, the channel protocol (contact and
+ * version, offers, GPADLs, open/close, rescind, unload), and the loop
+ * that drains each open channel's ring into its provider (vmbus_vsp.c).
+ *
+ * Everything a child sends is untrusted: messages are copied out of the
+ * SynIC slot and checked field by field; GPADL pages are probed through
+ * the hypervisor (a page the child does not own is refused); a ring that
+ * lies gets its channel closed with the reason in the trace. The root and
+ * the other channels carry on.
+ */
+#include "vmbus_server.h"
+
+#include <hv/trace.h>
+
+#define VMBUS_PORT_MESSAGE 1u
+#define VMBUS_PORT_EVENT 2u
+#define VMBUS_SRV_PKT_MAX 512u
+#define VMBUS_SRV_RESPONSE_MAX 512u /* room kept in the host->guest ring before taking a request */
+#define VMBUS_SRV_BUDGET 32u        /* packets per channel per poll */
+
+static uint32_t vmbus_rd32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t vmbus_rd64(const uint8_t *p) { return vmbus_rd32(p) | (uint64_t)vmbus_rd32(p + 4) << 32; }
+
+static void vmbus_wr32(uint8_t *p, uint32_t v) {
+  for (int i = 0; i < 4; i++)
+    p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void vmbus_zero(void *p, size_t n) {
+  uint8_t *b = p;
+  for (size_t i = 0; i < n; i++)
+    b[i] = 0;
+}
+
+static void vmbus_trace(struct vmbus_server *s, uint32_t op, uint32_t vm, uint32_t id, uint64_t c) {
+  guest_event(s->g, HV_TR_VMBUS, op, (uint64_t)vm << 32 | id, c);
+}
+
+/* ---- memory of the child ------------------------------------------------ */
+
+bool vmbus_server_copy(struct vmbus_server *s, struct vmbus_srv_conn *c, uint64_t child_gpa, void *buf,
+                       uint32_t len, bool to_child) {
+  uint8_t *b = buf;
+  while (len) {
+    uint32_t off = (uint32_t)(child_gpa & 0xFFF), n = 4096 - off < len ? 4096 - off : len;
+    uint16_t st;
+    if (to_child) {
+      if (!guest_write(s->g, s->bounce_gpa, b, n))
+        return false;
+      st = winhv_copy_child_gpa(&s->vid->hv, c->partition, child_gpa, s->bounce_gpa, n, true);
+    } else {
+      st = winhv_copy_child_gpa(&s->vid->hv, c->partition, child_gpa, s->bounce_gpa, n, false);
+      if (st == HV_STATUS_SUCCESS && !guest_read(s->g, s->bounce_gpa, b, n))
+        return false;
+    }
+    if (st != HV_STATUS_SUCCESS)
+      return false;
+    b += n;
+    child_gpa += n;
+    len -= n;
+  }
+  return true;
+}
+
+/* Ring accessor: offsets inside [first, first + pages) of the GPADL. */
+static bool vmbus_srv_ring_rw(void *ctx, uint32_t off, void *buf, uint32_t len, bool write) {
+  struct vmbus_srv_ring_mem *m = ctx;
+  uint8_t *b = buf;
+  while (len) {
+    uint32_t page = off / 4096, in = off % 4096, n = 4096 - in < len ? 4096 - in : len;
+    if (page >= m->pages || m->first + page >= m->gpadl->npfn)
+      return false;
+    uint64_t gpa = (m->gpadl->pfn[m->first + page] << 12) + in;
+    if (!vmbus_server_copy(m->conn->server, m->conn, gpa, b, n, write))
+      return false;
+    b += n;
+    off += n;
+    len -= n;
+  }
+  return true;
+}
+
+static bool vmbus_srv_ring_read(void *ctx, uint32_t off, void *buf, uint32_t len) {
+  return vmbus_srv_ring_rw(ctx, off, buf, len, false);
+}
+
+static bool vmbus_srv_ring_write(void *ctx, uint32_t off, const void *buf, uint32_t len) {
+  return vmbus_srv_ring_rw(ctx, off, (void *)buf, len, true);
+}
+
+/* ---- SynIC ---------------------------------------------------------------- */
+
+/* Post a channel message to the VM, retrying while its port is out of
+ * buffers (the child drains its slot). */
+static void vmbus_srv_post(struct vmbus_server *s, struct vmbus_srv_conn *c, const void *msg, uint32_t len) {
+  for (int tries = 0; tries < 200; tries++) {
+    uint16_t st = winhv_post_message(&s->vid->hv, VMBUS_ROOT_MSG_CONN(c->vm_id), VMBUS_HV_MESSAGE_TYPE, msg, len);
+    if (st != HV_STATUS_INSUFFICIENT_BUFFERS)
+      return;
+    guest_work(s->g, 2000);
+  }
+}
+
+static void vmbus_srv_signal(struct vmbus_server *s, struct vmbus_srv_conn *c, uint32_t relid) {
+  winhv_signal_event(&s->vid->hv, VMBUS_ROOT_EVENT_CONN(c->vm_id), (uint16_t)relid);
+}
+
+/* A port call, depositing a page into the pool that ran short and retrying. */
+static uint16_t vmbus_srv_port(struct vmbus_server *s, uint64_t port_part, uint32_t port_id, uint64_t conn_part,
+                               uint32_t type, uint16_t base, uint16_t count) {
+  uint16_t st;
+  for (int tries = 0; tries < 4; tries++) {
+    st = winhv_create_port(&s->vid->hv, port_part, port_id, conn_part, type, VMBUS_MESSAGE_SINT, 0, base, count);
+    if (st != HV_STATUS_INSUFFICIENT_MEMORY)
+      return st;
+    if (vid_deposit(s->vid, port_part, 1) != HV_STATUS_SUCCESS)
+      return st;
+  }
+  return st;
+}
+
+void vmbus_server_init(struct vmbus_server *s, struct vid *vid, uint64_t simp_gpa, uint64_t siefp_gpa) {
+  vmbus_zero(s, sizeof *s);
+  s->vid = vid;
+  s->g = vid->hv.g;
+  s->simp_slot_gpa = simp_gpa + 256ull * VMBUS_MESSAGE_SINT;
+  s->sief_gpa = siefp_gpa + 256ull * VMBUS_MESSAGE_SINT;
+  for (uint32_t i = 0; i < VMBUS_MAX_CLIENTS; i++)
+    s->conns[i].server = s;
+}
+
+/* First VMBus VM: the bounce page, and SINT 2 of the root's VP 0. */
+static uint16_t vmbus_srv_ready(struct vmbus_server *s) {
+  if (s->ready)
+    return HV_STATUS_SUCCESS;
+  struct vid_extent e;
+  if (vid_alloc(s->vid, 1, &e, 1) != 1)
+    return HV_STATUS_INSUFFICIENT_MEMORY;
+  s->bounce_gpa = e.gpfn << 12;
+  if (!guest_wrmsr(s->g, HV_X64_MSR_SINT0 + VMBUS_MESSAGE_SINT, VMBUS_ROOT_VECTOR))
+    return HV_STATUS_ACCESS_DENIED;
+  s->ready = true;
+  return HV_STATUS_SUCCESS;
+}
+
+bool vmbus_server_wanted(const char *program) {
+  const char *p = "vmbus-";
+  while (*p && *p == *program)
+    p++, program++;
+  return *p == 0;
+}
+
+static struct vmbus_srv_conn *vmbus_srv_find(struct vmbus_server *s, uint32_t vm_id) {
+  for (uint32_t i = 0; i < VMBUS_MAX_CLIENTS; i++)
+    if (s->conns[i].used && s->conns[i].vm_id == vm_id)
+      return &s->conns[i];
+  return 0;
+}
+
+uint16_t vmbus_server_attach(struct vmbus_server *s, uint32_t vm_id, uint64_t partition) {
+  if (!s->g || vm_id == 0 || vm_id > VMBUS_MAX_VM || vmbus_srv_find(s, vm_id))
+    return HV_STATUS_INVALID_PARAMETER;
+  uint16_t ready = vmbus_srv_ready(s);
+  if (ready != HV_STATUS_SUCCESS)
+    return ready;
+  struct vmbus_srv_conn *c = 0;
+  for (uint32_t i = 0; i < VMBUS_MAX_CLIENTS && !c; i++)
+    if (!s->conns[i].used)
+      c = &s->conns[i];
+  if (!c)
+    return HV_STATUS_INSUFFICIENT_MEMORY;
+  vmbus_zero(c, sizeof *c);
+  c->server = s;
+  struct winhv *w = &s->vid->hv;
+  uint64_t self = HV_PARTITION_ID_SELF;
+  uint16_t base = (uint16_t)(vm_id * VMBUS_FLAGS_PER_VM);
+  uint16_t st = vmbus_srv_port(s, self, VMBUS_ROOT_MSG_PORT(vm_id), partition, VMBUS_PORT_MESSAGE, 0, 0);
+  if (!st)
+    st = winhv_connect_port(w, partition, VMBUS_MESSAGE_CONNECTION_ID, self, VMBUS_ROOT_MSG_PORT(vm_id));
+  if (!st)
+    st = vmbus_srv_port(s, self, VMBUS_ROOT_EVENT_PORT(vm_id), partition, VMBUS_PORT_EVENT, base,
+                        VMBUS_FLAGS_PER_VM);
+  if (!st)
+    st = winhv_connect_port(w, partition, VMBUS_EVENT_CONNECTION_ID, self, VMBUS_ROOT_EVENT_PORT(vm_id));
+  if (!st)
+    st = vmbus_srv_port(s, partition, VMBUS_CHILD_MSG_PORT, self, VMBUS_PORT_MESSAGE, 0, 0);
+  if (!st)
+    st = winhv_connect_port(w, self, VMBUS_ROOT_MSG_CONN(vm_id), partition, VMBUS_CHILD_MSG_PORT);
+  if (!st)
+    st = vmbus_srv_port(s, partition, VMBUS_CHILD_EVENT_PORT, self, VMBUS_PORT_EVENT, 0, VMBUS_FLAGS_PER_VM);
+  if (!st)
+    st = winhv_connect_port(w, self, VMBUS_ROOT_EVENT_CONN(vm_id), partition, VMBUS_CHILD_EVENT_PORT);
+  c->used = true;
+  c->vm_id = vm_id;
+  c->partition = partition;
+  if (st) {
+    vmbus_server_detach(s, vm_id);
+    return st;
+  }
+  c->disk_sectors = guest_root_disk_sectors(s->g, vm_id);
+  static const uint8_t devs[] = {VMBUS_DEV_STORAGE, VMBUS_DEV_NETWORK, VMBUS_DEV_HEARTBEAT, VMBUS_DEV_SHUTDOWN,
+                                 VMBUS_DEV_TIMESYNC};
+  for (uint32_t i = 0; i < sizeof devs; i++) {
+    if (devs[i] == VMBUS_DEV_STORAGE && !c->disk_sectors)
+      continue;
+    struct vmbus_srv_chan *ch = &c->ch[devs[i]]; /* relid = device kind: deterministic */
+    ch->dev = devs[i];
+    ch->relid = devs[i];
+    ch->state = VMBUS_CH_OFFERED;
+    ch->mac[0] = 0x00, ch->mac[1] = 0x15, ch->mac[2] = 0x5D; /* Hyper-V's OUI */
+    ch->mac[5] = (uint8_t)vm_id;
+  }
+  return HV_STATUS_SUCCESS;
+}
+
+void vmbus_server_detach(struct vmbus_server *s, uint32_t vm_id) {
+  struct vmbus_srv_conn *c = vmbus_srv_find(s, vm_id);
+  if (!c)
+    return;
+  struct winhv *w = &s->vid->hv;
+  uint64_t self = HV_PARTITION_ID_SELF;
+  winhv_disconnect_port(w, self, VMBUS_ROOT_MSG_CONN(vm_id));
+  winhv_disconnect_port(w, self, VMBUS_ROOT_EVENT_CONN(vm_id));
+  winhv_delete_port(w, self, VMBUS_ROOT_MSG_PORT(vm_id));
+  winhv_delete_port(w, self, VMBUS_ROOT_EVENT_PORT(vm_id));
+  winhv_delete_port(w, c->partition, VMBUS_CHILD_MSG_PORT);
+  winhv_delete_port(w, c->partition, VMBUS_CHILD_EVENT_PORT);
+  for (uint32_t i = 0; i < VMBUS_MAX_CHANNELS; i++)
+    if (c->ch[i].state == VMBUS_CH_OPEN)
+      vmbus_trace(s, 5, vm_id, c->ch[i].relid, 0);
+  c->used = false;
+}
+
+/* ---- channels -------------------------------------------------------------- */
+
+struct vmbus_gpadl *vmbus_server_gpadl(struct vmbus_srv_conn *c, uint32_t handle) {
+  for (uint32_t i = 0; i < VMBUS_MAX_GPADLS; i++)
+    if (c->gpadl[i].state == 2 && c->gpadl[i].handle == handle)
+      return &c->gpadl[i];
+  return 0;
+}
+
+static struct vmbus_srv_chan *vmbus_srv_chan(struct vmbus_srv_conn *c, uint32_t relid) {
+  if (relid == 0 || relid >= VMBUS_MAX_CHANNELS || c->ch[relid].state == VMBUS_CH_NONE)
+    return 0;
+  return &c->ch[relid];
+}
+
+void vmbus_server_kill(struct vmbus_server *s, struct vmbus_srv_conn *c, struct vmbus_srv_chan *ch,
+                       uint32_t reason) {
+  if (ch->state == VMBUS_CH_DEAD)
+    return;
+  ch->state = VMBUS_CH_DEAD;
+  vmbus_trace(s, 7, c->vm_id, ch->relid, reason);
+  uint8_t m[VMBUS_RELID_MSG_BYTES];
+  vmbus_zero(m, sizeof m);
+  vmbus_wr32(m, CHANNELMSG_RESCIND_CHANNELOFFER);
+  vmbus_wr32(m + 8, ch->relid);
+  vmbus_srv_post(s, c, m, sizeof m);
+}
+
+bool vmbus_server_send(struct vmbus_server *s, struct vmbus_srv_conn *c, struct vmbus_srv_chan *ch, uint16_t type,
+                       uint64_t trans_id, const void *ext, uint32_t ext_len, const void *body, uint32_t body_len) {
+  if (ch->state != VMBUS_CH_OPEN)
+    return false;
+  bool sig;
+  int st = vmbus_ring_write(&ch->out, type, 0, trans_id, ext, ext_len, body, body_len, &sig);
+  if (st == VMBUS_RING_FULL)
+    return false;
+  if (st != VMBUS_RING_OK) {
+    vmbus_server_kill(s, c, ch, st == VMBUS_RING_BAD_INDEX ? 1 : st == VMBUS_RING_IO ? 4 : 3);
+    return false;
+  }
+  guest_event(s->g, HV_TR_VMBUS_PACKET, (uint64_t)c->vm_id << 32 | ch->relid, 1ull << 32 | type,
+              vmbus_ring_packet_bytes(ext_len, body_len));
+  if (sig)
+    vmbus_srv_signal(s, c, ch->relid);
+  return true;
+}
+
+static void vmbus_srv_offers(struct vmbus_server *s, struct vmbus_srv_conn *c) {
+  static const uint8_t guids[VMBUS_DEV_COUNT][16] = {
+      [VMBUS_DEV_STORAGE] = VMBUS_GUID_STORAGE,     [VMBUS_DEV_NETWORK] = VMBUS_GUID_NETWORK,
+      [VMBUS_DEV_HEARTBEAT] = VMBUS_GUID_HEARTBEAT, [VMBUS_DEV_SHUTDOWN] = VMBUS_GUID_SHUTDOWN,
+      [VMBUS_DEV_TIMESYNC] = VMBUS_GUID_TIMESYNC};
+  for (uint32_t r = 1; r < VMBUS_MAX_CHANNELS; r++) {
+    struct vmbus_srv_chan *ch = &c->ch[r];
+    if (ch->state == VMBUS_CH_NONE)
+      continue;
+    uint8_t m[VMBUS_OFFER_BYTES];
+    vmbus_zero(m, sizeof m);
+    vmbus_wr32(m, CHANNELMSG_OFFERCHANNEL);
+    for (int i = 0; i < 16; i++) {
+      m[VMBUS_OFFER_IF_TYPE + i] = guids[ch->dev][i];
+      m[VMBUS_OFFER_IF_INSTANCE + i] = (uint8_t)(i == 0 ? c->vm_id : i == 1 ? r : 0x5A);
+    }
+    vmbus_wr32(m + VMBUS_OFFER_RELID, r);
+    m[VMBUS_OFFER_DEDICATED] = 1;
+    vmbus_wr32(m + VMBUS_OFFER_CONNECTION_ID, VMBUS_EVENT_CONNECTION_ID);
+    vmbus_srv_post(s, c, m, sizeof m);
+    vmbus_trace(s, 2, c->vm_id, r, ch->dev);
+  }
+  uint8_t done[VMBUS_MSG_HDR] = {CHANNELMSG_ALLOFFERS_DELIVERED};
+  vmbus_srv_post(s, c, done, sizeof done);
+}
+
+static void vmbus_srv_contact(struct vmbus_server *s, struct vmbus_srv_conn *c, const uint8_t *m, uint32_t size) {
+  uint32_t want = size >= VMBUS_INITIATE_CONTACT_BYTES ? vmbus_rd32(m + 8) : 0;
+  bool ok = want == VMBUS_VERSION_WIN8 || want == VMBUS_VERSION_WIN8_1 || want == VMBUS_VERSION_WIN10 ||
+            want == VMBUS_VERSION_WIN10_V4_1;
+  uint8_t r[VMBUS_VERSION_RESPONSE_BYTES];
+  vmbus_zero(r, sizeof r);
+  vmbus_wr32(r, CHANNELMSG_VERSION_RESPONSE);
+  r[8] = ok ? 1 : 0;
+  vmbus_wr32(r + 12, want);
+  if (ok) {
+    c->contacted = true;
+    c->version = want;
+    vmbus_trace(s, 1, c->vm_id, 0, want);
+  }
+  vmbus_srv_post(s, c, r, sizeof r);
+}
+
+/* Probe every page of a complete GPADL: the child must own each. */
+static void vmbus_srv_gpadl_done(struct vmbus_server *s, struct vmbus_srv_conn *c, struct vmbus_gpadl *gp) {
+  bool owned = true;
+  for (uint32_t i = 0; i < gp->npfn && owned; i++) {
+    uint64_t probe;
+    owned = gp->pfn[i] < (1ull << 40) && vmbus_server_copy(s, c, gp->pfn[i] << 12, &probe, 8, false);
+  }
+  uint8_t r[VMBUS_GPADL_CREATED_BYTES];
+  vmbus_zero(r, sizeof r);
+  vmbus_wr32(r, CHANNELMSG_GPADL_CREATED);
+  vmbus_wr32(r + 8, gp->relid);
+  vmbus_wr32(r + 12, gp->handle);
+  if (owned) {
+    gp->state = 2;
+    vmbus_trace(s, 3, c->vm_id, gp->handle, gp->npfn);
+  } else {
+    vmbus_wr32(r + 16, VMBUS_STATUS_UNSUCCESSFUL);
+    vmbus_trace(s, 9, c->vm_id, gp->handle, 6);
+    gp->state = 0;
+    struct vmbus_srv_chan *ch = vmbus_srv_chan(c, gp->relid);
+    if (ch)
+      vmbus_server_kill(s, c, ch, 6);
+  }
+  vmbus_srv_post(s, c, r, sizeof r);
+}
+
+static void vmbus_srv_gpadl_header(struct vmbus_server *s, struct vmbus_srv_conn *c, const uint8_t *m,
+                                   uint32_t size) {
+  if (size < VMBUS_GPADL_HEADER_PFNS_AT)
+    return;
+  uint32_t relid = vmbus_rd32(m + 8), handle = vmbus_rd32(m + 12);
+  uint32_t buflen = m[16] | (uint32_t)m[17] << 8, ranges = m[18] | (uint32_t)m[19] << 8;
+  uint32_t byte_count = vmbus_rd32(m + 20), byte_offset = vmbus_rd32(m + 24);
+  uint32_t want = buflen >= 8 ? (buflen - 8) / 8 : 0;
+  struct vmbus_gpadl *gp = 0;
+  for (uint32_t i = 0; i < VMBUS_MAX_GPADLS; i++) {
+    if (c->gpadl[i].state && c->gpadl[i].handle == handle)
+      return; /* a handle in use: ignored (protocol violation by the guest) */
+    if (!c->gpadl[i].state && !gp)
+      gp = &c->gpadl[i];
+  }
+  uint8_t r[VMBUS_GPADL_CREATED_BYTES];
+  vmbus_zero(r, sizeof r);
+  vmbus_wr32(r, CHANNELMSG_GPADL_CREATED);
+  vmbus_wr32(r + 8, relid);
+  vmbus_wr32(r + 12, handle);
+  if (!gp || ranges != 1 || want == 0 || want > VMBUS_GPADL_MAX_PFNS || byte_offset != 0 ||
+      byte_count != want * 4096) {
+    vmbus_wr32(r + 16, VMBUS_STATUS_UNSUCCESSFUL);
+    vmbus_trace(s, 9, c->vm_id, handle, 5);
+    vmbus_srv_post(s, c, r, sizeof r);
+    return;
+  }
+  gp->handle = handle;
+  gp->relid = relid;
+  gp->want = want;
+  gp->npfn = 0;
+  gp->state = 1;
+  for (uint32_t off = VMBUS_GPADL_HEADER_PFNS_AT; off + 8 <= size && gp->npfn < want; off += 8)
+    gp->pfn[gp->npfn++] = vmbus_rd64(m + off);
+  if (gp->npfn == want)
+    vmbus_srv_gpadl_done(s, c, gp);
+}
+
+static void vmbus_srv_gpadl_body(struct vmbus_server *s, struct vmbus_srv_conn *c, const uint8_t *m,
+                                 uint32_t size) {
+  if (size < VMBUS_GPADL_BODY_PFNS_AT)
+    return;
+  uint32_t handle = vmbus_rd32(m + 12);
+  for (uint32_t i = 0; i < VMBUS_MAX_GPADLS; i++) {
+    struct vmbus_gpadl *gp = &c->gpadl[i];
+    if (gp->state != 1 || gp->handle != handle)
+      continue;
+    for (uint32_t off = VMBUS_GPADL_BODY_PFNS_AT; off + 8 <= size && gp->npfn < gp->want; off += 8)
+      gp->pfn[gp->npfn++] = vmbus_rd64(m + off);
+    if (gp->npfn == gp->want)
+      vmbus_srv_gpadl_done(s, c, gp);
+    return;
+  }
+}
+
+static void vmbus_srv_open(struct vmbus_server *s, struct vmbus_srv_conn *c, const uint8_t *m, uint32_t size) {
+  if (size < VMBUS_OPEN_BYTES)
+    return;
+  uint32_t relid = vmbus_rd32(m + 8), openid = vmbus_rd32(m + 12), handle = vmbus_rd32(m + 16);
+  uint32_t down = vmbus_rd32(m + 24);
+  struct vmbus_srv_chan *ch = vmbus_srv_chan(c, relid);
+  struct vmbus_gpadl *gp = vmbus_server_gpadl(c, handle);
+  uint32_t status = VMBUS_STATUS_UNSUCCESSFUL;
+  if (ch && ch->state == VMBUS_CH_OFFERED && gp && down >= 2 && down + 2 <= gp->npfn) {
+    struct vmbus_ring_io in_io = {&ch->in_mem, vmbus_srv_ring_read, vmbus_srv_ring_write};
+    struct vmbus_ring_io out_io = {&ch->out_mem, vmbus_srv_ring_read, vmbus_srv_ring_write};
+    ch->in_mem = (struct vmbus_srv_ring_mem){c, gp, 0, down};
+    ch->out_mem = (struct vmbus_srv_ring_mem){c, gp, down, gp->npfn - down};
+    vmbus_ring_attach(&ch->in, &in_io, down * 4096);
+    vmbus_ring_attach(&ch->out, &out_io, (gp->npfn - down) * 4096);
+    int a = vmbus_ring_poll(&ch->in), b = vmbus_ring_poll(&ch->out);
+    if ((a == VMBUS_RING_OK || a == VMBUS_RING_EMPTY) && (b == VMBUS_RING_OK || b == VMBUS_RING_EMPTY)) {
+      status = 0;
+      ch->state = VMBUS_CH_OPEN;
+      ch->gpadl = handle;
+      ch->out_blocked = false;
+      ch->recv_gpadl = 0;
+      ch->ic_seq = 0;
+      ch->ic_next_ns = 0;
+    }
+  }
+  vmbus_trace(s, status ? 10 : 4, c->vm_id, relid, status ? 5 : (ch ? ch->dev : 0));
+  uint8_t r[VMBUS_OPEN_RESULT_BYTES];
+  vmbus_zero(r, sizeof r);
+  vmbus_wr32(r, CHANNELMSG_OPENCHANNEL_RESULT);
+  vmbus_wr32(r + 8, relid);
+  vmbus_wr32(r + 12, openid);
+  vmbus_wr32(r + 16, status);
+  vmbus_srv_post(s, c, r, sizeof r);
+}
+
+static void vmbus_srv_close(struct vmbus_server *s, struct vmbus_srv_conn *c, uint32_t relid) {
+  struct vmbus_srv_chan *ch = vmbus_srv_chan(c, relid);
+  if (!ch || ch->state == VMBUS_CH_OFFERED)
+    return;
+  vmbus_trace(s, 5, c->vm_id, relid, ch->state == VMBUS_CH_DEAD);
+  ch->state = VMBUS_CH_OFFERED; /* the guest let go: it may open it again */
+}
+
+static void vmbus_srv_teardown(struct vmbus_server *s, struct vmbus_srv_conn *c, uint32_t handle) {
+  for (uint32_t i = 0; i < VMBUS_MAX_GPADLS; i++) {
+    struct vmbus_gpadl *gp = &c->gpadl[i];
+    if (!gp->state || gp->handle != handle)
+      continue;
+    for (uint32_t r = 1; r < VMBUS_MAX_CHANNELS; r++) /* a GPADL in use: its channel goes first */
+      if (c->ch[r].state == VMBUS_CH_OPEN && (c->ch[r].gpadl == handle || c->ch[r].recv_gpadl == handle))
+        vmbus_server_kill(s, c, &c->ch[r], 5);
+    gp->state = 0;
+    vmbus_trace(s, 6, c->vm_id, handle, 0);
+    uint8_t m[VMBUS_GPADL_TORNDOWN_BYTES];
+    vmbus_zero(m, sizeof m);
+    vmbus_wr32(m, CHANNELMSG_GPADL_TORNDOWN);
+    vmbus_wr32(m + 8, handle);
+    vmbus_srv_post(s, c, m, sizeof m);
+    return;
+  }
+}
+
+static void vmbus_srv_unload(struct vmbus_server *s, struct vmbus_srv_conn *c) {
+  for (uint32_t r = 1; r < VMBUS_MAX_CHANNELS; r++)
+    if (c->ch[r].state == VMBUS_CH_OPEN || c->ch[r].state == VMBUS_CH_DEAD)
+      c->ch[r].state = VMBUS_CH_OFFERED;
+  for (uint32_t i = 0; i < VMBUS_MAX_GPADLS; i++)
+    c->gpadl[i].state = 0;
+  c->contacted = false;
+  vmbus_trace(s, 8, c->vm_id, 0, 0);
+  uint8_t m[VMBUS_MSG_HDR] = {CHANNELMSG_UNLOAD_RESPONSE};
+  vmbus_srv_post(s, c, m, sizeof m);
+}
+
+static void vmbus_srv_message(struct vmbus_server *s, struct vmbus_srv_conn *c, const uint8_t *m, uint32_t size) {
+  if (size < VMBUS_MSG_HDR)
+    return;
+  uint32_t type = vmbus_rd32(m);
+  if (type != CHANNELMSG_INITIATE_CONTACT && !c->contacted)
+    return; /* nothing before contact */
+  switch (type) {
+  case CHANNELMSG_INITIATE_CONTACT: vmbus_srv_contact(s, c, m, size); break;
+  case CHANNELMSG_REQUESTOFFERS: vmbus_srv_offers(s, c); break;
+  case CHANNELMSG_GPADL_HEADER: vmbus_srv_gpadl_header(s, c, m, size); break;
+  case CHANNELMSG_GPADL_BODY: vmbus_srv_gpadl_body(s, c, m, size); break;
+  case CHANNELMSG_OPENCHANNEL: vmbus_srv_open(s, c, m, size); break;
+  case CHANNELMSG_CLOSECHANNEL:
+    if (size >= VMBUS_RELID_MSG_BYTES)
+      vmbus_srv_close(s, c, vmbus_rd32(m + 8));
+    break;
+  case CHANNELMSG_GPADL_TEARDOWN:
+    if (size >= VMBUS_GPADL_TEARDOWN_BYTES)
+      vmbus_srv_teardown(s, c, vmbus_rd32(m + 12));
+    break;
+  case CHANNELMSG_RELID_RELEASED: break; /* the guest let go of a rescinded channel */
+  case CHANNELMSG_UNLOAD: vmbus_srv_unload(s, c); break;
+  default: break; /* unknown or host-only types: ignored */
+  }
+}
+
+/* ---- the poll loop ---------------------------------------------------------- */
+
+static uint32_t vmbus_srv_reason(int st) {
+  switch (st) {
+  case VMBUS_RING_BAD_INDEX: return 1;
+  case VMBUS_RING_BAD_PACKET: return 2;
+  case VMBUS_RING_TOO_BIG: return 3;
+  default: return 4;
+  }
+}
+
+/* Drain one channel; true when packets are left for the next poll. */
+static bool vmbus_srv_service(struct vmbus_server *s, struct vmbus_srv_conn *c, struct vmbus_srv_chan *ch) {
+  uint8_t buf[VMBUS_SRV_PKT_MAX];
+  for (uint32_t n = 0; n < VMBUS_SRV_BUDGET; n++) {
+    if (ch->state != VMBUS_CH_OPEN)
+      return false;
+    /* Flow control: take a request only when its answer has room; else ask
+     * the guest (pending_send_sz) to signal once it has read enough. */
+    uint32_t w, r;
+    uint32_t idx[2];
+    if (!ch->out.io.read(ch->out.io.ctx, 0, idx, 8)) {
+      vmbus_server_kill(s, c, ch, 4);
+      return false;
+    }
+    w = idx[0], r = idx[1];
+    if ((w | r) & 7 || w >= ch->out.data_size || r >= ch->out.data_size) {
+      vmbus_server_kill(s, c, ch, 1);
+      return false;
+    }
+    if (vmbus_ring_free(ch->out.data_size, w, r) < VMBUS_SRV_RESPONSE_MAX) {
+      if (!ch->out_blocked)
+        vmbus_ring_set_pending(&ch->out, VMBUS_SRV_RESPONSE_MAX);
+      ch->out_blocked = true;
+      return false;
+    }
+    if (ch->out_blocked) {
+      vmbus_ring_set_pending(&ch->out, 0);
+      ch->out_blocked = false;
+    }
+    struct vmbus_srv_pkt p;
+    bool sig;
+    int st = vmbus_ring_read(&ch->in, buf, sizeof buf, &p.pkt, &sig);
+    if (st == VMBUS_RING_EMPTY)
+      return false;
+    if (st != VMBUS_RING_OK) {
+      vmbus_server_kill(s, c, ch, vmbus_srv_reason(st));
+      return false;
+    }
+    if (sig)
+      vmbus_srv_signal(s, c, ch->relid);
+    p.buf = buf;
+    ch->packets++;
+    ch->bytes += p.pkt.len;
+    guest_event(s->g, HV_TR_VMBUS_PACKET, (uint64_t)c->vm_id << 32 | ch->relid, p.pkt.type, p.pkt.len);
+    uint32_t reason = vmbus_vsp_packet(s, c, ch, &p);
+    if (reason) {
+      vmbus_server_kill(s, c, ch, reason);
+      return false;
+    }
+  }
+  return true;
+}
+
+/* Serve the messages waiting in the root's SINT 2 slot. */
+static void vmbus_srv_messages(struct vmbus_server *s) {
+  for (;;) {
+    uint8_t msg[256];
+    if (!guest_read(s->g, s->simp_slot_gpa, msg, sizeof msg) || vmbus_rd32(msg) == 0)
+      return;
+    uint32_t none = 0;
+    guest_write(s->g, s->simp_slot_gpa, &none, 4); /* free the slot, then EOM if more wait */
+    if (msg[5] & 1)
+      guest_wrmsr(s->g, HV_X64_MSR_EOM, 0);
+    uint64_t port = vmbus_rd64(msg + 8);
+    uint32_t size = msg[4] > 240 ? 240 : msg[4];
+    struct vmbus_srv_conn *c =
+        port > VMBUS_ROOT_MSG_PORT(0) ? vmbus_srv_find(s, (uint32_t)(port - VMBUS_ROOT_MSG_PORT(0))) : 0;
+    if (c && vmbus_rd32(msg) == VMBUS_HV_MESSAGE_TYPE)
+      vmbus_srv_message(s, c, msg + 16, size);
+  }
+}
+
+void vmbus_server_poll(struct vmbus_server *s) {
+  if (!s->ready)
+    return;
+  for (int round = 0; round < 64; round++) {
+    vmbus_srv_messages(s);
+    uint8_t zero[256];
+    vmbus_zero(zero, sizeof zero);
+    guest_write(s->g, s->sief_gpa, zero, sizeof zero); /* cleared before the rings are looked at */
+    bool more = false;
+    for (uint32_t i = 0; i < VMBUS_MAX_CLIENTS; i++) {
+      struct vmbus_srv_conn *c = &s->conns[i];
+      if (!c->used)
+        continue;
+      for (uint32_t r = 1; r < VMBUS_MAX_CHANNELS; r++)
+        if (c->ch[r].state == VMBUS_CH_OPEN) {
+          more |= vmbus_srv_service(s, c, &c->ch[r]);
+          vmbus_vsp_tick(s, c, &c->ch[r]);
+        }
+    }
+    if (!more)
+      return;
+  }
+}
+
+bool vmbus_server_shutdown(struct vmbus_server *s, uint32_t vm_id) {
+  struct vmbus_srv_conn *c = vmbus_srv_find(s, vm_id);
+  if (!c || c->ch[VMBUS_DEV_SHUTDOWN].state != VMBUS_CH_OPEN)
+    return false;
+  c->shutdown_requested = true;
+  vmbus_vsp_tick(s, c, &c->ch[VMBUS_DEV_SHUTDOWN]);
+  return true;
+}

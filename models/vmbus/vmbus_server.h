@@ -1,0 +1,132 @@
+/*
+ * vmbus_server.h — the VMBus server of the root partition and its VSPs:
+ * one connection per child VM (offers, GPADLs, channels), the synthetic
+ * storage provider (vstor over a raw disk of the platform), the network
+ * provider with its virtual switch (NVSP + RNDIS) and the integration
+ * components (heartbeat, shutdown, time sync).
+ *
+ * How the root reaches a child's GPADL pages: the core moves page
+ * ownership, so a page a child owns is never in the root's SLAT. The
+ * server copies through the hypervisor instead: HvCallHvsimCopyChildGpa
+ * (hv/core/hc_copy.c) moves up to 4 KiB between a root bounce page and a
+ * child GPA after checking, in the child's SLAT, that the child owns it.
+ * The isolation invariant stays untouched; the price is one hypercall per
+ * contiguous piece (cycle-accounted like any hypercall, plus 40 cycles
+ * per 64 bytes) and a second copy through the bounce page.
+ *
+ * Guest software (root partition); freestanding.
+ */
+#ifndef MODELS_VMBUS_SERVER_H
+#define MODELS_VMBUS_SERVER_H
+
+#include <root/vid.h>
+
+#include "vmbus_proto.h"
+#include "vmbus_ring.h"
+
+#define VMBUS_MAX_CLIENTS 8
+#define VMBUS_MAX_CHANNELS 8 /* relids 1..7 */
+#define VMBUS_MAX_GPADLS 8
+#define VMBUS_GPADL_MAX_PFNS 64
+
+enum vmbus_chan_state { VMBUS_CH_NONE, VMBUS_CH_OFFERED, VMBUS_CH_OPEN, VMBUS_CH_DEAD };
+
+struct vmbus_gpadl {
+  uint32_t handle;
+  uint8_t state; /* 0 free, 1 receiving body messages, 2 created */
+  uint32_t relid, npfn, want;
+  uint64_t pfn[VMBUS_GPADL_MAX_PFNS];
+};
+
+struct vmbus_srv_conn;
+/* One ring's pages: [first, first + pages) of a GPADL. */
+struct vmbus_srv_ring_mem {
+  struct vmbus_srv_conn *conn;
+  struct vmbus_gpadl *gpadl;
+  uint32_t first, pages;
+};
+
+struct vmbus_srv_chan {
+  uint8_t dev;   /* enum vmbus_dev */
+  uint8_t state; /* enum vmbus_chan_state */
+  uint32_t relid, gpadl;
+  struct vmbus_srv_ring_mem in_mem, out_mem;
+  struct vmbus_ring in, out; /* guest->host (GPADL page 0 on), host->guest */
+  bool out_blocked;          /* waiting for room in the host->guest ring */
+  /* network: the receive buffer GPADL, the peer's MAC, a simple allocator */
+  uint32_t recv_gpadl;
+  uint32_t recv_sections, recv_next;
+  uint8_t mac[6];
+  uint64_t rx_frames, tx_frames;
+  /* integration components */
+  uint64_t ic_next_ns;
+  uint32_t ic_seq;
+  uint64_t packets, bytes;
+};
+
+struct vmbus_server;
+struct vmbus_srv_conn {
+  struct vmbus_server *server;
+  bool used, contacted;
+  uint32_t vm_id;
+  uint64_t partition;
+  uint32_t version;
+  uint64_t disk_sectors; /* 0: no storage offer */
+  struct vmbus_srv_chan ch[VMBUS_MAX_CHANNELS];
+  struct vmbus_gpadl gpadl[VMBUS_MAX_GPADLS];
+  bool shutdown_requested;
+};
+
+struct vmbus_server {
+  struct vid *vid;
+  struct guest *g;
+  uint64_t simp_slot_gpa; /* the root's SINT 2 message slot */
+  uint64_t sief_gpa;      /* the root's SINT 2 event flags (256 bytes) */
+  uint64_t bounce_gpa;    /* one root page the copies go through */
+  bool ready;             /* bounce page taken, SINT 2 enabled (first VMBus VM) */
+  struct vmbus_srv_conn conns[VMBUS_MAX_CLIENTS];
+};
+
+/* Set up the server (no hypercalls: the bounce page and the root's SINT 2
+ * come with the first VMBus VM). simp/siefp: the root's SynIC pages. */
+#define VMBUS_ROOT_VECTOR 0x42
+void vmbus_server_init(struct vmbus_server *s, struct vid *vid, uint64_t simp_gpa, uint64_t siefp_gpa);
+/* Whether a VM running program is a VMBus client: programs named vmbus-*
+ * (models/child/programs.c). Other VMs get no VMBus wiring at all. */
+bool vmbus_server_wanted(const char *program);
+/* A VM started: create its ports and connections (see vmbus_proto.h).
+ * Returns an HV_STATUS; the VM runs without VMBus on failure. */
+uint16_t vmbus_server_attach(struct vmbus_server *s, uint32_t vm_id, uint64_t partition);
+/* The VM is being stopped: forget its channels, delete its ports. */
+void vmbus_server_detach(struct vmbus_server *s, uint32_t vm_id);
+/* Ask VM vm_id to shut down through its shutdown IC. Returns false when
+ * its shutdown channel is not open. */
+bool vmbus_server_shutdown(struct vmbus_server *s, uint32_t vm_id);
+/* Serve everything waiting: channel messages on SINT 2, then every open
+ * channel's ring (the event flags are cleared first). */
+void vmbus_server_poll(struct vmbus_server *s);
+
+/* vmbus_vsp.c — the providers, called by the server for each packet. */
+struct vmbus_srv_pkt {
+  const uint8_t *buf; /* the packet copied out of the ring, descriptor first */
+  struct vmbus_pkt pkt;
+};
+/* Handle one guest packet; returns 0 or a close reason (trace.h HV_TR_VMBUS). */
+uint32_t vmbus_vsp_packet(struct vmbus_server *s, struct vmbus_srv_conn *c, struct vmbus_srv_chan *ch,
+                          const struct vmbus_srv_pkt *p);
+/* Work a provider does without a guest packet (integration components). */
+void vmbus_vsp_tick(struct vmbus_server *s, struct vmbus_srv_conn *c, struct vmbus_srv_chan *ch);
+/* Send a packet to the guest on ch; false when the ring is full or broken
+ * (a broken ring closes the channel). */
+bool vmbus_server_send(struct vmbus_server *s, struct vmbus_srv_conn *c, struct vmbus_srv_chan *ch, uint16_t type,
+                       uint64_t trans_id, const void *ext, uint32_t ext_len, const void *body, uint32_t body_len);
+/* Copy between a child GPA range described by GPADL pages or direct PFNs
+ * and a root buffer. Returns false when a page is not the child's. */
+bool vmbus_server_copy(struct vmbus_server *s, struct vmbus_srv_conn *c, uint64_t child_gpa, void *buf,
+                       uint32_t len, bool to_child);
+/* Close a channel because of what the guest did (reason: see trace.h). */
+void vmbus_server_kill(struct vmbus_server *s, struct vmbus_srv_conn *c, struct vmbus_srv_chan *ch,
+                       uint32_t reason);
+struct vmbus_gpadl *vmbus_server_gpadl(struct vmbus_srv_conn *c, uint32_t handle);
+
+#endif /* MODELS_VMBUS_SERVER_H */

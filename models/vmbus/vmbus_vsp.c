@@ -1,0 +1,383 @@
+/*
+ * vmbus_vsp.c — the virtualization service providers behind the root's
+ * VMBus server: synthetic storage (vstor: initialisation handshake, SCSI
+ * INQUIRY, READ CAPACITY, READ/WRITE(10/16), SYNCHRONIZE CACHE) on the
+ * VM's platform disk, and synthetic network (NVSP initialisation, the
+ * receive buffer GPADL, RNDIS data packets) through a virtual switch that
+ * forwards Ethernet frames between the VMs by destination MAC.
+ *
+ * Storage data moves by DATA_USING_GPA_DIRECT: the guest names the pages
+ * of its buffer, the VSP copies through the hypervisor (which refuses a
+ * page the guest does not own: the channel is then closed, reason 6). A
+ * write is on the disk (guest_root_disk_write returned) before its
+ * completion is sent: a completed write survives an abrupt stop.
+ *
+ * Network: frames from a guest come as RNDIS packet messages in a
+ * GPA-direct buffer; the switch copies them into the receiving guest's
+ * receive buffer (a section per frame, round robin) and sends a
+ * DATA_USING_XFER_PAGES packet naming the section. Simplification: the
+ * sections are reused in order without waiting for the guest's
+ * completion (the receive buffer holds many more frames than the ring).
+ */
+#include "vmbus_server.h"
+
+#include <hv/trace.h>
+
+static uint32_t vsp_rd32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t vsp_rd64(const uint8_t *p) { return vsp_rd32(p) | (uint64_t)vsp_rd32(p + 4) << 32; }
+
+static void vsp_wr32(uint8_t *p, uint32_t v) {
+  for (int i = 0; i < 4; i++)
+    p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t vsp_be32(const uint8_t *p) {
+  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void vsp_wr_be32(uint8_t *p, uint32_t v) {
+  for (int i = 0; i < 4; i++)
+    p[i] = (uint8_t)(v >> (24 - 8 * i));
+}
+
+static void vsp_zero(void *p, size_t n) {
+  uint8_t *b = p;
+  for (size_t i = 0; i < n; i++)
+    b[i] = 0;
+}
+
+static void vsp_copy(void *d, const void *s, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    ((uint8_t *)d)[i] = ((const uint8_t *)s)[i];
+}
+
+/* A GPA-direct buffer (one range) as the packet's extension carries it. */
+struct vsp_range {
+  uint32_t byte_count, byte_offset, npfn;
+  const uint8_t *pfns; /* npfn u64s inside the copied packet */
+};
+
+/* Parse the extension of a GPA-direct packet; false if malformed. */
+static bool vsp_range(const struct vmbus_srv_pkt *p, struct vsp_range *r) {
+  if (p->pkt.type != VM_PKT_DATA_USING_GPA_DIRECT || p->pkt.data_off < 16 + 16)
+    return false;
+  const uint8_t *e = p->buf + 16;
+  if (vsp_rd32(e + 4) != 1)
+    return false;
+  r->byte_count = vsp_rd32(e + 8);
+  r->byte_offset = vsp_rd32(e + 12);
+  if (r->byte_offset >= 4096 || r->byte_count > VSTOR_MAX_TRANSFER)
+    return false;
+  r->npfn = (r->byte_offset + r->byte_count + 4095) / 4096;
+  r->pfns = e + 16;
+  return 16 + 16 + 8 * r->npfn <= p->pkt.data_off;
+}
+
+/* Copy len bytes at pos of the range to or from buf. */
+static bool vsp_xfer(struct vmbus_server *s, struct vmbus_srv_conn *c, const struct vsp_range *r, uint32_t pos,
+                     void *buf, uint32_t len, bool to_child) {
+  uint8_t *b = buf;
+  if (pos > r->byte_count || len > r->byte_count - pos)
+    return false;
+  while (len) {
+    uint32_t at = r->byte_offset + pos, in = at % 4096, n = 4096 - in < len ? 4096 - in : len;
+    uint64_t pfn = vsp_rd64(r->pfns + 8 * (at / 4096));
+    if (pfn >= (1ull << 40) || !vmbus_server_copy(s, c, (pfn << 12) + in, b, n, to_child))
+      return false;
+    b += n;
+    pos += n;
+    len -= n;
+  }
+  return true;
+}
+
+/* ---- storage ------------------------------------------------------------- */
+
+struct vsp_srb {
+  uint8_t *srb;      /* inside the response */
+  uint32_t reason;   /* close reason when the guest misbehaved */
+};
+
+static void vsp_srb_status(uint8_t *srb, uint8_t srb_status, uint8_t scsi_status, uint32_t transferred) {
+  srb[SRB_SRB_STATUS] = srb_status;
+  srb[SRB_SCSI_STATUS] = scsi_status;
+  vsp_wr32(srb + SRB_DATA_TRANSFER_LENGTH, transferred);
+}
+
+/* READ/WRITE of count sectors at lba, data in the GPA-direct range. */
+static void vsp_rw(struct vmbus_server *s, struct vmbus_srv_conn *c, const struct vsp_range *r, uint64_t lba,
+                   uint32_t count, bool write, struct vsp_srb *x) {
+  uint32_t bytes = count * GUEST_DISK_SECTOR;
+  if (count == 0 || lba > c->disk_sectors || count > c->disk_sectors - lba || bytes > VSTOR_MAX_TRANSFER ||
+      bytes != r->byte_count) {
+    vsp_srb_status(x->srb, SRB_STATUS_INVALID_REQUEST, SCSI_STATUS_CHECK_CONDITION, 0);
+    return;
+  }
+  uint8_t buf[4096];
+  for (uint32_t pos = 0; pos < bytes; pos += sizeof buf) {
+    uint32_t n = bytes - pos < sizeof buf ? bytes - pos : (uint32_t)sizeof buf;
+    uint64_t at = lba + pos / GUEST_DISK_SECTOR;
+    bool ok;
+    if (write) {
+      if (!vsp_xfer(s, c, r, pos, buf, n, false)) {
+        x->reason = 6;
+        return;
+      }
+      ok = guest_root_disk_write(s->g, c->vm_id, at, buf, n / GUEST_DISK_SECTOR);
+    } else {
+      ok = guest_root_disk_read(s->g, c->vm_id, at, buf, n / GUEST_DISK_SECTOR);
+      if (ok && !vsp_xfer(s, c, r, pos, buf, n, true)) {
+        x->reason = 6;
+        return;
+      }
+    }
+    if (!ok) {
+      vsp_srb_status(x->srb, SRB_STATUS_ERROR, SCSI_STATUS_CHECK_CONDITION, pos);
+      return;
+    }
+  }
+  vsp_srb_status(x->srb, SRB_STATUS_SUCCESS, SCSI_STATUS_GOOD, bytes);
+}
+
+/* Data a command returns (INQUIRY, READ CAPACITY) to the guest's buffer. */
+static void vsp_reply_data(struct vmbus_server *s, struct vmbus_srv_conn *c, const struct vmbus_srv_pkt *p,
+                           const uint8_t *data, uint32_t len, struct vsp_srb *x) {
+  struct vsp_range r;
+  if (!vsp_range(p, &r)) {
+    vsp_srb_status(x->srb, SRB_STATUS_INVALID_REQUEST, SCSI_STATUS_CHECK_CONDITION, 0);
+    return;
+  }
+  uint32_t n = len < r.byte_count ? len : r.byte_count;
+  if (n && !vsp_xfer(s, c, &r, 0, (void *)data, n, true)) {
+    x->reason = 6;
+    return;
+  }
+  vsp_srb_status(x->srb, SRB_STATUS_SUCCESS, SCSI_STATUS_GOOD, n);
+}
+
+static void vsp_scsi(struct vmbus_server *s, struct vmbus_srv_conn *c, const struct vmbus_srv_pkt *p,
+                     struct vsp_srb *x) {
+  const uint8_t *cdb = x->srb + SRB_CDB;
+  struct vsp_range r;
+  bool has_range = vsp_range(p, &r);
+  switch (cdb[0]) {
+  case SCSI_INQUIRY: {
+    static const uint8_t inq[36] = {0, 0, 5, 2, 31, 0, 0, 0, 'M', 's', 'f', 't', ' ', ' ', ' ', ' ', 'V', 'i',
+                                    'r', 't', 'u', 'a', 'l', ' ', 'D', 'i', 's', 'k', ' ', ' ', ' ', ' ', '1',
+                                    '.', '0', ' '};
+    vsp_reply_data(s, c, p, inq, sizeof inq, x);
+    return;
+  }
+  case SCSI_READ_CAPACITY_10: {
+    uint8_t cap[8];
+    uint64_t last = c->disk_sectors - 1;
+    vsp_wr_be32(cap, last > 0xFFFFFFFFull ? 0xFFFFFFFFu : (uint32_t)last);
+    vsp_wr_be32(cap + 4, GUEST_DISK_SECTOR);
+    vsp_reply_data(s, c, p, cap, sizeof cap, x);
+    return;
+  }
+  case SCSI_READ_10:
+  case SCSI_WRITE_10:
+  case SCSI_READ_16:
+  case SCSI_WRITE_16: {
+    bool ten = cdb[0] == SCSI_READ_10 || cdb[0] == SCSI_WRITE_10;
+    uint64_t lba = ten ? vsp_be32(cdb + 2) : (uint64_t)vsp_be32(cdb + 2) << 32 | vsp_be32(cdb + 6);
+    uint32_t count = ten ? (uint32_t)cdb[7] << 8 | cdb[8] : vsp_be32(cdb + 10);
+    if (!has_range) {
+      vsp_srb_status(x->srb, SRB_STATUS_INVALID_REQUEST, SCSI_STATUS_CHECK_CONDITION, 0);
+      return;
+    }
+    vsp_rw(s, c, &r, lba, count, cdb[0] == SCSI_WRITE_10 || cdb[0] == SCSI_WRITE_16, x);
+    return;
+  }
+  case SCSI_SYNCHRONIZE_CACHE_10:
+    if (guest_root_disk_flush(s->g, c->vm_id))
+      vsp_srb_status(x->srb, SRB_STATUS_SUCCESS, SCSI_STATUS_GOOD, 0);
+    else
+      vsp_srb_status(x->srb, SRB_STATUS_ERROR, SCSI_STATUS_CHECK_CONDITION, 0);
+    return;
+  default:
+    vsp_srb_status(x->srb, SRB_STATUS_INVALID_REQUEST, SCSI_STATUS_CHECK_CONDITION, 0);
+    return;
+  }
+}
+
+static uint32_t vsp_storage(struct vmbus_server *s, struct vmbus_srv_conn *c, struct vmbus_srv_chan *ch,
+                            const struct vmbus_srv_pkt *p) {
+  if (p->pkt.type == VM_PKT_COMP)
+    return 0;
+  uint32_t len = p->pkt.len - p->pkt.data_off;
+  const uint8_t *body = p->buf + p->pkt.data_off;
+  if (len < VSTOR_SRB_AT)
+    return 5;
+  uint8_t resp[VSTOR_PACKET_BYTES];
+  vsp_zero(resp, sizeof resp);
+  uint32_t op = vsp_rd32(body);
+  vsp_wr32(resp, VSTOR_OPERATION_COMPLETE_IO);
+  vsp_copy(resp + VSTOR_SRB_AT, body + VSTOR_SRB_AT, len - VSTOR_SRB_AT < SRB_BYTES ? len - VSTOR_SRB_AT : SRB_BYTES);
+  switch (op) {
+  case VSTOR_OPERATION_BEGIN_INITIALIZATION:
+  case VSTOR_OPERATION_END_INITIALIZATION: break;
+  case VSTOR_OPERATION_QUERY_PROTOCOL_VERSION:
+    if (len < VSTOR_SRB_AT + 4 || (uint32_t)(body[VSTOR_SRB_AT] | body[VSTOR_SRB_AT + 1] << 8) > VSTOR_PROTO_VERSION_WIN10)
+      vsp_wr32(resp + 8, VMBUS_STATUS_UNSUCCESSFUL);
+    break;
+  case VSTOR_OPERATION_QUERY_PROPERTIES:
+    vsp_zero(resp + VSTOR_SRB_AT, 24);
+    vsp_wr32(resp + VSTOR_SRB_AT + 12, VSTOR_MAX_TRANSFER); /* max_transfer_bytes */
+    break;
+  case VSTOR_OPERATION_EXECUTE_SRB: {
+    if (len < VSTOR_SRB_AT + 36)
+      return 5;
+    struct vsp_srb x = {resp + VSTOR_SRB_AT, 0};
+    vsp_scsi(s, c, p, &x);
+    if (x.reason)
+      return x.reason;
+    break;
+  }
+  default: vsp_wr32(resp + 8, VMBUS_STATUS_UNSUCCESSFUL); break;
+  }
+  vmbus_server_send(s, c, ch, VM_PKT_COMP, p->pkt.trans_id, 0, 0, resp, sizeof resp);
+  return 0;
+}
+
+/* ---- network and the virtual switch ------------------------------------- */
+
+static void vsp_nvsp_reply(struct vmbus_server *s, struct vmbus_srv_conn *c, struct vmbus_srv_chan *ch,
+                           uint64_t trans_id, uint32_t type, uint32_t a, uint32_t b, uint32_t d) {
+  uint8_t m[NVSP_MSG_BYTES];
+  vsp_zero(m, sizeof m);
+  vsp_wr32(m, type);
+  vsp_wr32(m + 4, a);
+  vsp_wr32(m + 8, b);
+  vsp_wr32(m + 12, d);
+  vmbus_server_send(s, c, ch, VM_PKT_COMP, trans_id, 0, 0, m, sizeof m);
+}
+
+/* Copy one RNDIS message into the next section of ch's receive buffer and
+ * tell the guest. False when the frame was dropped. */
+static bool vsp_deliver(struct vmbus_server *s, struct vmbus_srv_conn *to, struct vmbus_srv_chan *ch,
+                        const uint8_t *rndis, uint32_t len) {
+  struct vmbus_gpadl *gp = vmbus_server_gpadl(to, ch->recv_gpadl);
+  if (!gp || !ch->recv_sections || len > NETVSC_RECV_SECTION)
+    return false;
+  uint32_t sec = ch->recv_next++ % ch->recv_sections, at = sec * NETVSC_RECV_SECTION;
+  for (uint32_t done = 0; done < len;) {
+    uint32_t off = at + done, n = 4096 - off % 4096 < len - done ? 4096 - off % 4096 : len - done;
+    if (!vmbus_server_copy(s, to, (gp->pfn[off / 4096] << 12) + off % 4096, (void *)(rndis + done), n, true)) {
+      vmbus_server_kill(s, to, ch, 6);
+      return false;
+    }
+    done += n;
+  }
+  uint8_t ext[16];
+  vsp_zero(ext, sizeof ext);
+  ext[0] = (uint8_t)NETVSC_XFER_PAGESET_ID, ext[1] = (uint8_t)(NETVSC_XFER_PAGESET_ID >> 8);
+  vsp_wr32(ext + 4, 1);
+  vsp_wr32(ext + 8, len);
+  vsp_wr32(ext + 12, at);
+  uint8_t m[NVSP_MSG_BYTES];
+  vsp_zero(m, sizeof m);
+  vsp_wr32(m, NVSP_MSG1_TYPE_SEND_RNDIS_PKT);
+  if (!vmbus_server_send(s, to, ch, VM_PKT_DATA_USING_XFER_PAGES, ch->recv_next, ext, sizeof ext, m, sizeof m))
+    return false;
+  ch->rx_frames++;
+  return true;
+}
+
+/* The switch: a frame from (c, ch) to every other VM whose MAC matches
+ * its destination (all of them for a broadcast). */
+static void vsp_switch(struct vmbus_server *s, struct vmbus_srv_conn *from, const uint8_t *rndis, uint32_t len,
+                       const uint8_t *dst) {
+  bool bcast = dst[0] & 1;
+  for (uint32_t i = 0; i < VMBUS_MAX_CLIENTS; i++) {
+    struct vmbus_srv_conn *to = &s->conns[i];
+    struct vmbus_srv_chan *ch = &to->ch[VMBUS_DEV_NETWORK];
+    if (!to->used || to == from || ch->state != VMBUS_CH_OPEN)
+      continue;
+    bool match = true;
+    for (int k = 0; k < 6; k++)
+      match &= dst[k] == ch->mac[k];
+    if (bcast || match)
+      vsp_deliver(s, to, ch, rndis, len);
+  }
+}
+
+static uint32_t vsp_rndis(struct vmbus_server *s, struct vmbus_srv_conn *c, struct vmbus_srv_chan *ch,
+                          const struct vmbus_srv_pkt *p) {
+  struct vsp_range r;
+  if (!vsp_range(p, &r) || r.byte_count < RNDIS_PACKET_HDR || r.byte_count > NETVSC_RECV_SECTION)
+    return 5;
+  uint8_t msg[NETVSC_RECV_SECTION];
+  if (!vsp_xfer(s, c, &r, 0, msg, r.byte_count, false))
+    return 6;
+  uint32_t type = vsp_rd32(msg), mlen = vsp_rd32(msg + 4), doff = vsp_rd32(msg + 8), dlen = vsp_rd32(msg + 12);
+  uint32_t status = NVSP_STAT_SUCCESS;
+  if (type != RNDIS_MSG_PACKET || mlen < RNDIS_PACKET_HDR || mlen > r.byte_count || doff < RNDIS_PACKET_HDR - 8 ||
+      8ull + doff + dlen > mlen || dlen < 14 || dlen > NETVSC_FRAME_MAX) {
+    status = NVSP_STAT_FAIL; /* malformed RNDIS: refused, the channel lives on */
+  } else {
+    ch->tx_frames++;
+    vsp_switch(s, c, msg, mlen, msg + 8 + doff);
+  }
+  vsp_nvsp_reply(s, c, ch, p->pkt.trans_id, NVSP_MSG1_TYPE_SEND_RNDIS_PKT_COMPLETE, status, 0, 0);
+  return 0;
+}
+
+static uint32_t vsp_network(struct vmbus_server *s, struct vmbus_srv_conn *c, struct vmbus_srv_chan *ch,
+                            const struct vmbus_srv_pkt *p) {
+  if (p->pkt.type == VM_PKT_COMP)
+    return 0; /* the guest is done with a receive section */
+  uint32_t len = p->pkt.len - p->pkt.data_off;
+  const uint8_t *body = p->buf + p->pkt.data_off;
+  if (len < 16)
+    return 5;
+  switch (vsp_rd32(body)) {
+  case NVSP_MSG_TYPE_INIT: {
+    uint32_t lo = vsp_rd32(body + 4), hi = vsp_rd32(body + 8);
+    bool ok = lo <= NVSP_PROTOCOL_VERSION_61 && hi >= NVSP_PROTOCOL_VERSION_1;
+    vsp_nvsp_reply(s, c, ch, p->pkt.trans_id, NVSP_MSG_TYPE_INIT_COMPLETE, 0, 1,
+                   ok ? NVSP_STAT_SUCCESS : NVSP_STAT_FAIL);
+    return 0;
+  }
+  case NVSP_MSG1_TYPE_SEND_NDIS_VERSION: return 0;
+  case NVSP_MSG1_TYPE_SEND_RECV_BUF: {
+    struct vmbus_gpadl *gp = vmbus_server_gpadl(c, vsp_rd32(body + 4));
+    uint8_t m[NVSP_MSG_BYTES];
+    vsp_zero(m, sizeof m);
+    vsp_wr32(m, NVSP_MSG1_TYPE_SEND_RECV_BUF_COMPLETE);
+    if (gp && gp->handle != ch->gpadl) {
+      ch->recv_gpadl = gp->handle;
+      ch->recv_sections = gp->npfn * 4096 / NETVSC_RECV_SECTION;
+      ch->recv_next = 0;
+      vsp_wr32(m + 4, NVSP_STAT_SUCCESS);
+      vsp_wr32(m + 8, 1);
+      vsp_wr32(m + 16, NETVSC_RECV_SECTION);
+      vsp_wr32(m + 20, ch->recv_sections);
+      vsp_wr32(m + 24, ch->recv_sections * NETVSC_RECV_SECTION);
+    } else {
+      vsp_wr32(m + 4, NVSP_STAT_FAIL);
+    }
+    vmbus_server_send(s, c, ch, VM_PKT_COMP, p->pkt.trans_id, 0, 0, m, sizeof m);
+    return 0;
+  }
+  case NVSP_MSG1_TYPE_SEND_RNDIS_PKT: return vsp_rndis(s, c, ch, p);
+  default: return 0; /* other NVSP messages: not provided, ignored */
+  }
+}
+
+uint32_t vmbus_vsp_packet(struct vmbus_server *s, struct vmbus_srv_conn *c, struct vmbus_srv_chan *ch,
+                          const struct vmbus_srv_pkt *p) {
+  switch (ch->dev) {
+  case VMBUS_DEV_STORAGE: return vsp_storage(s, c, ch, p);
+  case VMBUS_DEV_NETWORK: return vsp_network(s, c, ch, p);
+  default: return 0; /* integration components: answers only (vmbus_vsp_tick) */
+  }
+}
+
+void vmbus_vsp_tick(struct vmbus_server *s, struct vmbus_srv_conn *c, struct vmbus_srv_chan *ch) {
+  (void)s, (void)c, (void)ch;
+}
