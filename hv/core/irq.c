@@ -40,7 +40,7 @@ void hv_irq_raise(struct hv *hv, uint32_t lp_index, uint8_t vector) {
   struct hv_lp *lp = &hv->lps[lp_index];
   uint16_t part = hv->irq_route[vector].partition;
   uint32_t vpi = hv->irq_route[vector].vp;
-  uint8_t vvec = part ? hv->irq_route[vector].vector : vector;
+  uint8_t vvec = hv->irq_route[vector].vector ? hv->irq_route[vector].vector : vector; /* 0: never mapped */
   struct hv_partition *p = &hv->partitions[part];
   uint16_t slot;
   struct hv_vp *vp = (p->state == PART_ACTIVE) ? vp_get(hv, part, vpi, &slot) : 0;

@@ -52,8 +52,14 @@ static bool msr_ref_tsc_write(struct hv *hv, struct hv_vp *vp, uint64_t value) {
       return false;
     uint8_t *page = arch_phys_page(hv, spa(s.v & ~HV_PAGE_MASK), true);
     uint32_t seq = 1;
-    uint64_t scale = ~0ull / hv->boot.cycles_per_100ns;
-    int64_t offset = -(int64_t)(p->ref_time_base / hv->boot.cycles_per_100ns);
+    uint64_t cpn = hv->boot.cycles_per_100ns;
+    /* Scale = ceil(2^64 / cpn), so (TSC * Scale) >> 64 = floor(TSC / cpn)
+     * exactly (floor((2^64-1) / cpn) reads one less at each multiple of
+     * cpn); 2^64 (cpn 1) does not fit: 2^64-1 reads TSC-1, the offset adds
+     * it back. ref_time_base is a multiple of cpn (partition.c), so this
+     * equals TIME_REF_COUNT. */
+    uint64_t scale = cpn > 1 ? ~0ull / cpn + 1 : ~0ull;
+    int64_t offset = -(int64_t)(p->ref_time_base / cpn) + (cpn == 1);
     hv_memset(page, 0, HV_PAGE_SIZE);
     hv_memcpy(page, &seq, 4);
     hv_memcpy(page + 8, &scale, 8);

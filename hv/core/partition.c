@@ -71,7 +71,9 @@ hv_status_t partition_initialize(struct hv *hv, struct hv_lp *lp, uint16_t slot)
   hv_status_t st = slat_create(hv, slot);
   if (st != HV_STATUS_SUCCESS)
     return st;
-  p->ref_time_base = lp ? arch_cycles(lp) : 0;
+  /* on a 100 ns boundary, so the reference TSC page (integer offset)
+   * and TIME_REF_COUNT agree */
+  p->ref_time_base = lp ? arch_cycles(lp) / hv->boot.cycles_per_100ns * hv->boot.cycles_per_100ns : 0;
   partition_set_state(hv, lp, slot, PART_ACTIVE);
   return HV_STATUS_SUCCESS;
 }
@@ -135,8 +137,8 @@ hv_status_t partition_delete(struct hv *hv, struct hv_lp *lp, uint16_t slot) {
       vp_delete(hv, lp, slot, i);
   synic_port_release(hv, slot);
   for (unsigned v = 0; v < 256; v++)
-    if (hv->irq_route[v].partition == slot)
-      hv->irq_route[v].partition = 0; /* its device interrupts go back to the root */
+    if (hv->irq_route[v].partition == slot) /* its device interrupts go back to the root (VP 0, own vector) */
+      hv_memset(&hv->irq_route[v], 0, sizeof hv->irq_route[v]);
   struct give_back g = {hv, slot, p->parent};
   slat_walk_all(hv, slot, partition_return_page, 0, &g);
   if (p->slat_root.v)

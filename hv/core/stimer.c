@@ -20,8 +20,14 @@ uint64_t stimer_ref_time(struct hv *hv, struct hv_lp *lp, uint16_t part) {
   return now > base ? (now - base) / hv->boot.cycles_per_100ns : 0;
 }
 
+/* Cycle t plus ref 100 ns units, saturated: a time past 2^64 cycles never comes. */
+static uint64_t stimer_after(struct hv *hv, uint64_t t, uint64_t ref) {
+  uint64_t cpn = hv->boot.cycles_per_100ns;
+  return ref > (~0ull - t) / cpn ? ~0ull : t + ref * cpn;
+}
+
 static uint64_t stimer_ref_to_cycles(struct hv *hv, uint16_t part, uint64_t ref) {
-  return hv->partitions[part].ref_time_base + ref * hv->boot.cycles_per_100ns;
+  return stimer_after(hv, hv->partitions[part].ref_time_base, ref);
 }
 
 static void stimer_arm(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, struct hv_stimer *st) {
@@ -30,7 +36,7 @@ static void stimer_arm(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, struct
     return;
   uint64_t now = arch_cycles(lp);
   if (st->config & HV_STIMER_PERIODIC) {
-    st->deadline = now + st->count * hv->boot.cycles_per_100ns;
+    st->deadline = stimer_after(hv, now, st->count);
   } else {
     uint64_t at = stimer_ref_to_cycles(hv, vp->partition, st->count);
     st->deadline = at > now ? at : now; /* in the past: fire at once */
@@ -51,7 +57,7 @@ static void stimer_fire(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, int t
     st->expiration_ref = (fired - hv->partitions[vp->partition].ref_time_base) / hv->boot.cycles_per_100ns;
   }
   if (st->config & HV_STIMER_PERIODIC) {
-    st->deadline = fired + st->count * hv->boot.cycles_per_100ns;
+    st->deadline = stimer_after(hv, fired, st->count);
   } else {
     st->deadline = 0;
     st->config &= ~HV_STIMER_ENABLE; /* one-shot: Enable clears at expiry */

@@ -251,6 +251,8 @@ bool synic_msr_write(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_t
 void synic_port_release(struct hv *hv, uint16_t part) {
   for (int i = 0; i < HV_MAX_PORTS; i++) {
     struct hv_port *po = &hv->ports[i];
+    if (po->in_use && po->partition != part && po->conn_partition == part)
+      po->conn_partition = HV_NO_VP; /* its slot may be reused: nobody connects in its name */
     if (!po->in_use || po->partition != part)
       continue;
     if (po->buffers.v)

@@ -165,7 +165,11 @@ bool vapic_msr_write(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_t
       return false; /* x2APIC: a non-zero EOI write is #GP */
     vapic_eoi(hv, lp, vp);
     return true;
-  case X2APIC_MSR_SVR: a->svr = (uint32_t)v & 0x1FF; return v <= 0x1FF || (v >> 12) == 0;
+  case X2APIC_MSR_SVR:
+    if (v >> 12)
+      return false; /* reserved bits: #GP, and the register keeps its value */
+    a->svr = (uint32_t)v & 0x1FF;
+    return true;
   case X2APIC_MSR_ICR: case HV_X64_MSR_ICR: return vapic_ipi(hv, lp, vp, v);
   case X2APIC_MSR_SELF_IPI:
     if (v > 0xFF)

@@ -209,3 +209,110 @@ bool tl_status_defined(uint16_t code) {
       return true;
   return false;
 }
+
+/* ---- interrupts, SynIC, timers ----------------------------------------- */
+
+struct hv_vp *tl_vp(uint16_t part, uint32_t index) {
+  struct hv_vp *vp = vp_get(tl_hv(), part, index, 0);
+  cr_assert_not_null(vp, "no VP %u in partition slot %u", index, part);
+  return vp;
+}
+
+bool tl_rdmsr(uint16_t part, uint32_t index, uint32_t msr, uint64_t *value) {
+  return msr_read(tl_hv(), tl_lp0(), tl_vp(part, index), msr, value);
+}
+
+bool tl_wrmsr(uint16_t part, uint32_t index, uint32_t msr, uint64_t value) {
+  return msr_write(tl_hv(), tl_lp0(), tl_vp(part, index), msr, value);
+}
+
+uint64_t tl_msr(uint16_t part, uint32_t index, uint32_t msr) {
+  uint64_t v = ~0ull;
+  cr_assert(tl_rdmsr(part, index, msr, &v), "rdmsr 0x%x faulted", msr);
+  return v;
+}
+
+void tl_synic_on(uint16_t part, uint32_t index, uint64_t simp_gpa, uint64_t siefp_gpa) {
+  cr_assert(tl_wrmsr(part, index, HV_X64_MSR_SCONTROL, 1));
+  if (simp_gpa)
+    cr_assert(tl_wrmsr(part, index, HV_X64_MSR_SIMP, simp_gpa | 1), "SIMP at 0x%llx",
+              (unsigned long long)simp_gpa);
+  if (siefp_gpa)
+    cr_assert(tl_wrmsr(part, index, HV_X64_MSR_SIEFP, siefp_gpa | 1), "SIEFP at 0x%llx",
+              (unsigned long long)siefp_gpa);
+}
+
+bool tl_irr(uint16_t part, uint32_t index, uint8_t vector) {
+  return (tl_vp(part, index)->apic.irr[vector >> 6] >> (vector & 63)) & 1;
+}
+
+bool tl_isr(uint16_t part, uint32_t index, uint8_t vector) {
+  return (tl_vp(part, index)->apic.isr[vector >> 6] >> (vector & 63)) & 1;
+}
+
+void tl_apic_clear(uint16_t part, uint32_t index) {
+  struct hv_vp *vp = tl_vp(part, index);
+  memset(vp->apic.irr, 0, sizeof vp->apic.irr);
+  memset(vp->apic.isr, 0, sizeof vp->apic.isr);
+}
+
+void tl_msg_read(uint16_t part, uint64_t simp_gpa, uint8_t sint, uint8_t msg[256]) {
+  cr_assert_eq(gpa_read(tl_hv(), part, gpa(simp_gpa + 256ull * sint), msg, 256), HV_STATUS_SUCCESS);
+}
+
+void tl_msg_clear(uint16_t part, uint64_t simp_gpa, uint8_t sint) {
+  uint32_t none = HVMSG_NONE;
+  cr_assert_eq(gpa_write(tl_hv(), part, gpa(simp_gpa + 256ull * sint), &none, 4), HV_STATUS_SUCCESS);
+}
+
+uint16_t tl_create_port(uint16_t caller, uint64_t port_part, uint32_t port_id, uint64_t conn_part,
+                        uint32_t type, uint32_t sint, uint32_t vp, uint16_t base, uint16_t count) {
+  uint8_t in[56] = {0};
+  memcpy(in + 0, &port_part, 8);
+  memcpy(in + 8, &port_id, 4);
+  memcpy(in + 16, &conn_part, 8);
+  memcpy(in + 24, &type, 4);
+  memcpy(in + 32, &sint, 4);
+  memcpy(in + 36, &vp, 4);
+  memcpy(in + 40, &base, 2);
+  memcpy(in + 42, &count, 2);
+  return tl_st(tl_call(caller, 0, HVCALL_CREATE_PORT, in, sizeof in, 0, 0));
+}
+
+uint16_t tl_delete_port(uint16_t caller, uint64_t port_part, uint32_t port_id) {
+  uint64_t in[2] = {port_part, port_id};
+  return tl_st(tl_call(caller, 0, HVCALL_DELETE_PORT, in, sizeof in, 0, 0));
+}
+
+uint16_t tl_connect_port(uint16_t caller, uint64_t conn_part, uint32_t conn_id, uint64_t port_part,
+                         uint32_t port_id) {
+  uint8_t in[72] = {0};
+  memcpy(in + 0, &conn_part, 8);
+  memcpy(in + 8, &conn_id, 4);
+  memcpy(in + 16, &port_part, 8);
+  memcpy(in + 24, &port_id, 4);
+  return tl_st(tl_call(caller, 0, HVCALL_CONNECT_PORT, in, sizeof in, 0, 0));
+}
+
+uint16_t tl_disconnect_port(uint16_t caller, uint64_t conn_part, uint32_t conn_id) {
+  uint64_t in[2] = {conn_part, conn_id};
+  return tl_st(tl_call(caller, 0, HVCALL_DISCONNECT_PORT, in, sizeof in, 0, 0));
+}
+
+uint16_t tl_post(uint16_t caller, uint32_t vp, uint32_t conn_id, uint32_t type, const void *payload,
+                 uint32_t size) {
+  uint8_t in[256] = {0};
+  memcpy(in + 0, &conn_id, 4);
+  memcpy(in + 8, &type, 4);
+  memcpy(in + 12, &size, 4);
+  if (payload)
+    memcpy(in + 16, payload, size < 240 ? size : 240);
+  return tl_st(tl_call(caller, vp, HVCALL_POST_MESSAGE, in, sizeof in, 0, 0));
+}
+
+uint16_t tl_signal(uint16_t caller, uint32_t vp, uint32_t conn_id, uint16_t flag) {
+  uint8_t in[8] = {0};
+  memcpy(in + 0, &conn_id, 4);
+  memcpy(in + 4, &flag, 2);
+  return tl_st(tl_call(caller, vp, HVCALL_SIGNAL_EVENT, in, sizeof in, 0, 0));
+}

@@ -86,4 +86,49 @@ uint64_t tl_child_priv(uint64_t mem_pages, uint32_t vps, uint64_t privileges, ui
 /* True when code is one of the HV_STATUS_* values the core may return. */
 bool tl_status_defined(uint16_t code);
 
+/* ---- interrupts, SynIC, timers (test_vapic, test_synic, test_stimer,
+ * test_hc_synic, test_intercept) ----------------------------------------- */
+static inline struct hv_lp *tl_lp0(void) { return &tl_hv()->lps[0]; }
+/* Set LP 0's virtual clock (the clock hcdrive calls, MSRs and timers use). */
+static inline void tl_clock(uint64_t cycles) { tl_lp0()->arch.clock = cycles; }
+/* VP index of the partition in slot part (asserts it exists). */
+struct hv_vp *tl_vp(uint16_t part, uint32_t index);
+/* RDMSR / WRMSR as VP index of part, on LP 0 (msr_read / msr_write). */
+bool tl_rdmsr(uint16_t part, uint32_t index, uint32_t msr, uint64_t *value);
+bool tl_wrmsr(uint16_t part, uint32_t index, uint32_t msr, uint64_t value);
+/* RDMSR that must succeed; returns the value. */
+uint64_t tl_msr(uint16_t part, uint32_t index, uint32_t msr);
+/* Enable the SynIC of a VP (SCONTROL = 1) and its SIMP / SIEFP pages at
+ * the given GPAs (0: leave that page disabled). Asserts success. */
+void tl_synic_on(uint16_t part, uint32_t index, uint64_t simp_gpa, uint64_t siefp_gpa);
+/* Interrupt request / in-service bit of vector in a VP's virtual APIC. */
+bool tl_irr(uint16_t part, uint32_t index, uint8_t vector);
+bool tl_isr(uint16_t part, uint32_t index, uint8_t vector);
+/* Forget every requested and in-service vector of a VP's APIC. */
+void tl_apic_clear(uint16_t part, uint32_t index);
+/* The 256-byte message slot sint of the SIM page at simp_gpa of part. */
+void tl_msg_read(uint16_t part, uint64_t simp_gpa, uint8_t sint, uint8_t msg[256]);
+/* The guest consumes slot sint: MessageType = 0 (flags stay as they were). */
+void tl_msg_clear(uint16_t part, uint64_t simp_gpa, uint8_t sint);
+static inline uint32_t tl_u32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline uint64_t tl_u64(const uint8_t *p) { return tl_u32(p) | (uint64_t)tl_u32(p + 4) << 32; }
+
+/* HvCallCreatePort as VP 0 of caller: a port of type (1 message, 2 event)
+ * in port_part, connectable from conn_part, raising sint on VP vp; event
+ * ports use flags base .. base+count-1. Status. */
+uint16_t tl_create_port(uint16_t caller, uint64_t port_part, uint32_t port_id, uint64_t conn_part,
+                        uint32_t type, uint32_t sint, uint32_t vp, uint16_t base, uint16_t count);
+uint16_t tl_delete_port(uint16_t caller, uint64_t port_part, uint32_t port_id);
+/* HvCallConnectPort as VP 0 of caller. Status. */
+uint16_t tl_connect_port(uint16_t caller, uint64_t conn_part, uint32_t conn_id, uint64_t port_part,
+                         uint32_t port_id);
+uint16_t tl_disconnect_port(uint16_t caller, uint64_t conn_part, uint32_t conn_id);
+/* HvCallPostMessage as VP vp of caller. Status. */
+uint16_t tl_post(uint16_t caller, uint32_t vp, uint32_t conn_id, uint32_t type, const void *payload,
+                 uint32_t size);
+/* HvCallSignalEvent (memory form) as VP vp of caller. Status. */
+uint16_t tl_signal(uint16_t caller, uint32_t vp, uint32_t conn_id, uint16_t flag);
+
 #endif /* TESTS_UNIT_TESTLIB_H */
