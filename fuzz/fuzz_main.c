@@ -123,7 +123,8 @@ static int fz_run_path(fz_entry_fn fn, const char *path) {
     n++;
   }
   closedir(d);
-  qsort(names, n, sizeof *names, fz_name_cmp);
+  if (n)
+    qsort(names, n, sizeof *names, fz_name_cmp);
   int rc = 0;
   for (size_t i = 0; i < n; i++) {
     struct stat fst;
