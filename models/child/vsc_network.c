@@ -9,7 +9,9 @@
  * (transfer-page packets, acknowledged with a completion). Each frame
  * carries its sender's VM id `self` and a sequence number that the
  * receiver checks. MARK_DONE with the number of good frames received
- * once `expect` (default `frames`) arrived.
+ * once `expect` (default `frames`) arrived. Sending starts `delay` cycles
+ * (1 ms) after the handshake: the switch drops frames for a VM whose
+ * receive buffer is not up yet, as a real switch would.
  *
  * Memory: rings at 0x210000 (8 + 8 pages), RNDIS send buffer at 0x238000,
  * receive buffer at 0x240000 (16 pages).
@@ -194,6 +196,7 @@ void prog_vsc_network(struct guest *g, const struct guest_boot *b) {
   uint64_t expect = guest_param(b, "expect", frames);
   if (guest_vp_index(g) != 0 || !child_winhv(g, b, &w) || !vnet_init(v, g, b, &w))
     return;
+  guest_work(g, guest_param(b, "delay", 2000000)); /* let the peer's receive buffer come up */
   for (uint32_t i = 0; i < frames; i++) {
     int st = vnet_send(v, peer, i);
     if (st)

@@ -56,7 +56,8 @@ void root_main(struct guest *g, const struct root_boot *boot) {
     while (ch && mgmt_channel_pop(ch, &r))
       vmms_handle(&vmms, &r);
     root_intercepts(g, &vmms, slot);
-    vmbus_server_poll(&vmms.vmbus);
+    if (vmbus_server_poll(&vmms.vmbus))
+      continue; /* packets left: no halt (interrupts stay pending until one) */
     guest_halt(g, 0);
     guest_eoi(g);
   }

@@ -591,10 +591,10 @@ static void vmbus_srv_messages(struct vmbus_server *s) {
   }
 }
 
-void vmbus_server_poll(struct vmbus_server *s) {
+bool vmbus_server_poll(struct vmbus_server *s) {
   if (!s->ready)
-    return;
-  for (int round = 0; round < 64; round++) {
+    return false;
+  {
     vmbus_srv_messages(s);
     uint8_t zero[256];
     vmbus_zero(zero, sizeof zero);
@@ -610,8 +610,7 @@ void vmbus_server_poll(struct vmbus_server *s) {
           vmbus_vsp_tick(s, c, &c->ch[r]);
         }
     }
-    if (!more)
-      return;
+    return more;
   }
 }
 

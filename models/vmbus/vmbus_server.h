@@ -102,9 +102,12 @@ void vmbus_server_detach(struct vmbus_server *s, uint32_t vm_id);
 /* Ask VM vm_id to shut down through its shutdown IC. Returns false when
  * its shutdown channel is not open. */
 bool vmbus_server_shutdown(struct vmbus_server *s, uint32_t vm_id);
-/* Serve everything waiting: channel messages on SINT 2, then every open
- * channel's ring (the event flags are cleared first). */
-void vmbus_server_poll(struct vmbus_server *s);
+/* Serve what is waiting: channel messages on SINT 2, then up to a budget
+ * of packets from every open channel's ring (the event flags are cleared
+ * first). Returns true when packets were left: call again before halting
+ * (the guest will not signal a ring that is not empty), after serving
+ * management requests so a busy device cannot starve them. */
+bool vmbus_server_poll(struct vmbus_server *s);
 
 /* vmbus_vsp.c — the providers, called by the server for each packet. */
 struct vmbus_srv_pkt {
