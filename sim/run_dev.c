@@ -104,11 +104,11 @@ void run_dev_finish(struct run *r) {
     for (uint32_t i = 0; i < r->ndevs; i++)
       nvme_report(&r->devs[i], stdout);
     printf("iommu: %llu translations, IOTLB %llu hits / %llu misses (%.1f%% hits), %llu table reads, "
-           "%llu invalidations, %llu faults, %llu interrupts remapped (%llu blocked), %llu stale, "
-           "%llu foreign\n",
+           "%llu DMA cycles (%llu bytes), %llu invalidations, %llu faults, %llu interrupts remapped "
+           "(%llu blocked), %llu stale, %llu foreign\n",
            (unsigned long long)t->translations, (unsigned long long)t->hits, (unsigned long long)t->misses,
            t->translations ? 100.0 * (double)t->hits / (double)t->translations : 0.0,
-           (unsigned long long)t->walk_reads, (unsigned long long)t->invalidations,
+           (unsigned long long)t->walk_reads, (unsigned long long)t->cycles, (unsigned long long)t->bytes, (unsigned long long)t->invalidations,
            (unsigned long long)t->faults, (unsigned long long)t->irq_remapped,
            (unsigned long long)t->irq_faults, (unsigned long long)t->stale_hits,
            (unsigned long long)t->foreign_writes);
