@@ -250,6 +250,8 @@ static void nvme_storm_step(struct nvme_dev *d, struct sim *s, uint64_t now) {
           slot = i;
       space = slot == 0xFFFF ? HV_PAGE_SIZE : s->hv->partitions[slot].ram_pages << 12;
     }
+    if (space < d->storm_bytes)
+      space = d->storm_bytes; /* a domain smaller than one transfer: it faults, never divides by 0 */
     uint64_t addr;
     if (d->storm_random) {
       d->storm_rng = d->storm_rng * 6364136223846793005ull + 1442695040888963407ull;

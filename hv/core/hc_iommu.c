@@ -172,7 +172,8 @@ hv_status_t hc_unmap_device_gpa_pages(struct hc_ctx *c) {
     return HV_STATUS_INVALID_PARAMETER;
   uint32_t first = c->reps_done;
   for (; c->reps_done < c->rep_end; c->reps_done++) {
-    if (!iommu_unmap(c->hv, c->lp, dom, (base >> 12) + c->reps_done)) {
+    uint64_t iova = (base >> 12) + c->reps_done;
+    if (iova >= HC_IOMMU_GPA_LIMIT_PFN || !iommu_unmap(c->hv, c->lp, dom, iova)) { /* 48-bit: no aliasing */
       st = HV_STATUS_INVALID_PARAMETER;
       break;
     }

@@ -259,6 +259,9 @@ Test(iommu, statuses) {
   cr_assert_eq(tl_st(unmap_pages(id, DOM, 3, 1)), HV_STATUS_SUCCESS);
   cr_assert_eq(tl_st(map_pages(id, DOM, 3, 4, 3, 1)), HV_STATUS_INVALID_PARAMETER, "device address != GPA");
   cr_assert_eq(tl_st(unmap_pages(id, DOM, 3, 1)), HV_STATUS_INVALID_PARAMETER, "not mapped");
+  cr_assert_eq(tl_st(unmap_pages(id, DOM, (1ull << 36), 1)), HV_STATUS_INVALID_PARAMETER,
+               "beyond 48 bits: no alias of device address 0");
+  cr_assert(iommu_lookup(tl_hv(), iommu_domain_find(tl_hv(), slot, DOM), 0, 0, 0));
   uint64_t r = unmap_pages(id, DOM, 10, 3);
   cr_assert_eq(tl_st(r), HV_STATUS_SUCCESS);
   cr_assert_eq(tl_reps(r), 3);
