@@ -27,6 +27,8 @@
  */
 #include "vmbus_ring.h"
 
+#define VMBUS_RING_SMALL 256u /* packets up to this size are assembled, then copied once */
+
 static inline void vmbus_ring_fence_release(void) { __atomic_thread_fence(__ATOMIC_RELEASE); }
 static inline void vmbus_ring_fence_acquire(void) { __atomic_thread_fence(__ATOMIC_ACQUIRE); }
 static inline void vmbus_ring_fence_full(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
@@ -121,7 +123,26 @@ int vmbus_ring_write(struct vmbus_ring *r, uint16_t type, uint16_t flags, uint64
   for (int i = 0; i < 8; i++)
     desc[8 + i] = (uint8_t)(trans_id >> (8 * i));
   uint32_t pos = w;
-  bool ok = vmbus_ring_data(r, pos, desc, sizeof desc, true);
+  uint64_t pad_trailer[2] = {0, (uint64_t)w << 32};
+  uint32_t pad = ((body_len + 7u) & ~7u) - body_len;
+  bool ok;
+  if (need <= VMBUS_RING_SMALL) { /* small packets: one copy into the ring */
+    uint8_t pkt[VMBUS_RING_SMALL];
+    uint8_t *p = pkt;
+    for (uint32_t i = 0; i < sizeof desc; i++)
+      *p++ = desc[i];
+    for (uint32_t i = 0; i < ext_len; i++)
+      *p++ = ((const uint8_t *)ext)[i];
+    for (uint32_t i = 0; i < body_len; i++)
+      *p++ = ((const uint8_t *)body)[i];
+    for (uint32_t i = 0; i < pad; i++)
+      *p++ = 0;
+    for (uint32_t i = 0; i < 8; i++)
+      *p++ = (uint8_t)(pad_trailer[1] >> (8 * i));
+    ok = vmbus_ring_data(r, pos, pkt, need, true);
+    goto publish;
+  }
+  ok = vmbus_ring_data(r, pos, desc, sizeof desc, true);
   pos = vmbus_ring_wrap(r, pos + VMBUS_PKT_DESC_BYTES);
   if (ok && ext_len) {
     ok = vmbus_ring_data(r, pos, (void *)ext, ext_len, true);
@@ -131,14 +152,13 @@ int vmbus_ring_write(struct vmbus_ring *r, uint16_t type, uint16_t flags, uint64
     ok = vmbus_ring_data(r, pos, (void *)body, body_len, true);
     pos = vmbus_ring_wrap(r, pos + body_len);
   }
-  uint64_t pad_trailer[2] = {0, (uint64_t)w << 32};
-  uint32_t pad = ((body_len + 7u) & ~7u) - body_len;
   if (ok && pad) {
     ok = vmbus_ring_data(r, pos, pad_trailer, pad, true);
     pos = vmbus_ring_wrap(r, pos + pad);
   }
   if (ok)
     ok = vmbus_ring_data(r, pos, &pad_trailer[1], 8, true);
+publish:
   if (!ok)
     return VMBUS_RING_IO;
   vmbus_ring_fence_release(); /* packet bytes before the index (ordering 1) */
