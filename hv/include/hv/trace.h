@@ -94,8 +94,9 @@ enum hv_trace_kind {
    * 3 attach, 4 detach, 5 map, 6 unmap, 7 msi map, 8 msi unmap),
    * b = domain id or requester id, c = pages / handle */
   HV_TR_IOMMU = 27,
-  /* a device command's DMA completed (sim devices): a = requester id,
-   * b = opcode << 56 | first device address, c = bytes << 16 | status */
+  /* a device command completed (sim devices): a = requester id,
+   * b = opcode << 56 | data buffer device address,
+   * c = first block << 24 | blocks << 16 | status (0 = success) */
   HV_TR_DMA = 28,
   /* DMA or interrupt request blocked by the IOMMU: a = requester id,
    * b = device address (or interrupt handle), c = reason << 8 | access
