@@ -96,9 +96,16 @@ static void run_sink(void *ctx, const struct hv_trace_rec *rec) {
   default:
     break;
   }
-  for (uint32_t i = 0; i < r->scn->nexpects; i++)
-    if (r->scn->expects[i].kind == SCN_EXP_COUNT && run_filter_match(r, &r->scn->expects[i].filter, rec))
+  for (uint32_t i = 0; i < r->scn->nexpects; i++) {
+    const struct scn_expect *e = &r->scn->expects[i];
+    if (e->kind == SCN_EXP_COUNT && run_filter_match(r, &e->filter, rec)) {
       r->exp_count[i]++;
+    } else if (e->kind == SCN_EXP_LATENCY && run_filter_match(r, &e->filter, rec)) {
+      r->exp_seen[i]++;
+      if (rec->b > r->exp_count[i])
+        r->exp_count[i] = rec->b; /* the largest latency, cycles */
+    }
+  }
   if (r->opts.stop_at && r->events >= r->opts.stop_at)
     r->sim.stop = true;
 }

@@ -141,6 +141,15 @@ static void report_expect_end(struct run *r, const struct report_vp *rows, uint3
       snprintf(d, dl, "counted %llu", (unsigned long long)c);
       break;
     }
+    case SCN_EXP_LATENCY: {
+      uint64_t mhz = r->scn->machine.cpu_mhz, max_ns = r->exp_count[i] * 1000 / mhz;
+      uint64_t limit = e->n * mhz / 1000;
+      r->exp_held[i] = r->exp_seen[i] > 0 &&
+                       (e->cmp == SCN_CMP_LE ? r->exp_count[i] <= limit : r->exp_count[i] >= limit);
+      snprintf(d, dl, "largest %llu ns over %llu events", (unsigned long long)max_ns,
+               (unsigned long long)r->exp_seen[i]);
+      break;
+    }
     case SCN_EXP_ISOLATION:
       r->exp_held[i] = r->isolation_violations == 0;
       snprintf(d, dl, "%llu violations", (unsigned long long)r->isolation_violations);

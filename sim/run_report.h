@@ -57,7 +57,8 @@ struct run {
   struct run_mgmt_error merr[RUN_MAX_MGMT_ERRORS];
   uint32_t nmerr;
   uint64_t isolation_violations;
-  uint64_t exp_count[RUN_MAX_EXPECTS];
+  uint64_t exp_count[RUN_MAX_EXPECTS]; /* count, or the largest latency (cycles) */
+  uint64_t exp_seen[RUN_MAX_EXPECTS];  /* latency: matching events */
   bool exp_held[RUN_MAX_EXPECTS];
   char exp_detail[RUN_MAX_EXPECTS][160];
   struct nvme_dev devs[SCN_MAX_DEVICES]; /* the devices: section (run_dev.c) */

@@ -1489,6 +1489,7 @@ enum {
   E_COUNT,
   E_ISOLATION,
   E_FAIR,
+  E_LATENCY,
   E_EQUALS,
   E_AT_LEAST,
   E_AT_MOST,
@@ -1516,6 +1517,31 @@ static int exp_compare(struct ctx *c, uint32_t n, const struct field *f, struct 
   if (field_uint(c, &f[found], 0, UINT64_MAX, &e->n))
     return -1;
   text_add(e, " %s %" PRIu64, ops[e->cmp], e->n);
+  return 0;
+}
+
+/* latency: { event: timer|msg_deliver, ... }, at_most: 50us (or at_least) */
+static int exp_latency(struct ctx *c, uint32_t n, const struct field *f, struct scn_expect *e) {
+  size_t old = path_key(c, "latency");
+  if (exp_filter(c, f[E_LATENCY].node, &e->filter))
+    return -1;
+  if (e->filter.kind != HV_TR_TIMER && e->filter.kind != HV_TR_MSG_DELIVER)
+    return fail(c, f[E_LATENCY].node, "latency needs event: timer or msg_deliver");
+  path_restore(c, old);
+  if (f[E_EQUALS].node)
+    return field_reject(c, &f[E_EQUALS], "does not go with latency (use at_most or at_least)");
+  if (!!f[E_AT_LEAST].node == !!f[E_AT_MOST].node)
+    return fail(c, n, "latency needs one of at_most, at_least");
+  int which = f[E_AT_MOST].node ? E_AT_MOST : E_AT_LEAST;
+  e->cmp = which == E_AT_MOST ? SCN_CMP_LE : SCN_CMP_GE;
+  if (field_time(c, &f[which], 0, UINT64_MAX / 100000, &e->n))
+    return -1;
+  char t[24];
+  filter_text(c->s, e); /* "count <kind> <filters>" */
+  char tmp[sizeof e->text];
+  snprintf(tmp, sizeof tmp, "latency%s", e->text + 5);
+  memcpy(e->text, tmp, sizeof tmp);
+  text_add(e, " %s %s", which == E_AT_MOST ? "<=" : ">=", scn_time_format(e->n, t, sizeof t));
   return 0;
 }
 
@@ -1558,7 +1584,7 @@ static int exp_fair(struct ctx *c, const struct field *f, struct scn_expect *e) 
 /* The kind of an expectation: exactly one of state, count, isolation, fair. */
 static int exp_pick(struct ctx *c, uint32_t n, const struct field *f) {
   int found = -1;
-  for (int i = E_STATE; i <= E_FAIR; i++) {
+  for (int i = E_STATE; i <= E_LATENCY; i++) {
     if (!f[i].node)
       continue;
     if (found >= 0) {
@@ -1569,7 +1595,7 @@ static int exp_pick(struct ctx *c, uint32_t n, const struct field *f) {
     found = i;
   }
   if (found < 0)
-    return fail(c, n, "needs one of state, count, isolation, fair");
+    return fail(c, n, "needs one of state, count, isolation, fair, latency");
   return found;
 }
 
@@ -1577,8 +1603,8 @@ static int exp_pick(struct ctx *c, uint32_t n, const struct field *f) {
 static int exp_reject_extra(struct ctx *c, const struct field *f, int kind) {
   if (kind != E_STATE && field_reject(c, &f[E_AT], "only goes with state"))
     return -1;
-  for (int i = E_EQUALS; i <= E_AT_MOST && kind != E_COUNT; i++)
-    if (field_reject(c, &f[i], "only goes with count"))
+  for (int i = E_EQUALS; i <= E_AT_MOST && kind != E_COUNT && kind != E_LATENCY; i++)
+    if (field_reject(c, &f[i], "only goes with count or latency"))
       return -1;
   if (kind != E_FAIR && field_reject(c, &f[E_TOLERANCE], "only goes with fair"))
     return -1;
@@ -1606,6 +1632,9 @@ static int exp_kind(struct ctx *c, uint32_t n, const struct field *f, int kind,
   case E_ISOLATION:
     e->kind = SCN_EXP_ISOLATION;
     return exp_isolation(c, &f[E_ISOLATION], e);
+  case E_LATENCY:
+    e->kind = SCN_EXP_LATENCY;
+    return exp_latency(c, n, f, e);
   default:
     e->kind = SCN_EXP_FAIR;
     return field_require(c, n, &f[E_TOLERANCE]) || exp_fair(c, f, e) ? -1 : 0;
@@ -1614,7 +1643,8 @@ static int exp_kind(struct ctx *c, uint32_t n, const struct field *f, int kind,
 
 static int scn_expect_item(struct ctx *c, uint32_t n, struct scn_expect *e) {
   struct field f[E_N] = {{"at", 0, 0},        {"state", 0, 0},   {"count", 0, 0},
-                         {"isolation", 0, 0}, {"fair", 0, 0},    {"equals", 0, 0},
+                         {"isolation", 0, 0}, {"fair", 0, 0},    {"latency", 0, 0},
+                         {"equals", 0, 0},
                          {"at_least", 0, 0},  {"at_most", 0, 0}, {"tolerance", 0, 0}};
   e->pos = node_at(c, n)->pos;
   if (map_collect(c, n, f, E_N))

@@ -125,6 +125,8 @@ enum scn_expect_kind {
   SCN_EXP_COUNT,     /* count of matching events compares with N */
   SCN_EXP_ISOLATION, /* no isolation violation during the run */
   SCN_EXP_FAIR,      /* guest cycles of the listed VMs within tolerance */
+  SCN_EXP_LATENCY,   /* the largest latency of matching msg_deliver / timer
+                        events (their field b, cycles) compared with n (ns) */
 };
 
 enum scn_cmp { SCN_CMP_EQ, SCN_CMP_GE, SCN_CMP_LE };
