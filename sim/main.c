@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bench.h"
 #include "models/guest/guest.h"
@@ -45,6 +46,9 @@ static const char usage[] =
     "  bench-vmbus [--packets N] [--ops N]   VMBus ring packets and bytes per wall second\n"
     "                          (64 B, 4 KiB), storage I/O per simulated and wall second\n"
     "  programs                list the guest programs a scenario can name\n"
+    "  replay [HARNESS] INPUT  re-execute a fuzz input (harness hypercalls by default,\n"
+    "                          or scenario) deterministically, printing every operation\n"
+    "                          up to the failure; INPUT may be a directory\n"
     "\n"
     "exit codes: 0 ok, 1 an expectation failed, 2 bad input or usage, 3 internal error\n"
     "\n"
@@ -163,6 +167,33 @@ static int main_check(int argc, char **argv) {
   return code;
 }
 
+/* `hvsim replay`: the fuzz-replay program built beside this one (fuzz/),
+ * with operation tracing on. */
+static int main_replay(int argc, char **argv, const char *self) {
+  if (argc < 1)
+    return main_usage_error("replay needs a fuzz input", 0);
+  const char *harness = "hypercalls";
+  if (argc >= 2 && (strcmp(argv[0], "hypercalls") == 0 || strcmp(argv[0], "scenario") == 0)) {
+    harness = argv[0];
+    argc--, argv++;
+  }
+  char path[4096];
+  const char *slash = strrchr(self, '/');
+  snprintf(path, sizeof path, "%.*s/../fuzz/fuzz-replay", slash ? (int)(slash - self) : 1, slash ? self : ".");
+  char **args = calloc((size_t)argc + 3, sizeof *args);
+  if (!args)
+    return 3;
+  args[0] = path;
+  args[1] = (char *)harness;
+  for (int i = 0; i < argc; i++)
+    args[2 + i] = argv[i];
+  setenv("HVSIM_FUZZ_TRACE", "1", 1);
+  execv(path, args);
+  fprintf(stderr, "hvsim: replay: cannot run %s: %s (build the preset with its tests)\n", path, strerror(errno));
+  free(args);
+  return 3;
+}
+
 static int main_programs(void) {
   for (size_t i = 0; guest_program_at(i); i++)
     printf("%-16s %s\n", guest_program_at(i)->name, guest_program_at(i)->summary);
@@ -194,5 +225,7 @@ int main(int argc, char **argv) {
     return bench_vmbus_main(argc - 2, argv + 2);
   if (strcmp(cmd, "programs") == 0)
     return main_programs();
+  if (strcmp(cmd, "replay") == 0)
+    return main_replay(argc - 2, argv + 2, argv[0]);
   return main_usage_error("unknown command", cmd);
 }
