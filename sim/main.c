@@ -13,6 +13,7 @@
 #include "models/guest/guest.h"
 #include "bochs/bochs_runner.h"
 #include "run.h"
+#include "sha256.h"
 #include "scenario.h"
 #include "trace_file.h"
 
@@ -46,6 +47,8 @@ static const char usage[] =
     "  bench-vmbus [--packets N] [--ops N]   VMBus ring packets and bytes per wall second\n"
     "                          (64 B, 4 KiB), storage I/O per simulated and wall second\n"
     "  programs                list the guest programs a scenario can name\n"
+    "  replay DIR              run again what DIR/trace.bin recorded (scenario, seed,\n"
+    "                          options) and compare the event sequences\n"
     "  replay [HARNESS] INPUT  re-execute a fuzz input (harness hypercalls by default,\n"
     "                          or scenario) deterministically, printing every operation\n"
     "                          up to the failure; INPUT may be a directory\n"
@@ -167,11 +170,76 @@ static int main_check(int argc, char **argv) {
   return code;
 }
 
-/* `hvsim replay`: the fuzz-replay program built beside this one (fuzz/),
+/* `hvsim replay RUNDIR`: run again what a trace directory recorded in its
+ * header (scenario, seed, options) and compare the event sequences. */
+static int main_replay_run(const char *dir) {
+  char bin[1200], err[256];
+  snprintf(bin, sizeof bin, "%s/trace.bin", dir);
+  struct trace_meta *m = calloc(1, sizeof *m);
+  struct hv_trace_rec *old = 0, *now = 0;
+  size_t nold = 0, nnow = 0;
+  if (!m || trace_read(bin, m, &old, &nold, err, sizeof err) != 0) {
+    fprintf(stderr, "hvsim: replay: %s\n", m ? err : "out of memory");
+    free(m);
+    return 2;
+  }
+  uint8_t sha[32];
+  if (sha256_file(m->scenario_path, sha) != 0 || memcmp(sha, m->scenario_sha256, 32) != 0)
+    fprintf(stderr, "hvsim: replay: warning: %s changed since the run (its SHA-256 differs)\n", m->scenario_path);
+  struct scenario scn;
+  struct scn_error serr;
+  if (scenario_load(m->scenario_path, &scn, &serr) != 0) {
+    fprintf(stderr, "%s\n", serr.msg);
+    free(old), free(m);
+    return 2;
+  }
+  struct run_opts o;
+  memset(&o, 0, sizeof o);
+  o.seed = m->seed;
+  o.quiet = true;
+  snprintf(o.options, sizeof o.options, "%s", m->options);
+  char outdir[1100];
+  snprintf(outdir, sizeof outdir, "%s.replay", dir);
+  o.trace_dir = outdir;
+  for (char *tok = strtok(m->options, " "); tok; tok = strtok(0, " ")) {
+    char *val = strtok(0, " ");
+    if (val && strcmp(tok, "--until") == 0)
+      main_parse_time(val, &o.until_ns);
+    else if (val && strcmp(tok, "--stop-at") == 0)
+      scn_parse_uint(val, &o.stop_at);
+  }
+  printf("replaying %s: %s seed %llu options '%s'\n", dir, scn.path, (unsigned long long)o.seed, o.options);
+  int code = run_scenario(&scn, &o);
+  scenario_free(&scn);
+  snprintf(bin, sizeof bin, "%s/trace.bin", outdir);
+  if (trace_read(bin, m, &now, &nnow, err, sizeof err) != 0) {
+    fprintf(stderr, "hvsim: replay: %s\n", err);
+    free(old), free(m);
+    return 3;
+  }
+  size_t i = 0;
+  while (i < nold && i < nnow && memcmp(&old[i], &now[i], sizeof old[i]) == 0)
+    i++;
+  if (i == nold && i == nnow)
+    printf("replay: identical event sequence (%zu events); new trace in %s\n", nold, outdir);
+  else
+    printf("replay: DIVERGES at event %zu (recorded %zu events, replayed %zu): see hvsim trace dump %s --from %zu\n",
+           i, nold, nnow, outdir, i);
+  bool same = i == nold && i == nnow;
+  free(old), free(now), free(m);
+  return same ? code : 1;
+}
+
+/* `hvsim replay`: a run's trace directory (see main_replay_run), or fuzz
+ * inputs through the fuzz-replay program built beside this one (fuzz/),
  * with operation tracing on. */
 static int main_replay(int argc, char **argv, const char *self) {
   if (argc < 1)
-    return main_usage_error("replay needs a fuzz input", 0);
+    return main_usage_error("replay needs a fuzz input or a run's trace directory", 0);
+  char probe[1024];
+  snprintf(probe, sizeof probe, "%s/trace.bin", argv[0]);
+  if (argc == 1 && access(probe, R_OK) == 0)
+    return main_replay_run(argv[0]);
   const char *harness = "hypercalls";
   if (argc >= 2 && (strcmp(argv[0], "hypercalls") == 0 || strcmp(argv[0], "scenario") == 0)) {
     harness = argv[0];
