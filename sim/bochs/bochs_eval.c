@@ -1,7 +1,8 @@
 /*
  * bochs_eval.c — the image's console output parsed into trace records,
  * and the scenario's expectations evaluated over those records after the
- * run, with the simulator's meanings (sim/run.c, sim/run_report.c): VM
+ * run, with the simulator's meanings (sim/run.c run_filter_match — kept
+ * in step by hand until the simulator exports its matcher), VM
  * ids come from VM_BIND records, VM states from VM_STATE records up to a
  * state probe's time, counts from the same filter fields.
  */
@@ -56,6 +57,27 @@ static void out_figures(struct bochs_output *o, const char *line) {
     o->hc_hv_cycles = strtoull(p + 20, 0, 10);
 }
 
+static int out_stats(struct bochs_output *o, const char *line) {
+  struct bochs_vp_stats v;
+  unsigned long long pid, guest, hv, ex, exits, hc, disp;
+  unsigned vp;
+  if (sscanf(line, "pid=%llu vp=%u guest=%llu hv=%llu exit=%llu exits=%llu hypercalls=%llu "
+                   "dispatches=%llu",
+             &pid, &vp, &guest, &hv, &ex, &exits, &hc, &disp) != 8)
+    return -1;
+  v = (struct bochs_vp_stats){pid, vp, guest, hv, ex, exits, hc, disp};
+  if (o->nstats == o->stats_cap) {
+    size_t cap = o->stats_cap ? o->stats_cap * 2 : 64;
+    struct bochs_vp_stats *n = realloc(o->stats, cap * sizeof *n);
+    if (!n)
+      return -1;
+    o->stats = n;
+    o->stats_cap = cap;
+  }
+  o->stats[o->nstats++] = v;
+  return 0;
+}
+
 int bochs_output_parse(const char *path, struct bochs_output *o, char *err, size_t errlen) {
   memset(o, 0, sizeof *o);
   o->end_status = -1;
@@ -70,6 +92,12 @@ int bochs_output_parse(const char *path, struct bochs_output *o, char *err, size
     if (strncmp(line, "@T ", 3) == 0 && strlen(line) >= 3 + 2 * TRACE_REC_SIZE) {
       if (out_record(o, line + 3) != 0) {
         snprintf(err, errlen, "%s: malformed trace line", path);
+        fclose(f);
+        return -1;
+      }
+    } else if (strncmp(line, "@S ", 3) == 0) {
+      if (out_stats(o, line + 3) != 0) {
+        snprintf(err, errlen, "%s: malformed statistics line", path);
         fclose(f);
         return -1;
       }
@@ -88,6 +116,7 @@ int bochs_output_parse(const char *path, struct bochs_output *o, char *err, size
 
 void bochs_output_free(struct bochs_output *o) {
   free(o->recs);
+  free(o->stats);
   memset(o, 0, sizeof *o);
 }
 
@@ -123,17 +152,34 @@ static bool eval_match(const struct eval *e, const struct scn_filter *f, const s
   if (f->status >= 0) {
     int32_t st = r->kind == HV_TR_HYPERCALL ? (int32_t)(r->b & 0xFFFF)
                  : r->kind == HV_TR_MGMT    ? (int32_t)r->b
+                 : r->kind == HV_TR_DMA     ? (int32_t)(r->c & 0xFFFF)
                                             : -1;
     if (st < 0 || (f->status_not ? st == f->status : st != f->status))
       return false;
   }
   if (f->reason >= 0 && (r->kind != HV_TR_VP_EXIT || (int32_t)r->a != f->reason))
     return false;
+  if (f->code >= 0 && (r->kind != HV_TR_GUEST || r->a != (uint64_t)f->code))
+    return false;
+  if (f->has_value && (r->kind != HV_TR_GUEST || r->b != f->value))
+    return false;
   return true;
 }
 
+/* Guest cycles of VM vm (1-based), over all its VPs, deleted ones too. */
+static uint64_t eval_vm_guest(const struct eval *e, const struct bochs_output *o, uint32_t vm) {
+  uint64_t g = 0;
+  for (size_t i = 0; i < o->nstats; i++)
+    if (o->stats[i].pid < EVAL_MAX_PIDS && o->stats[i].pid != TRACE_ROOT_PARTITION &&
+        e->pid_vm[o->stats[i].pid] == vm)
+      g += o->stats[i].guest;
+  return g;
+}
+
 static bool eval_one(const struct scenario *scn, const struct scn_expect *x, const struct eval *e,
-                     const struct hv_trace_rec *recs, size_t n, char *d, size_t dl) {
+                     const struct bochs_output *o, char *d, size_t dl) {
+  const struct hv_trace_rec *recs = o->recs;
+  size_t n = o->nrecs;
   switch (x->kind) {
   case SCN_EXP_COUNT: {
     uint64_t c = 0;
@@ -172,26 +218,70 @@ static bool eval_one(const struct scenario *scn, const struct scn_expect *x, con
     }
     return held;
   }
+  case SCN_EXP_FAIR: { /* as sim/run_report.c: spread of guest cycles */
+    uint64_t lo = UINT64_MAX, hi = 0;
+    for (uint32_t k = 0; k < x->ntargets; k++) {
+      uint64_t g = eval_vm_guest(e, o, x->targets[k] + 1);
+      lo = g < lo ? g : lo;
+      hi = g > hi ? g : hi;
+    }
+    uint64_t spread = hi ? (hi - lo) * 100 / hi : 0;
+    snprintf(d, dl, "guest cycles from %llu to %llu (spread %llu%%)", (unsigned long long)lo,
+             (unsigned long long)hi, (unsigned long long)spread);
+    return hi > 0 && spread <= x->tolerance_pct;
+  }
   default:
     snprintf(d, dl, "not evaluated on Bochs");
     return false;
   }
 }
 
-uint32_t bochs_expect_eval(const struct scenario *scn, const struct hv_trace_rec *recs, size_t n,
+static void eval_bind(struct eval *e, const struct bochs_output *o) {
+  for (size_t i = 0; i < o->nrecs; i++)
+    if (o->recs[i].kind == HV_TR_VM_BIND && o->recs[i].b < EVAL_MAX_PIDS)
+      e->pid_vm[o->recs[i].b] = (uint16_t)o->recs[i].a;
+}
+
+void bochs_print_vms(const struct scenario *scn, const struct bochs_output *o) {
+  struct eval e;
+  e.pid_vm = calloc(EVAL_MAX_PIDS, sizeof *e.pid_vm);
+  if (!e.pid_vm)
+    return;
+  eval_bind(&e, o);
+  printf("\n%-12s %14s %12s %12s %9s %10s\n", "vm", "guest-cycles", "hv-cycles", "exit-cycles",
+         "exits", "hypercalls");
+  for (uint32_t vm = 0; vm <= scn->npartitions; vm++) {
+    uint64_t t[5] = {0, 0, 0, 0, 0};
+    bool any = false;
+    for (size_t i = 0; i < o->nstats; i++) {
+      const struct bochs_vp_stats *s = &o->stats[i];
+      uint32_t of = s->pid == TRACE_ROOT_PARTITION ? 0 : s->pid < EVAL_MAX_PIDS ? e.pid_vm[s->pid] : 0;
+      if (of != vm || (vm == 0 && s->pid != TRACE_ROOT_PARTITION))
+        continue;
+      any = true;
+      t[0] += s->guest, t[1] += s->hv, t[2] += s->exit, t[3] += s->exits, t[4] += s->hypercalls;
+    }
+    if (any)
+      printf("%-12s %14llu %12llu %12llu %9llu %10llu\n",
+             vm ? scn->partitions[vm - 1].name : "root", (unsigned long long)t[0],
+             (unsigned long long)t[1], (unsigned long long)t[2], (unsigned long long)t[3],
+             (unsigned long long)t[4]);
+  }
+  free(e.pid_vm);
+}
+
+uint32_t bochs_expect_eval(const struct scenario *scn, const struct bochs_output *o,
                            bool *held_out) {
   struct eval e;
   e.pid_vm = calloc(EVAL_MAX_PIDS, sizeof *e.pid_vm);
   if (!e.pid_vm)
     return scn->nexpects ? scn->nexpects : 1;
-  for (size_t i = 0; i < n; i++)
-    if (recs[i].kind == HV_TR_VM_BIND && recs[i].b < EVAL_MAX_PIDS)
-      e.pid_vm[recs[i].b] = (uint16_t)recs[i].a;
+  eval_bind(&e, o);
   uint32_t failed = 0;
   printf("\nexpectations:\n");
   for (uint32_t i = 0; i < scn->nexpects; i++) {
     char d[160];
-    bool held = eval_one(scn, &scn->expects[i], &e, recs, n, d, sizeof d);
+    bool held = eval_one(scn, &scn->expects[i], &e, o, d, sizeof d);
     held_out[i] = held;
     failed += !held;
     printf("  [%s] %s%s%s%s\n", held ? "PASS" : "FAIL", scn->expects[i].text, d[0] ? " (" : "", d,

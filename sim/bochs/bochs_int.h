@@ -15,8 +15,17 @@
 
 #define BOCHS_DEFAULT_TAIL_NS 100000000ull /* as the simulator: 100 ms after the last item */
 
+/* One VP's counters at the end of a run ("@S" lines). */
+struct bochs_vp_stats {
+  uint64_t pid;
+  uint32_t vp;
+  uint64_t guest, hv, exit, exits, hypercalls, dispatches;
+};
+
 /* What the image printed (console protocol of hv/arch/x86/console.h). */
 struct bochs_output {
+  struct bochs_vp_stats *stats;
+  size_t nstats, stats_cap;
   struct hv_trace_rec *recs;
   size_t nrecs, cap;
   int end_status;        /* @END status=N, -1 if the run never ended */
@@ -41,7 +50,8 @@ void bochs_output_free(struct bochs_output *o);
 /* Evaluate the scenario's expectations over the records; prints the
  * verdict lines, sets held[i] (nexpects entries) and returns the number
  * that failed. */
-uint32_t bochs_expect_eval(const struct scenario *scn, const struct hv_trace_rec *recs, size_t n,
-                           bool *held);
+uint32_t bochs_expect_eval(const struct scenario *scn, const struct bochs_output *o, bool *held);
+/* The per-VM table (guest/hypervisor cycles, exits, hypercalls). */
+void bochs_print_vms(const struct scenario *scn, const struct bochs_output *o);
 
 #endif /* SIM_BOCHS_INT_H */

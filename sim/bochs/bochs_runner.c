@@ -362,7 +362,8 @@ static int runner_report(struct runner *r, struct bochs_output *o) {
   bool *held = calloc(scn->nexpects + 1, sizeof *held);
   if (!held)
     return 2;
-  uint32_t failed = bochs_expect_eval(scn, o->recs, o->nrecs, held);
+  bochs_print_vms(scn, o);
+  uint32_t failed = bochs_expect_eval(scn, o, held);
   char digest[65];
   int wrote = runner_append_verdicts(r, o, held) == 0 ? runner_trace(r, o, digest) : -1;
   free(held);

@@ -75,6 +75,44 @@ bool platform_io_event(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint16
   return true;
 }
 
+/* ---- per-VP statistics for the report ----------------------------------- */
+/* VPs deleted during the run keep their counters here (the simulator keeps
+ * a list of them too); platform_stats_print() prints them with the live
+ * ones as "@S" lines for the runner's summary and fairness checks. */
+#define PLATFORM_GONE_MAX 1024
+struct platform_gone {
+  uint64_t pid;
+  uint32_t vp;
+  struct hv_vp_stats stats;
+};
+static struct platform_gone platform_gone[PLATFORM_GONE_MAX];
+static uint32_t platform_ngone;
+
+void platform_vp_gone(struct hv *hv, const struct hv_vp *vp) {
+  if (platform_ngone == PLATFORM_GONE_MAX)
+    return;
+  struct platform_gone *g = &platform_gone[platform_ngone++];
+  g->pid = hv->partitions[vp->partition].id;
+  g->vp = vp->index;
+  g->stats = vp->stats;
+}
+
+static void platform_stats_line(uint64_t pid, uint32_t vp, const struct hv_vp_stats *s) {
+  console_printf("@S pid=%lu vp=%u guest=%lu hv=%lu exit=%lu exits=%lu hypercalls=%lu "
+                 "dispatches=%lu\n",
+                 pid, vp, s->guest_cycles, s->hv_cycles, s->exit_cycles, s->exits, s->hypercalls,
+                 s->dispatches);
+}
+
+void platform_stats_print(struct hv *hv) {
+  for (uint32_t i = 0; i < platform_ngone; i++)
+    platform_stats_line(platform_gone[i].pid, platform_gone[i].vp, &platform_gone[i].stats);
+  for (uint32_t i = 0; i < HV_MAX_VPS; i++)
+    if (hv->vps[i].in_use)
+      platform_stats_line(hv->partitions[hv->vps[i].partition].id, hv->vps[i].index,
+                          &hv->vps[i].stats);
+}
+
 /* ---- register file ------------------------------------------------------ */
 bool arch_vp_reg_get(struct hv_vp *vp, uint32_t name, uint64_t *value) {
   const struct arch_vp *a = &vp->arch;

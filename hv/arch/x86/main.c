@@ -68,6 +68,8 @@ void platform_trace(const struct hv_trace_rec *r) {
 
 _Noreturn void platform_halt(int status) {
   trace_flush();
+  if (platform_hv.lps[0].arch.tsc_origin)
+    platform_stats_print(&platform_hv);
   backend_report(&platform_hv);
   console_printf("@F trace_records=%lu end_tsc=%lu\n", trace_total, x86_rdtsc());
   console_printf("@END status=%d\n", status);
@@ -146,64 +148,60 @@ static void platform_world_trace(uint64_t a, uint64_t b, uint64_t c) {
   platform_trace(&r);
 }
 
-/* A management request to the root's VMMS: into the channel in the root's
+/* A management request to the root's VMMS: onto the queue in the root's
  * memory, then the API vector on LP 0 (sim/run.c does the same). */
-static void platform_mgmt(struct hv *hv, uint32_t action, uint32_t vm) {
-  struct mgmt_request q;
-  hv_memset(&q, 0, sizeof q);
-  q.action = action;
-  q.vm_id = vm + 1;
-  if (action == MGMT_CREATE) {
-    const struct bare_vm *v = &platform_cfg.vms[vm];
-    hv_memcpy(q.config.name, v->name, sizeof q.config.name);
-    hv_memcpy(q.config.program, v->program, sizeof q.config.program);
-    q.config.memory_bytes = v->memory_bytes;
-    q.config.vps = v->vps;
-    q.config.nparams = v->nparams < GUEST_MAX_PARAMS ? v->nparams : GUEST_MAX_PARAMS;
-    for (uint32_t i = 0; i < q.config.nparams; i++) {
-      hv_memcpy(q.config.params[i].key, v->params[i].key, sizeof q.config.params[i].key);
-      q.config.params[i].value = v->params[i].value;
-    }
-  }
-  platform_world_trace(2, action, q.vm_id);
-  if (!mgmt_channel_push(platform_channel(), &q)) {
-    struct hv_trace_rec r = {arch_cycles(&platform_hv.lps[0]), HV_TR_MGMT, HV_TRACE_NONE, HV_TRACE_NONE,
-                             HV_ROOT_PARTITION_ID, action, MGMT_FAILED, q.vm_id};
+static void platform_mgmt(struct hv *hv, const struct mgmt_request *q) {
+  platform_world_trace(2, q->action, q->vm_id);
+  if (!mgmt_channel_push(platform_channel(), q)) {
+    struct hv_trace_rec r = {arch_cycles(&platform_hv.lps[0]), HV_TR_MGMT, HV_TRACE_NONE,
+                             HV_TRACE_NONE, HV_ROOT_PARTITION_ID, q->action, MGMT_FAILED,
+                             q->vm_id};
     platform_trace(&r);
     return;
   }
   hv_irq_raise(hv, 0, MGMT_API_VECTOR);
 }
 
+/* Storms in progress: the next interrupt of each event with count > 1. */
+static uint64_t platform_storm_next[BARE_MAX_EVENTS];
+static uint32_t platform_storm_left[BARE_MAX_EVENTS];
+
 /* Run what is due at now; return the time of the next world event. */
 static uint64_t platform_world(struct hv *hv, uint64_t now) {
-  static bool creates_done;
-  static uint32_t next_action;
-  if (!creates_done) {
-    creates_done = true;
-    for (uint32_t i = 0; i < platform_cfg.nvms; i++)
-      if (!platform_cfg.vms[i].explicit_create)
-        platform_mgmt(hv, MGMT_CREATE, i);
-  }
-  while (next_action < platform_cfg.nactions &&
-         platform_ns_cycles(platform_cfg.actions[next_action].at_ns) <= now) {
-    const struct bare_action *a = &platform_cfg.actions[next_action++];
-    if (a->kind == BARE_ACT_INTERRUPT) {
-      uint32_t lp = a->targets[1] < hv->boot.nlps ? a->targets[1] : 0;
-      platform_world_trace(1, a->targets[0], lp);
-      hv_irq_raise(hv, lp, (uint8_t)a->targets[0]);
-      continue;
+  static uint32_t next;
+  while (next < platform_cfg.nevents &&
+         platform_ns_cycles(platform_cfg.events[next].at_ns) <= now) {
+    uint32_t i = next++;
+    const struct bare_event *e = &platform_cfg.events[i];
+    if (e->kind == BARE_EV_MGMT && e->req < platform_cfg.nreqs) {
+      platform_mgmt(hv, &platform_cfg.reqs[e->req]);
+    } else if (e->kind == BARE_EV_INTERRUPT) {
+      uint32_t lp = e->lp < hv->boot.nlps ? e->lp : 0;
+      platform_world_trace(1, e->vector, lp);
+      hv_irq_raise(hv, lp, (uint8_t)e->vector);
+      if (e->count > 1) {
+        platform_storm_left[i] = e->count - 1;
+        platform_storm_next[i] = now + platform_ns_cycles(e->period_ns);
+      }
     }
-    for (uint32_t i = 0; i < a->ntargets && i < BARE_MAX_VMS; i++)
-      platform_mgmt(hv, a->kind, a->targets[i]);
   }
-  uint64_t next = platform_ns_cycles(platform_cfg.until_ns);
-  if (next_action < platform_cfg.nactions) {
-    uint64_t t = platform_ns_cycles(platform_cfg.actions[next_action].at_ns);
-    if (t < next)
-      next = t;
+  uint64_t when = platform_ns_cycles(platform_cfg.until_ns);
+  for (uint32_t i = 0; i < platform_cfg.nevents; i++) {
+    const struct bare_event *e = &platform_cfg.events[i];
+    while (platform_storm_left[i] && platform_storm_next[i] <= now) {
+      hv_irq_raise(hv, e->lp < hv->boot.nlps ? e->lp : 0, (uint8_t)e->vector);
+      platform_storm_left[i]--;
+      platform_storm_next[i] += platform_ns_cycles(e->period_ns);
+    }
+    if (platform_storm_left[i] && platform_storm_next[i] < when)
+      when = platform_storm_next[i];
   }
-  return next;
+  if (next < platform_cfg.nevents) {
+    uint64_t t = platform_ns_cycles(platform_cfg.events[next].at_ns);
+    if (t < when)
+      when = t;
+  }
+  return when;
 }
 
 /* Idle until the core's clock reaches wake: HLT with the local APIC's

@@ -36,6 +36,11 @@ void arch_vp_reset_regs(struct hv *hv, struct hv_partition *p, struct hv_vp *vp)
 bool platform_io_event(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint16_t port,
                        uint8_t size, bool write);
 
+/* Per-VP counters: keep a deleted VP's (called by arch_vp_destroy), print
+ * every VP's as "@S" lines at the end of a run (arch_common.c). */
+void platform_vp_gone(struct hv *hv, const struct hv_vp *vp);
+void platform_stats_print(struct hv *hv);
+
 /* Figures: called just before each VM entry (arch_common.c). */
 void platform_entry_account(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint64_t now);
 

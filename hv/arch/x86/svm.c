@@ -179,7 +179,7 @@ hv_status_t arch_vp_init(struct hv *hv, struct hv_partition *p, struct hv_vp *vp
   return HV_STATUS_SUCCESS;
 }
 
-void arch_vp_destroy(struct hv *hv, struct hv_vp *vp) {}
+void arch_vp_destroy(struct hv *hv, struct hv_vp *vp) { platform_vp_gone(hv, vp); }
 
 void arch_slat_install(struct hv_vp *vp, spa_t root) { vp->arch.slat_root = root.v; }
 

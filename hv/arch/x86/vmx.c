@@ -345,6 +345,7 @@ hv_status_t arch_vp_init(struct hv *hv, struct hv_partition *p, struct hv_vp *vp
 }
 
 void arch_vp_destroy(struct hv *hv, struct hv_vp *vp) {
+  platform_vp_gone(hv, vp);
   for (uint32_t i = 0; i < hv->boot.nlps; i++)
     if (hv->lps[i].arch.current_state_pa == vp->arch.state_pa)
       hv->lps[i].arch.current_state_pa = 0;

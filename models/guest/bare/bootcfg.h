@@ -4,10 +4,9 @@
  * The host runner (sim/bochs) translates a scenario into this flat,
  * fixed-size structure; it reaches the image as a Bochs option ROM at
  * BARE_CFG_ROM_ADDR (or as multiboot module 0 under QEMU/GRUB). The
- * hypervisor uses only the machine part; it copies the whole block into
- * the root partition's boot page, where the root's management agent
- * (root_agent.c) executes the timeline through VMMS — the way a Hyper-V
- * host's management service, not the hypervisor, runs VMs.
+ * platform (hv/arch/x86/main.c) plays the world: at each event's time it
+ * pushes the prepared management request onto the root's queue (VMMS in
+ * the root carries it out, as on the simulator) or raises the interrupt.
  * Little-endian, no pointers; shared by host and freestanding code.
  */
 #ifndef MODELS_GUEST_BARE_BOOTCFG_H
@@ -15,42 +14,33 @@
 
 #include <stdint.h>
 
+#include "../../root/mgmt_api.h"
+
 #define BARE_CFG_MAGIC 0x314746434D564848ull /* "HHVMCFG1" */
-#define BARE_CFG_VERSION 1u
+#define BARE_CFG_VERSION 2u
 #define BARE_CFG_ROM_ADDR 0xD0000u /* option ROM: 55 AA, size, then the block at +16 */
 #define BARE_CFG_ROM_OFFSET 16u
-#define BARE_MAX_VMS 8
-#define BARE_MAX_PARAMS 16
-#define BARE_MAX_ACTIONS 64
-#define BARE_NAME_MAX 32
 
-struct bare_param {
-  char key[BARE_NAME_MAX];
-  uint64_t value;
+/* The world's timeline, prepared by the runner exactly as the simulator's
+ * world (sim/run.c) would act: management requests ready to push onto the
+ * root's queue (struct mgmt_request, models/root/mgmt_api.h — creations of
+ * VMs without an explicit `create` come first, at time 0) and device
+ * interrupts, a storm being `count` of them `period_ns` apart. */
+#define BARE_MAX_EVENTS 64
+enum bare_event_kind {
+  BARE_EV_MGMT = 1,      /* push reqs[req], raise MGMT_API_VECTOR on LP 0 */
+  BARE_EV_INTERRUPT = 2, /* physical interrupt `vector` on `lp` */
 };
 
-struct bare_vm {
-  char name[BARE_NAME_MAX];
-  char program[BARE_NAME_MAX];
-  uint64_t memory_bytes;
-  uint32_t vps;
-  uint32_t nparams;
-  uint32_t explicit_create; /* else created at time 0, as the simulator does */
-  uint32_t reserved;
-  struct bare_param params[BARE_MAX_PARAMS];
-};
-
-/* Timeline action kinds: the management actions keep the numbers of enum
- * mgmt_action (models/root/mgmt_api.h: create 1 .. delete 6); a device
- * interrupt is BARE_ACT_INTERRUPT (one, no storms). The runner refuses
- * anything else before the run. */
-#define BARE_ACT_INTERRUPT 16u
-
-struct bare_action {
+struct bare_event {
   uint64_t at_ns;
   uint32_t kind;
-  uint32_t ntargets;
-  uint32_t targets[BARE_MAX_VMS]; /* indices into vms[]; interrupt: vector, LP */
+  uint32_t req;    /* BARE_EV_MGMT: index into reqs[] */
+  uint32_t vector; /* BARE_EV_INTERRUPT */
+  uint32_t lp;
+  uint32_t count;  /* >= 1 */
+  uint32_t reserved;
+  uint64_t period_ns;
 };
 
 struct bare_cfg {
@@ -61,14 +51,13 @@ struct bare_cfg {
   uint64_t memory_bytes; /* the machine's RAM */
   uint64_t cpu_mhz;      /* cycles per microsecond: scenario ns -> cycles */
   uint64_t slice_us;
-  uint64_t until_ns;     /* end of the timeline */
-  uint64_t max_cycles;   /* the image stops the run past this TSC (watchdog) */
+  uint64_t until_ns;     /* end of the run */
   uint32_t lps;
-  uint32_t nvms;
-  uint32_t nactions;
+  uint32_t nevents;
+  uint32_t nreqs;
   uint32_t reserved;
-  struct bare_vm vms[BARE_MAX_VMS];
-  struct bare_action actions[BARE_MAX_ACTIONS];
+  struct bare_event events[BARE_MAX_EVENTS]; /* sorted by time, stable */
+  struct mgmt_request reqs[BARE_MAX_EVENTS];
 };
 
 /* Root partition layout in the bare-metal image (GPA = SPA): the root's
