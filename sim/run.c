@@ -159,11 +159,11 @@ static void run_mgmt(struct run *r, uint32_t action, uint32_t part, const struct
 static const uint32_t run_action_mgmt[] = {
     [SCN_ACT_CREATE] = MGMT_CREATE, [SCN_ACT_START] = MGMT_START, [SCN_ACT_STOP] = MGMT_STOP,
     [SCN_ACT_PAUSE] = MGMT_PAUSE,   [SCN_ACT_RESUME] = MGMT_RESUME, [SCN_ACT_DELETE] = MGMT_DELETE,
-    [SCN_ACT_CONNECT] = MGMT_CONNECT, [SCN_ACT_ROUTE] = MGMT_ROUTE,
+    [SCN_ACT_CONNECT] = MGMT_CONNECT, [SCN_ACT_ROUTE] = MGMT_ROUTE, [SCN_ACT_SHUTDOWN] = MGMT_SHUTDOWN,
 };
 
 static void run_action(struct run *r, const struct scn_action *a) {
-  if (a->kind >= SCN_ACT_ASSIGN) {
+  if (a->kind >= SCN_ACT_ASSIGN && a->kind != SCN_ACT_SHUTDOWN) {
     run_dev_action(r, a); /* devices: assign, unassign, DMA storm, fault (run_dev.c) */
     return;
   }

@@ -14,7 +14,7 @@
 
 static const char *const report_mgmt_actions[] = {"?",      "create", "start",   "stop", "pause",
                                                    "resume", "delete", "connect", "route",
-                                                   "assign", "unassign"};
+                                                   "assign", "unassign", "shutdown"};
 
 static const char *report_action_name(uint32_t a) {
   return a < sizeof report_mgmt_actions / sizeof report_mgmt_actions[0] ? report_mgmt_actions[a] : "?";

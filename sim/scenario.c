@@ -1123,7 +1123,7 @@ static int scn_route(struct ctx *c, uint32_t n, struct scn_action *a) {
 }
 
 enum { A_AT, A_CREATE, A_START, A_STOP, A_PAUSE, A_RESUME, A_DELETE, A_INTERRUPT, A_CONNECT, A_ROUTE,
-       A_ASSIGN, A_UNASSIGN, A_DMA_STORM, A_DEVICE_FAULT, A_N };
+       A_ASSIGN, A_UNASSIGN, A_DMA_STORM, A_DEVICE_FAULT, A_SHUTDOWN, A_N };
 
 /* Index of the one action key of a timeline item, or -1 with an error. */
 static int action_pick(struct ctx *c, uint32_t n, const struct field *f) {
@@ -1141,7 +1141,7 @@ static int action_pick(struct ctx *c, uint32_t n, const struct field *f) {
   if (found < 0)
     return fail(c, n,
                 "needs an action: create, start, stop, pause, resume, delete, "
-                "interrupt, connect, route, assign, unassign, dma_storm or device_fault");
+                "interrupt, connect, route, assign, unassign, dma_storm, device_fault or shutdown");
   return found;
 }
 
@@ -1149,7 +1149,7 @@ static int scn_action(struct ctx *c, uint32_t n, struct scn_action *a) {
   struct field f[A_N] = {{"at", 0, 0},    {"create", 0, 0}, {"start", 0, 0},  {"stop", 0, 0},
                          {"pause", 0, 0}, {"resume", 0, 0}, {"delete", 0, 0}, {"interrupt", 0, 0},
                          {"connect", 0, 0}, {"route", 0, 0}, {"assign", 0, 0}, {"unassign", 0, 0},
-                         {"dma_storm", 0, 0}, {"device_fault", 0, 0}};
+                         {"dma_storm", 0, 0}, {"device_fault", 0, 0}, {"shutdown", 0, 0}};
   char until[24];
   a->pos = node_at(c, n)->pos;
   if (map_collect(c, n, f, A_N) || field_require(c, n, &f[A_AT]) ||

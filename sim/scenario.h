@@ -66,6 +66,7 @@ enum scn_action_kind {
   SCN_ACT_UNASSIGN,    /* management: the device taken back */
   SCN_ACT_DMA_STORM,   /* world: the device issues a burst of DMA reads */
   SCN_ACT_DEVICE_FAULT,/* world: a fault injected into the device */
+  SCN_ACT_SHUTDOWN,    /* management: ask the guest to shut down (VMBus shutdown IC) */
 };
 
 struct scn_action {

@@ -88,7 +88,7 @@ const char *trace_mgmt_action_name(uint64_t action) {
       [MGMT_STOP] = "stop",     [MGMT_PAUSE] = "pause",
       [MGMT_RESUME] = "resume", [MGMT_DELETE] = "delete",
       [MGMT_CONNECT] = "connect", [MGMT_ROUTE] = "route",
-      [MGMT_ASSIGN] = "assign", [MGMT_UNASSIGN] = "unassign",
+      [MGMT_ASSIGN] = "assign", [MGMT_UNASSIGN] = "unassign", [MGMT_SHUTDOWN] = "shutdown",
   };
   return action < sizeof names / sizeof names[0] ? names[action] : NULL;
 }

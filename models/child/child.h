@@ -48,5 +48,6 @@ void prog_ptdisk_hostile(struct guest *g, const struct guest_boot *b); /* ptdisk
 void prog_vsc_storage(struct guest *g, const struct guest_boot *b);   /* vsc_storage.c */
 void prog_vsc_network(struct guest *g, const struct guest_boot *b);   /* vsc_network.c */
 void prog_vmbus_hostile(struct guest *g, const struct guest_boot *b); /* vmbus_hostile.c */
+void prog_vsc_ic(struct guest *g, const struct guest_boot *b);        /* vsc_ic.c */
 
 #endif /* MODELS_CHILD_H */

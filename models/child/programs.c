@@ -27,6 +27,8 @@ static const struct guest_program programs[] = {
      prog_vsc_network},
     {"vmbus-hostile", "a VMBus client that lies: `attack` 1 scribbled ring, 2 bad index, 3 oversize, 4 foreign GPADL",
      prog_vmbus_hostile},
+    {"vmbus-ic", "integration components: answers heartbeats, time samples and a shutdown request (then stops)",
+     prog_vsc_ic},
 };
 
 static bool programs_equal(const char *a, const char *b) {

@@ -26,6 +26,7 @@ enum mgmt_action {
   MGMT_ROUTE = 8,   /* route a physical interrupt vector to the VM */
   MGMT_ASSIGN = 9,   /* pass device `rid` through to the VM (IOMMU domain, MSI) */
   MGMT_UNASSIGN = 10,/* take device `rid` back */
+  MGMT_SHUTDOWN = 11, /* ask the guest to shut down (VMBus shutdown IC); VMMS stops the VM once it agrees */
 };
 
 /* Same numbers as enum scn_mgmt_status. */

@@ -56,7 +56,13 @@ void root_main(struct guest *g, const struct root_boot *boot) {
     while (ch && mgmt_channel_pop(ch, &r))
       vmms_handle(&vmms, &r);
     root_intercepts(g, &vmms, slot);
-    if (vmbus_server_poll(&vmms.vmbus))
+    bool busy = vmbus_server_poll(&vmms.vmbus);
+    for (uint32_t id; (id = vmbus_server_take_shutdown(&vmms.vmbus)) != 0;) {
+      r.action = MGMT_STOP; /* the guest agreed to shut down: its VM goes Off */
+      r.vm_id = id;
+      vmms_handle(&vmms, &r);
+    }
+    if (busy)
       continue; /* packets left: no halt (interrupts stay pending until one) */
     guest_halt(g, 0);
     guest_eoi(g);

@@ -28,6 +28,7 @@ static bool vmms_allowed(uint32_t action, uint8_t state) {
   case MGMT_UNASSIGN: return state == VM_RUNNING || state == VM_PAUSED;
   case MGMT_START: return state == VM_OFF;
   case MGMT_STOP: return state == VM_RUNNING || state == VM_PAUSED;
+  case MGMT_SHUTDOWN: return state == VM_RUNNING;
   case MGMT_PAUSE: return state == VM_RUNNING;
   case MGMT_RESUME: return state == VM_PAUSED;
   case MGMT_DELETE: return state == VM_OFF;
@@ -134,6 +135,8 @@ uint32_t vmms_handle(struct vmms *m, const struct mgmt_request *r) {
     err = MGMT_INVALID_STATE;
   } else if (r->action == MGMT_CONNECT || r->action == MGMT_ROUTE) {
     err = vmms_link(m, r);
+  } else if (r->action == MGMT_SHUTDOWN) {
+    err = vmbus_server_shutdown(&m->vmbus, r->vm_id) ? MGMT_OK : MGMT_FAILED;
   } else if (r->action == MGMT_ASSIGN || r->action == MGMT_UNASSIGN) {
     struct vmms_vm *vm = &m->vms[r->vm_id];
     struct mgmt_channel *ch = guest_mgmt_channel(m->vid->hv.g);

@@ -316,6 +316,28 @@ int vmbus_client_recv(struct vmbus_client *c, struct vmbus_cchan *ch, void *buf,
   }
 }
 
+int vmbus_client_try_recv(struct vmbus_client *c, struct vmbus_cchan *ch, void *buf, uint32_t cap,
+                          struct vmbus_pkt *pkt) {
+  bool sig;
+  int st = vmbus_ring_read(&ch->in, buf, cap, pkt, &sig);
+  if (st == VMBUS_RING_OK) {
+    if (sig)
+      vmbus_client_signal(c, ch);
+    ch->received++;
+  }
+  return st;
+}
+
+void vmbus_client_wait(struct vmbus_client *c, struct vmbus_cchan *const *chans, uint32_t n) {
+  if (vc_take(c))
+    return;
+  vc_clear_flags(c);
+  for (uint32_t i = 0; i < n; i++)
+    if (vmbus_ring_poll(&chans[i]->in) != VMBUS_RING_EMPTY)
+      return;
+  guest_halt(c->g, 0);
+}
+
 int vmbus_client_unload(struct vmbus_client *c) {
   uint8_t m[VMBUS_MSG_HDR] = {CHANNELMSG_UNLOAD};
   vc_post(c, m, sizeof m);

@@ -82,6 +82,12 @@ int vmbus_client_send(struct vmbus_client *c, struct vmbus_cchan *ch, uint16_t t
 /* Receive one packet (waiting for it) into buf. */
 int vmbus_client_recv(struct vmbus_client *c, struct vmbus_cchan *ch, void *buf, uint32_t cap,
                       struct vmbus_pkt *pkt);
+/* Take one packet from ch if there is one (VMBUS_RING_EMPTY otherwise). */
+int vmbus_client_try_recv(struct vmbus_client *c, struct vmbus_cchan *ch, void *buf, uint32_t cap,
+                          struct vmbus_pkt *pkt);
+/* Wait until one of the n channels may have a packet (or a channel
+ * message came): halts only when all of them are empty. */
+void vmbus_client_wait(struct vmbus_client *c, struct vmbus_cchan *const *chans, uint32_t n);
 /* Tell the host about new data on ch (HvSignalEvent on the offer's connection). */
 void vmbus_client_signal(struct vmbus_client *c, struct vmbus_cchan *ch);
 /* UNLOAD and wait for the answer. */

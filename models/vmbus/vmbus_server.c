@@ -429,8 +429,17 @@ static void vmbus_srv_open(struct vmbus_server *s, struct vmbus_srv_conn *c, con
       ch->gpadl = handle;
       ch->out_blocked = false;
       ch->recv_gpadl = 0;
+      ch->ic_state = 0;
+      ch->ic_shutdown_sent = false;
+      ch->ic_next = 0;
       ch->ic_seq = 0;
-      ch->ic_next_ns = 0;
+      if (ch->dev >= VMBUS_DEV_HEARTBEAT && !s->timer_armed) {
+        /* STIMER0 of the root's VP 0: direct mode, periodic, 1 ms (TLFS:
+         * bit 0 enable, 1 periodic, 11:4 vector, 12 direct) */
+        guest_wrmsr(s->g, HV_X64_MSR_STIMER0_CONFIG + 1, 10000);
+        guest_wrmsr(s->g, HV_X64_MSR_STIMER0_CONFIG, 1 | 2 | (uint64_t)VMBUS_ROOT_TIMER_VECTOR << 4 | 1u << 12);
+        s->timer_armed = true;
+      }
     }
   }
   vmbus_trace(s, status ? 10 : 4, c->vm_id, relid, status ? 5 : (ch ? ch->dev : 0));
@@ -612,6 +621,15 @@ bool vmbus_server_poll(struct vmbus_server *s) {
     }
     return more;
   }
+}
+
+uint32_t vmbus_server_take_shutdown(struct vmbus_server *s) {
+  for (uint32_t i = 0; i < VMBUS_MAX_CLIENTS; i++)
+    if (s->conns[i].used && s->conns[i].shutdown_acked) {
+      s->conns[i].shutdown_acked = false;
+      return s->conns[i].vm_id;
+    }
+  return 0;
 }
 
 bool vmbus_server_shutdown(struct vmbus_server *s, uint32_t vm_id) {

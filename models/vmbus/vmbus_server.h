@@ -59,8 +59,11 @@ struct vmbus_srv_chan {
   uint8_t mac[6];
   uint64_t rx_frames, tx_frames;
   /* integration components */
-  uint64_t ic_next_ns;
-  uint32_t ic_seq;
+  uint8_t ic_state;         /* 0 new, 1 negotiate sent, 2 negotiated */
+  bool ic_shutdown_sent;
+  uint64_t ic_next;         /* root TSC of the next heartbeat / time sample */
+  uint64_t ic_seq;          /* heartbeat sequence number sent */
+  uint64_t ic_answers;      /* good answers from the guest */
   uint64_t packets, bytes;
 };
 
@@ -74,7 +77,8 @@ struct vmbus_srv_conn {
   uint64_t disk_sectors; /* 0: no storage offer */
   struct vmbus_srv_chan ch[VMBUS_MAX_CHANNELS];
   struct vmbus_gpadl gpadl[VMBUS_MAX_GPADLS];
-  bool shutdown_requested;
+  bool shutdown_requested; /* management asked; the shutdown IC carries it */
+  bool shutdown_acked;     /* the guest said yes: VMMS turns the VM off */
 };
 
 struct vmbus_server {
@@ -84,12 +88,14 @@ struct vmbus_server {
   uint64_t sief_gpa;      /* the root's SINT 2 event flags (256 bytes) */
   uint64_t bounce_gpa;    /* one root page the copies go through */
   bool ready;             /* bounce page taken, SINT 2 enabled (first VMBus VM) */
+  bool timer_armed;       /* the root's STIMER0 wakes it for the ICs (first IC channel) */
   struct vmbus_srv_conn conns[VMBUS_MAX_CLIENTS];
 };
 
 /* Set up the server (no hypercalls: the bounce page and the root's SINT 2
  * come with the first VMBus VM). simp/siefp: the root's SynIC pages. */
 #define VMBUS_ROOT_VECTOR 0x42
+#define VMBUS_ROOT_TIMER_VECTOR 0x43
 void vmbus_server_init(struct vmbus_server *s, struct vid *vid, uint64_t simp_gpa, uint64_t siefp_gpa);
 /* Whether a VM running program is a VMBus client: programs named vmbus-*
  * (models/child/programs.c). Other VMs get no VMBus wiring at all. */
@@ -102,6 +108,8 @@ void vmbus_server_detach(struct vmbus_server *s, uint32_t vm_id);
 /* Ask VM vm_id to shut down through its shutdown IC. Returns false when
  * its shutdown channel is not open. */
 bool vmbus_server_shutdown(struct vmbus_server *s, uint32_t vm_id);
+/* A VM whose guest accepted a shutdown request (0: none); VMMS stops it. */
+uint32_t vmbus_server_take_shutdown(struct vmbus_server *s);
 /* Serve what is waiting: channel messages on SINT 2, then up to a budget
  * of packets from every open channel's ring (the event flags are cleared
  * first). Returns true when packets were left: call again before halting

@@ -148,7 +148,7 @@ MGMT_STATUSES = {0: "ok", 1: "invalid_state", 2: "failed", 3: "not_found"}
 
 # enum mgmt_action (models/root/mgmt_api.h): trace kind mgmt, field a
 MGMT_ACTIONS = {1: "create", 2: "start", 3: "stop", 4: "pause", 5: "resume", 6: "delete", 7: "connect",
-                8: "route", 9: "assign", 10: "unassign"}
+                8: "route", 9: "assign", 10: "unassign", 11: "shutdown"}
 
 # trace kind sched, field a
 SCHED_WHAT = {0: "switch_out", 1: "switch_in", 2: "idle"}
