@@ -41,10 +41,6 @@ bool vmbus_ring_attach(struct vmbus_ring *r, const struct vmbus_ring_io *io, uin
   return true;
 }
 
-static bool vmbus_ring_get32(struct vmbus_ring *r, uint32_t off, uint32_t *v) {
-  return r->io.read(r->io.ctx, off, v, 4);
-}
-
 static bool vmbus_ring_put32(struct vmbus_ring *r, uint32_t off, uint32_t v) {
   return r->io.write(r->io.ctx, off, &v, 4);
 }
@@ -224,14 +220,14 @@ int vmbus_ring_read(struct vmbus_ring *r, void *buf, uint32_t cap, struct vmbus_
     return VMBUS_RING_BAD_PACKET;
   uint32_t free_before = vmbus_ring_free(r->data_size, w, rd);
   uint32_t next = vmbus_ring_wrap(r, rd + pkt->len + VMBUS_PKT_TRAILER_BYTES);
-  vmbus_ring_fence_full(); /* copied out before the slot is released (ordering 1) */
+  vmbus_ring_fence_release(); /* copied out before the slot is released (ordering 1): loads before a store */
   if (!vmbus_ring_put32(r, VMBUS_RING_READ_INDEX, next))
     return VMBUS_RING_IO;
   vmbus_ring_fence_full(); /* read_index store before the pending load (ordering 2) */
-  uint32_t pending, w_now;
-  if (!vmbus_ring_get32(r, VMBUS_RING_PENDING_SEND_SZ, &pending) ||
-      !vmbus_ring_get32(r, VMBUS_RING_WRITE_INDEX, &w_now))
+  uint32_t ctl[4]; /* write index, read index, mask, pending_send_sz: one read */
+  if (!r->io.read(r->io.ctx, 0, ctl, sizeof ctl))
     return VMBUS_RING_IO;
+  uint32_t pending = ctl[3], w_now = ctl[0];
   if ((w_now & 7) || w_now >= r->data_size)
     w_now = w; /* a lying writer only loses its own wake-up */
   *signal = vmbus_ring_signal_after_read(pending, free_before, vmbus_ring_free(r->data_size, w_now, next));
