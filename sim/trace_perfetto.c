@@ -287,6 +287,33 @@ static void pf_flow(struct trace_perfetto *p, const struct hv_trace_rec *r) {
           out ? "flow_out" : "flow_in");
 }
 
+/* A VMBus packet (kind vmbus_packet, recorded by the root's server) as a
+ * flow between the child's partition and the root: a zero-length slice on
+ * the child's event track and one on the root's VP, bound together; guest
+ * to host flows out of the child, host to guest into it. */
+static void pf_vmbus_flow(struct trace_perfetto *p, const struct hv_trace_rec *r) {
+  uint64_t vm = r->a >> 32;
+  uint16_t child = HV_TRACE_NONE;
+  for (size_t i = p->nbinds; i-- > 0 && child == HV_TRACE_NONE;)
+    if (p->binds[i].vm_id == vm)
+      child = p->binds[i].partition;
+  if (child == HV_TRACE_NONE || r->partition == HV_TRACE_NONE)
+    return;
+  bool to_guest = (r->b >> 32) == 1;
+  uint32_t rpid, rtid, cpid = PF_PID_PARTITION_BASE + child, ctid = pf_vp_tid(child, PF_VP_EVENTS);
+  pf_instant_track(p, r, &rpid, &rtid);
+  pf_track_note(p, child, PF_VP_EVENTS);
+  for (int end = 0; end < 2; end++) {
+    bool root_side = (end == 0) == to_guest;
+    pf_begin(p, 'X', root_side ? rpid : cpid, root_side ? rtid : ctid, r->time,
+             to_guest ? "vmbus packet to guest" : "vmbus packet from guest");
+    fprintf(p->f,
+            ",\"cat\":\"vmbus\",\"dur\":0,\"bind_id\":\"vmbus%" PRIu64 "_%" PRIu64 "\",\"%s\":true,"
+            "\"args\":{\"relid\":%" PRIu64 ",\"type\":%" PRIu64 ",\"bytes\":%" PRIu64 "}}",
+            r->a, r->time, end == 0 ? "flow_out" : "flow_in", (uint64_t)(r->a & 0xFFFFFFFFu), (uint64_t)(r->b & 0xFFFFFFFFu), r->c);
+  }
+}
+
 static void pf_bind_note(struct trace_perfetto *p,
                          const struct hv_trace_rec *r) {
   if (p->nbinds == p->capbinds) {
@@ -329,6 +356,8 @@ void trace_perfetto_event(struct trace_perfetto *p,
   pf_instant(p, r);
   if (r->kind == HV_TR_MSG_POST || r->kind == HV_TR_MSG_DELIVER)
     pf_flow(p, r);
+  if (r->kind == HV_TR_VMBUS_PACKET)
+    pf_vmbus_flow(p, r);
 }
 
 /* Metadata event naming a process or a thread, with its sort index. */
