@@ -49,5 +49,6 @@ void prog_vsc_storage(struct guest *g, const struct guest_boot *b);   /* vsc_sto
 void prog_vsc_network(struct guest *g, const struct guest_boot *b);   /* vsc_network.c */
 void prog_vmbus_hostile(struct guest *g, const struct guest_boot *b); /* vmbus_hostile.c */
 void prog_vsc_ic(struct guest *g, const struct guest_boot *b);        /* vsc_ic.c */
+void prog_vmbus_protocol(struct guest *g, const struct guest_boot *b); /* vmbus_protocol.c */
 
 #endif /* MODELS_CHILD_H */

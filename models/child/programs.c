@@ -29,6 +29,8 @@ static const struct guest_program programs[] = {
      prog_vmbus_hostile},
     {"vmbus-ic", "integration components: answers heartbeats, time samples and a shutdown request (then stops)",
      prog_vsc_ic},
+    {"vmbus-protocol", "walks the VMBus channel protocol: unload before offers, reconnect, GPADL body, close/reopen",
+     prog_vmbus_protocol},
 };
 
 static bool programs_equal(const char *a, const char *b) {

@@ -95,7 +95,13 @@ static bool vc_wait_msg(struct vmbus_client *c, uint32_t type) {
 
 int vmbus_client_connect(struct vmbus_client *c, struct guest *g, struct winhv *w, uint64_t simp_gpa,
                          uint64_t siefp_gpa) {
-  vc_zero(c, sizeof *c);
+  int st = vmbus_client_contact(c, g, w, simp_gpa, siefp_gpa);
+  return st ? st : vmbus_client_request_offers(c);
+}
+
+int vmbus_client_contact(struct vmbus_client *c, struct guest *g, struct winhv *w, uint64_t simp_gpa,
+                         uint64_t siefp_gpa) {
+  vc_zero(c, sizeof *c); /* after an UNLOAD the host holds no GPADL of ours: handles restart */
   c->g = g;
   c->w = w;
   c->slot_gpa = simp_gpa + 256ull * VMBUS_MESSAGE_SINT;
@@ -114,8 +120,12 @@ int vmbus_client_connect(struct vmbus_client *c, struct guest *g, struct winhv *
     if (c->msg[16 + 8] == 1)
       c->version = versions[i];
   }
-  if (!c->version)
-    return VMBUS_CLIENT_NO_HOST;
+  return c->version ? VMBUS_CLIENT_OK : VMBUS_CLIENT_NO_HOST;
+}
+
+int vmbus_client_request_offers(struct vmbus_client *c) {
+  struct guest *g = c->g;
+  c->noffers = 0;
   uint8_t req[VMBUS_MSG_HDR] = {CHANNELMSG_REQUESTOFFERS};
   vc_post(c, req, sizeof req);
   for (;;) {

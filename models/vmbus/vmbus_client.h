@@ -61,6 +61,12 @@ struct vmbus_client {
  * pages, SINT 2 already enabled. Returns VMBUS_CLIENT_*. */
 int vmbus_client_connect(struct vmbus_client *c, struct guest *g, struct winhv *w, uint64_t simp_gpa,
                          uint64_t siefp_gpa);
+/* The two halves of connect: contact (version negotiation) only, and
+ * REQUESTOFFERS until ALLOFFERS_DELIVERED. A client may UNLOAD between
+ * them and contact again (kexec-like restart before the offers). */
+int vmbus_client_contact(struct vmbus_client *c, struct guest *g, struct winhv *w, uint64_t simp_gpa,
+                         uint64_t siefp_gpa);
+int vmbus_client_request_offers(struct vmbus_client *c);
 /* The offer of a device class, NULL when absent. */
 const struct vmbus_offer *vmbus_client_offer(const struct vmbus_client *c, const uint8_t guid[16]);
 /* Describe pages [gpa, gpa + pages * 4096) to the host; *handle receives
