@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -123,7 +124,15 @@ static int runner_image(struct runner *r, const char *root) {
           (int)sizeof r->rom)
     return -1;
   char *argv[] = {"make", "-s", "-C", mk, o, (char *)r->vendor, 0};
+  /* Runs in parallel (pytest -n) share build/image: one make at a time. */
+  char lock[RUNNER_PATH_MAX];
+  snprintf(lock, sizeof lock, "%s/build/image.lock", root);
+  int lk = open(lock, O_RDWR | O_CREAT, 0666);
+  if (lk >= 0)
+    flock(lk, LOCK_EX);
   int st = runner_exec(0, argv, log, logerr);
+  if (lk >= 0)
+    close(lk); /* releases the lock */
   if (st != 0) {
     fprintf(stderr, "hvsim: building the %s image failed (make -C %s %s %s); see %s\n", r->vendor,
             mk, o, r->vendor, logerr);
