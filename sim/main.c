@@ -31,7 +31,8 @@ static const char usage[] =
     "      --trace-dir DIR     write DIR/trace.bin, trace.jsonl, trace.perfetto.json\n"
     "                          and DIR/result.json\n"
     "      --result FILE       write the result JSON here\n"
-    "      --backend B         sim (default), bochs-vmx, bochs-svm\n"
+    "      --backend B         sim (default); bochs-vmx, bochs-svm (the bare-metal image\n"
+    "                          on Bochs's CPU model); qemu-svm (the AMD-V image on QEMU TCG)\n"
     "      --stop-at N         stop after event N (with --trace-dir: inspect the prefix)\n"
     "      --quiet             verdicts only, no summary table\n"
     "  check FILE...           validate scenario files without running them\n"
@@ -134,8 +135,9 @@ static int main_run(int argc, char **argv) {
   }
   if (!file)
     return main_usage_error("run needs a scenario file", 0);
-  if (strcmp(backend, "sim") && strcmp(backend, "bochs-vmx") && strcmp(backend, "bochs-svm"))
-    return main_usage_error("unknown backend (sim, bochs-vmx, bochs-svm)", backend);
+  if (strcmp(backend, "sim") && strcmp(backend, "bochs-vmx") && strcmp(backend, "bochs-svm") &&
+      strcmp(backend, "qemu-svm"))
+    return main_usage_error("unknown backend (sim, bochs-vmx, bochs-svm, qemu-svm)", backend);
   struct scenario scn;
   struct scn_error err;
   if (scenario_load(file, &scn, &err) != 0) {
