@@ -100,7 +100,21 @@ static const struct fzh_call fzh_calls[] = {
     {HVCALL_DELETE_VP, false, false, 16, 0, 0, 0},
     {HVCALL_GET_VP_REGISTERS, true, true, 16, 4, 0, 16},
     {HVCALL_SET_VP_REGISTERS, true, false, 16, 32, 0, 0},
+#ifdef HVCALL_HVSIM_COPY_CHILD_GPA
+    {HVCALL_HVSIM_COPY_CHILD_GPA, false, false, 32, 0, 0, 0},
+#endif
 };
+
+/* Calls that copy guest memory on the caller's behalf: they may write RAM
+ * of the caller and of its children (not only the output page). */
+static bool fzh_copies(uint16_t code) {
+  (void)code;
+#ifdef HVCALL_HVSIM_COPY_CHILD_GPA
+  if (code == HVCALL_HVSIM_COPY_CHILD_GPA)
+    return true;
+#endif
+  return false;
+}
 
 /* Calls whose purpose is to reach another partition (a message or an
  * event through a connection the root set up): they may write the
@@ -314,6 +328,7 @@ static void fzh_check_others(uint16_t actor, uint16_t self_vp) {
  * hypercall page, SynIC message and event pages). */
 #define FZH_OWN_RAM (UINT64_MAX - 1)
 #define FZH_ANY_PAGE (UINT64_MAX - 2) /* messaging: the receiver's pages too */
+#define FZH_RELATED_RAM (UINT64_MAX - 3) /* copies: RAM of the actor and its children */
 static void fzh_check_writes(uint16_t actor, uint64_t allowed_ram_pfn, const char *what) {
   struct hv *hv = fz_hv(&W);
   for (uint64_t p = fz_world_next_dirty(&W, 0); p != UINT64_MAX; p = fz_world_next_dirty(&W, p + 1)) {
@@ -327,7 +342,8 @@ static void fzh_check_writes(uint16_t actor, uint64_t allowed_ram_pfn, const cha
              "%s wrote page %llu of partition slot %u (type %u)", what, (unsigned long long)p,
              owner, pfn_type_of(*e));
     FZ_CHECK(pfn_type_of(*e) != PFN_RAM || p == allowed_ram_pfn || allowed_ram_pfn == FZH_ANY_PAGE ||
-                 (allowed_ram_pfn == FZH_OWN_RAM && owner == actor),
+                 (allowed_ram_pfn == FZH_OWN_RAM && owner == actor) ||
+                 allowed_ram_pfn == FZH_RELATED_RAM,
              "%s wrote RAM page %llu of partition slot %u", what, (unsigned long long)p, owner);
   }
 }
@@ -549,7 +565,10 @@ static void fzh_hypercall(struct fz_in *in, unsigned opno) {
   fzh_watch_check(part, allowed, code, st);
   bool messaging = !exc && fzh_messaging(code);
   fzh_check_writes(part,
-                   messaging ? FZH_ANY_PAGE : allowed && fzh_watch.on ? fzh_watch.pfn : UINT64_MAX,
+                   messaging                              ? FZH_ANY_PAGE
+                   : !exc && fzh_copies(code)             ? FZH_RELATED_RAM
+                   : allowed && fzh_watch.on              ? fzh_watch.pfn
+                                                          : UINT64_MAX,
                    "the hypercall");
   /* read-only calls, unknown codes and #UD change nothing but the caller's
    * registers; a failed call may have changed its caller or a child (the

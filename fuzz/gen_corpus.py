@@ -295,6 +295,16 @@ def seeds():
         hc(R, control(C["HVCALL_WITHDRAW_MEMORY"], 2), u64(SELF) + u64(0), where=0xF0),
     ]
 
+    # the VMBus server's copy between the root's and a child's memory
+    if "HVCALL_HVSIM_COPY_CHILD_GPA" in C:
+        cp = C["HVCALL_HVSIM_COPY_CHILD_GPA"]
+        out["copy-child-gpa"] = [
+            hc(R, control(cp), u64(CHILD_A) + u64(0x4000) + u64(page_gpa(0)) + u32(4096) + u32(1)),
+            hc(R, control(cp), u64(CHILD_A) + u64(0x4ff0) + u64(page_gpa(1) + 8) + u32(64) + u32(0)),
+            hc(R, control(cp), u64(CHILD_B) + u64(0x1F000) + u64(page_gpa(2)) + u32(8192) + u32(1)),
+            hc(A, control(cp), u64(CHILD_B) + u64(0) + u64(0) + u32(16) + u32(1)),
+        ]
+
     # SynIC: message and event pages, SINTs, timers, messages and events
     synic = [K[n] for n in ("HV_X64_MSR_SCONTROL", "HV_X64_MSR_SIEFP", "HV_X64_MSR_SIMP",
                             "HV_X64_MSR_SINT0") if n in K]
