@@ -25,7 +25,7 @@ static const struct guest_program programs[] = {
      prog_vsc_storage},
     {"vmbus-network", "netvsc over VMBus: sends `frames` frames to `peer`'s MAC, counts what it receives",
      prog_vsc_network},
-    {"vmbus-hostile", "a lying VMBus client, `attacks` mask: 1 scribbled ring, 2 bad index, 4 oversize, 8 truncated, 16 foreign GPADL",
+    {"vmbus-hostile", "a lying VMBus client, `attacks` mask: 1 scribbled ring, 2 bad index, 4 oversize, 8 truncated, 16 foreign GPADL, 32 foreign buffer",
      prog_vmbus_hostile},
     {"vmbus-ic", "integration components: answers heartbeats, time samples and a shutdown request (then stops)",
      prog_vsc_ic},

@@ -4,7 +4,8 @@
  * default all): 1 scribbles over its ring (garbage descriptor), 2 claims
  * a write index outside the ring, 4 writes a packet larger than any the
  * server accepts, 8 sends a truncated NVSP message, 16 builds a GPADL over
- * pages it does not own. Each time the server must close that channel
+ * pages it does not own, 32 sends an RNDIS packet whose GPA-direct buffer
+ * names a page it does not own. Each time the server must close that channel
  * (RESCIND_CHANNELOFFER; the reason is in the trace) and nothing else
  * may notice. The program acknowledges (CLOSECHANNEL), reopens, attacks
  * again; MARK_DENIED per attack the server stopped, MARK_ALLOWED when
@@ -55,6 +56,12 @@ static void vh_attack(struct guest *g, struct vmbus_client *c, struct vmbus_ccha
   case 8: /* an NVSP message cut short */
     vmbus_ring_write(&ch->out, VM_PKT_DATA_INBAND, 0, 1, 0, 0, body, 4, &sig);
     break;
+  case 32: { /* an RNDIS packet whose GPA-direct buffer is another partition's page */
+    uint64_t ext[3] = {(uint64_t)1 << 32, 64, 0x4000000};
+    uint32_t nvsp[8] = {NVSP_MSG1_TYPE_SEND_RNDIS_PKT, 0, 0xFFFFFFFFu};
+    vmbus_ring_write(&ch->out, VM_PKT_DATA_USING_GPA_DIRECT, 0, 1, ext, sizeof ext, nvsp, sizeof nvsp, &sig);
+    break;
+  }
   default: break;
   }
   vmbus_client_signal(c, ch);
@@ -66,7 +73,7 @@ void prog_vmbus_hostile(struct guest *g, const struct guest_boot *b) {
   struct vmbus_client bus;
   struct vmbus_cchan ch;
   uint64_t simp = CHILD_SYNIC_GPA + 0x2000ull * guest_vp_index(g), stopped = 0;
-  uint32_t attacks = (uint32_t)guest_param(b, "attacks", 31);
+  uint32_t attacks = (uint32_t)guest_param(b, "attacks", 63);
   if (guest_vp_index(g) != 0 || !child_winhv(g, b, &w) ||
       !child_synic_enable(g, b, VMBUS_MESSAGE_SINT, 0x52, true))
     return;
@@ -74,7 +81,9 @@ void prog_vmbus_hostile(struct guest *g, const struct guest_boot *b) {
   const struct vmbus_offer *o = st ? 0 : vmbus_client_offer(&bus, nic);
   if (!o)
     return (void)guest_mark(g, MARK_ERROR, 0x200 + (uint64_t)st);
-  for (uint32_t a = 1; a <= 16; a <<= 1) {
+  static const uint32_t order[] = {1, 2, 4, 8, 32, 16}; /* the refused GPADL last: it leaves the channel rescinded */
+  for (uint32_t k = 0; k < sizeof order / sizeof order[0]; k++) {
+    uint32_t a = order[k];
     if (!(attacks & a))
       continue;
     if (a == 16) { /* a GPADL naming pages far beyond this partition's memory */

@@ -63,5 +63,6 @@ def test_hostile_channels_closed_with_their_reasons(hvsim_bin, tmp_path):
     assert r.exit_code == 0, r.explain()
     closed = [ev for ev in read_trace(tmp_path).events if ev.kind_name == "vmbus" and ev.a == 7]
     assert {ev.b >> 32 for ev in closed} == {1}, "only the hostile VM (vm id 1) lost channels"
-    # 2 scribbled ring, 1 index outside the ring, 3 oversize, 5 truncated, 6 foreign GPADL
-    assert sorted(ev.c for ev in closed) == [1, 2, 3, 5, 6]
+    # 2 scribbled ring, 1 index outside the ring, 3 oversize, 5 truncated,
+    # 6 foreign GPADL and foreign GPA-direct buffer
+    assert sorted(ev.c for ev in closed) == [1, 2, 3, 5, 6, 6]
