@@ -159,17 +159,20 @@ void sim_run(struct sim *s, uint64_t until, sim_world_fn world, void *ctx, uint6
   while (!s->stop) {
     int best = sim_pick(s);
     uint64_t t_lp = best < 0 ? UINT64_MAX : s->hv->lps[best].arch.clock;
+    /* A parked LP's timer due before the next world event fires first (with
+     * every LP parked, t_lp alone would let the world jump ahead of it);
+     * at equal times the world goes first. */
+    uint64_t t_timer;
+    int timer_lp = sim_parked_timer(s, &t_timer);
+    if (timer_lp >= 0 && t_timer <= t_lp && t_timer < next_ev && t_timer < until) {
+      sim_lp_wake(s, (uint32_t)timer_lp, t_timer); /* the LP's timer interrupt */
+      continue;
+    }
     if (next_ev != UINT64_MAX && next_ev <= t_lp) {
       if (next_ev >= until)
         break;
       s->now = next_ev;
       next_ev = world(ctx, s, next_ev);
-      continue;
-    }
-    uint64_t t_timer;
-    int timer_lp = sim_parked_timer(s, &t_timer);
-    if (timer_lp >= 0 && t_timer <= t_lp && t_timer <= next_ev && t_timer < until) {
-      sim_lp_wake(s, (uint32_t)timer_lp, t_timer); /* the LP's timer interrupt */
       continue;
     }
     if (best < 0 || t_lp >= until)
