@@ -27,42 +27,11 @@ static uint64_t run_cycles(const struct run *r, uint64_t ns) {
 }
 
 static uint32_t run_vm_of(const struct run *r, const struct hv_trace_rec *rec) {
-  switch (rec->kind) {
-  case HV_TR_MGMT: return (uint32_t)rec->c;
-  case HV_TR_VM_STATE:
-  case HV_TR_VM_BIND: return (uint32_t)rec->a;
-  default: return rec->partition == HV_TRACE_NONE ? 0 : r->pid_vm[rec->partition];
-  }
+  return scn_record_vm(r->pid_vm, rec);
 }
 
 static bool run_filter_match(const struct run *r, const struct scn_filter *f, const struct hv_trace_rec *rec) {
-  if (f->kind >= 0 && f->kind != rec->kind)
-    return false;
-  if (rec->kind == HV_TR_HYPERCALL && (rec->b >> 63))
-    return false; /* a continuation, not a completed call */
-  if (f->partition == -2 && rec->partition != TRACE_ROOT_PARTITION)
-    return false;
-  if (f->partition >= 0 && run_vm_of(r, rec) != (uint32_t)f->partition + 1)
-    return false;
-  if (f->vp >= 0 && rec->vp != (uint32_t)f->vp)
-    return false;
-  if (f->call >= 0 && (rec->kind != HV_TR_HYPERCALL || (int32_t)(rec->a & 0xFFFF) != f->call))
-    return false;
-  if (f->status >= 0) {
-    int32_t st = rec->kind == HV_TR_HYPERCALL ? (int32_t)(rec->b & 0xFFFF)
-                 : rec->kind == HV_TR_MGMT    ? (int32_t)rec->b
-                 : rec->kind == HV_TR_DMA     ? (int32_t)(rec->c & 0xFFFF) /* device status */
-                                              : -1;
-    if (st < 0 || (f->status_not ? st == f->status : st != f->status))
-      return false;
-  }
-  if (f->reason >= 0 && (rec->kind != HV_TR_VP_EXIT || (int32_t)rec->a != f->reason))
-    return false;
-  if (f->code >= 0 && (rec->kind != HV_TR_GUEST || rec->a != (uint64_t)f->code))
-    return false;
-  if (f->has_value && (rec->kind != HV_TR_GUEST || rec->b != f->value))
-    return false;
-  return true;
+  return scn_filter_match(f, r->pid_vm, rec);
 }
 
 static void run_sink(void *ctx, const struct hv_trace_rec *rec) {

@@ -1,8 +1,8 @@
 /*
  * bochs_eval.c — the image's console output parsed into trace records,
  * and the scenario's expectations evaluated over those records after the
- * run, with the simulator's meanings (sim/run.c run_filter_match — kept
- * in step by hand until the simulator exports its matcher), VM
+ * run, with the simulator's meanings (the shared matcher of
+ * sim/scn_filter.c), VM
  * ids come from VM_BIND records, VM states from VM_STATE records up to a
  * state probe's time, counts from the same filter fields.
  */
@@ -127,43 +127,8 @@ struct eval {
   uint16_t *pid_vm; /* partition id -> VM id (0: root or unknown) */
 };
 
-static uint32_t eval_vm_of(const struct eval *e, const struct hv_trace_rec *r) {
-  switch (r->kind) {
-  case HV_TR_MGMT: return (uint32_t)r->c;
-  case HV_TR_VM_STATE:
-  case HV_TR_VM_BIND: return (uint32_t)r->a;
-  default: return r->partition == HV_TRACE_NONE ? 0 : e->pid_vm[r->partition];
-  }
-}
-
 static bool eval_match(const struct eval *e, const struct scn_filter *f, const struct hv_trace_rec *r) {
-  if (f->kind >= 0 && f->kind != r->kind)
-    return false;
-  if (r->kind == HV_TR_HYPERCALL && (r->b >> 63))
-    return false; /* a continuation, not a completed call */
-  if (f->partition == -2 && r->partition != TRACE_ROOT_PARTITION)
-    return false;
-  if (f->partition >= 0 && eval_vm_of(e, r) != (uint32_t)f->partition + 1)
-    return false;
-  if (f->vp >= 0 && r->vp != (uint32_t)f->vp)
-    return false;
-  if (f->call >= 0 && (r->kind != HV_TR_HYPERCALL || (int32_t)(r->a & 0xFFFF) != f->call))
-    return false;
-  if (f->status >= 0) {
-    int32_t st = r->kind == HV_TR_HYPERCALL ? (int32_t)(r->b & 0xFFFF)
-                 : r->kind == HV_TR_MGMT    ? (int32_t)r->b
-                 : r->kind == HV_TR_DMA     ? (int32_t)(r->c & 0xFFFF)
-                                            : -1;
-    if (st < 0 || (f->status_not ? st == f->status : st != f->status))
-      return false;
-  }
-  if (f->reason >= 0 && (r->kind != HV_TR_VP_EXIT || (int32_t)r->a != f->reason))
-    return false;
-  if (f->code >= 0 && (r->kind != HV_TR_GUEST || r->a != (uint64_t)f->code))
-    return false;
-  if (f->has_value && (r->kind != HV_TR_GUEST || r->b != f->value))
-    return false;
-  return true;
+  return scn_filter_match(f, e->pid_vm, r);
 }
 
 /* Guest cycles of VM vm (1-based), over all its VPs, deleted ones too. */
