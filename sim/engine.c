@@ -81,7 +81,7 @@ int sim_create(struct sim *s, const struct sim_config *cfg, char *err, size_t er
 
 void sim_destroy(struct sim *s) {
   if (s->hv) {
-    for (uint32_t i = 0; i < HV_MAX_VPS; i++) {
+    for (uint32_t i = 0; i < s->hv->vps_hi; i++) {
       struct hv_vp *vp = &s->hv->vps[i];
       if (vp->in_use && vp->arch.vcpu) {
         coro_destroy(&vp->arch.vcpu->coro);

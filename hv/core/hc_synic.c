@@ -17,7 +17,7 @@
 #include "hc.h"
 
 static int hc_port_find(struct hv *hv, uint16_t part, uint32_t id) {
-  for (int i = 0; i < HV_MAX_PORTS; i++)
+  for (int i = 0; i < hv->ports_hi; i++)
     if (hv->ports[i].in_use && hv->ports[i].partition == part && hv->ports[i].id == id)
       return i;
   return -1;
@@ -97,6 +97,8 @@ hv_status_t hc_create_port(struct hc_ctx *c) {
   p.partition = part;
   p.conn_partition = conn;
   c->hv->ports[slot] = p;
+  if (slot >= c->hv->ports_hi)
+    c->hv->ports_hi = (uint16_t)(slot + 1);
   return HV_STATUS_SUCCESS;
 }
 

@@ -169,6 +169,8 @@ struct hv {
   struct hv_connection connections[HV_MAX_CONNECTIONS];
   struct hv_intercept intercepts[HV_MAX_INTERCEPTS];
   uint64_t msg_seq;          /* global order of queued messages */
+  uint16_t vps_hi;           /* one past the highest VP slot used since boot: scans stop there */
+  uint16_t ports_hi;         /* one past the highest port slot used since boot */
   uint64_t timer_next;       /* earliest armed VP timer (cycles), 0 = none */
   struct hv_iommu iommu;     /* device domains, remapping tables (iommu.c) */
   struct hv_counters counters;

@@ -102,7 +102,7 @@ bool stimer_msr_write(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_
 /* Recompute the earliest armed VP timer; LP 0's wake-up follows it. */
 void timers_update(struct hv *hv, struct hv_lp *lp) {
   uint64_t next = 0;
-  for (int i = 0; i < HV_MAX_VPS; i++) {
+  for (int i = 0; i < hv->vps_hi; i++) {
     const struct hv_vp *vp = &hv->vps[i];
     if (!vp->in_use)
       continue;
@@ -121,7 +121,7 @@ void timers_run(struct hv *hv, struct hv_lp *lp) {
   uint64_t now = arch_cycles(lp);
   if (!hv->timer_next || now < hv->timer_next)
     return;
-  for (int i = 0; i < HV_MAX_VPS; i++) {
+  for (int i = 0; i < hv->vps_hi; i++) {
     struct hv_vp *vp = &hv->vps[i];
     if (!vp->in_use)
       continue;

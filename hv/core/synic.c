@@ -69,7 +69,7 @@ static void synic_collect(struct hv *hv, struct hv_vp *vp, struct synic_pick bes
     if (st->msg_pending)
       synic_consider(&best[(st->config >> HV_STIMER_SINT_SHIFT) & 0xF], st->msg_seq, SRC_TIMER, t, 0);
   }
-  for (int i = 0; i < HV_MAX_PORTS; i++) {
+  for (int i = 0; i < hv->ports_hi; i++) {
     const struct hv_port *po = &hv->ports[i];
     if (!po->in_use || !po->pending || po->partition != vp->partition || po->vp != vp->index)
       continue;
@@ -78,7 +78,7 @@ static void synic_collect(struct hv *hv, struct hv_vp *vp, struct synic_pick bes
         synic_consider(&best[po->sint & 0xF], po->seq[b], SRC_PORT, i, b);
   }
   if (vp->partition == 0 && vp->index == 0) {
-    for (int i = 0; i < HV_MAX_VPS; i++)
+    for (int i = 0; i < hv->vps_hi; i++)
       if (hv->vps[i].in_use && hv->vps[i].synic.icpt_pending)
         synic_consider(&best[HV_SYNIC_SINT_INTERCEPT], hv->vps[i].synic.icpt_seq, SRC_INTERCEPT, i, 0);
   }
@@ -249,7 +249,7 @@ bool synic_msr_write(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_t
 /* A partition goes away: its ports (and their buffers) and every
  * connection to or from it. */
 void synic_port_release(struct hv *hv, uint16_t part) {
-  for (int i = 0; i < HV_MAX_PORTS; i++) {
+  for (int i = 0; i < hv->ports_hi; i++) {
     struct hv_port *po = &hv->ports[i];
     if (po->in_use && po->partition != part && po->conn_partition == part)
       po->conn_partition = HV_NO_VP; /* its slot may be reused: nobody connects in its name */

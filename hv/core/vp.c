@@ -44,6 +44,8 @@ hv_status_t vp_create(struct hv *hv, struct hv_lp *lp, uint16_t part, uint32_t i
   struct hv_vp *vp = &hv->vps[slot];
   hv_memset(vp, 0, sizeof *vp);
   vp->in_use = true;
+  if (slot >= hv->vps_hi)
+    hv->vps_hi = (uint16_t)(slot + 1);
   vp->partition = part;
   vp->index = index;
   vp->on_lp = HV_NO_VP;
