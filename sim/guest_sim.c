@@ -364,3 +364,26 @@ bool guest_root_disk_flush(struct guest *g, uint32_t disk) {
   d->flushes++;
   return true; /* pwrite already handed the data to the file; fdatasync would only cost wall time */
 }
+
+/* ---- the VMs' payloads ---------------------------------------------------- */
+
+static const struct sim_payload *guest_payload(struct guest *g, uint32_t vm) {
+  struct sim_vcpu *v = VCPU(g);
+  if (v->vp->partition != 0 || vm >= SIM_MAX_VDISKS || !v->sim->payloads[vm].len)
+    return 0;
+  return &v->sim->payloads[vm];
+}
+
+uint64_t guest_root_payload_size(struct guest *g, uint32_t vm) {
+  const struct sim_payload *p = guest_payload(g, vm);
+  return p ? p->len : 0;
+}
+
+bool guest_root_payload_read(struct guest *g, uint32_t vm, uint64_t off, void *buf, uint32_t len) {
+  const struct sim_payload *p = guest_payload(g, vm);
+  if (!p || off > p->len || len > p->len - off)
+    return false;
+  vcpu_spend(VCPU(g), SIM_DISK_COMMAND_CYCLES + len / 8);
+  memcpy(buf, p->data + off, len);
+  return true;
+}

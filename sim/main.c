@@ -51,8 +51,10 @@ static const char usage[] =
     "  replay DIR              run again what DIR/trace.bin recorded (scenario, seed,\n"
     "                          options) and compare the event sequences\n"
     "  replay [HARNESS] INPUT  re-execute a fuzz input (harness hypercalls by default,\n"
-    "                          or scenario) deterministically, printing every operation\n"
-    "                          up to the failure; INPUT may be a directory\n"
+    "                          scenario or vmbus) deterministically, printing every\n"
+    "                          operation up to the failure (vmbus: the run's report;\n"
+    "                          HVSIM_FUZZ_TRACE_DIR=DIR keeps its trace); INPUT may be\n"
+    "                          a directory\n"
     "\n"
     "exit codes: 0 ok, 1 an expectation failed, 2 bad input or usage, 3 internal error\n"
     "\n"
@@ -243,7 +245,8 @@ static int main_replay(int argc, char **argv, const char *self) {
   if (argc == 1 && access(probe, R_OK) == 0)
     return main_replay_run(argv[0]);
   const char *harness = "hypercalls";
-  if (argc >= 2 && (strcmp(argv[0], "hypercalls") == 0 || strcmp(argv[0], "scenario") == 0)) {
+  if (argc >= 2 &&
+      (strcmp(argv[0], "hypercalls") == 0 || strcmp(argv[0], "scenario") == 0 || strcmp(argv[0], "vmbus") == 0)) {
     harness = argv[0];
     argc--, argv++;
   }

@@ -295,6 +295,8 @@ static int run_setup(struct run *r, const struct scenario *scn, const struct run
   }
   r->sim.trace_fn = run_sink;
   r->sim.trace_ctx = r;
+  for (uint32_t i = 0; i < scn->npartitions && i + 1 < SIM_MAX_VDISKS; i++)
+    r->sim.payloads[i + 1] = o->payload[i];
   bool dev_ok = run_dev_setup(r) == 0;
   if (!dev_ok || run_vmbus_setup(r) != 0) {
     for (uint32_t i = 0; dev_ok && i < r->ndevs; i++)

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "scenario.h"
+#include "sim.h"
 
 struct run_opts {
   uint64_t seed;
@@ -20,6 +21,12 @@ struct run_opts {
   bool progress;           /* progress lines on stderr for long runs */
   char options[512];       /* the options as given, recorded in the trace header */
   uint64_t stop_at;        /* stop after this event number (0: never) */
+  bool silent;             /* print nothing, not even the verdict (the fuzz harness) */
+  char *digest_out;        /* when set: receives the trace digest (65 bytes, hex) */
+  /* Per partition (scenario order): the payload its VM's worker loads
+   * into its RAM (models/guest/guest.h, GUEST_PAYLOAD_GPA); the bytes
+   * stay the caller's and must outlive the run. */
+  struct sim_payload payload[SCN_MAX_PARTITIONS];
 };
 
 /* Returns the process exit code: 0 every expectation holds, 1 one fails,

@@ -98,7 +98,7 @@ static uint32_t report_collect(const struct run *r, struct report_vp *rows, uint
     report_add_stats(rows, &n, cap, vm, g->vp, &g->stats);
   }
   const struct hv *hv = r->sim.hv;
-  for (uint32_t i = 0; i < HV_MAX_VPS; i++) {
+  for (uint32_t i = 0; i < hv->vps_hi; i++) {
     const struct hv_vp *vp = &hv->vps[i];
     if (!vp->in_use)
       continue;
@@ -328,6 +328,12 @@ int report_finish(struct run *r) {
     code = 2;
   }
   r->writer = 0;
+  if (r->opts.digest_out)
+    memcpy(r->opts.digest_out, digest, sizeof digest);
+  if (r->opts.silent) {
+    free(rows);
+    return code;
+  }
   double wall = r->wall_end - r->wall_start;
   printf("hvsim run %s  seed %llu  backend sim\n", r->scn->path, (unsigned long long)r->opts.seed);
   printf("simulated %.3f ms on %u LPs\n", (double)r->until_ns / 1e6, r->scn->machine.lps);

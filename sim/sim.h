@@ -60,6 +60,12 @@ struct sim_vdisk {
   uint64_t reads, writes, flushes, bytes; /* for the summary and bench */
 };
 
+/* A VM's payload (guest_root_payload_*): bytes the run owns. */
+struct sim_payload {
+  const uint8_t *data;
+  uint64_t len;
+};
+
 struct sim {
   struct hv *hv;
   uint8_t *mem;
@@ -86,6 +92,7 @@ struct sim {
   bool stop;            /* end sim_run at the next step (set by a trace consumer) */
   struct sim_iommu iommu; /* DMA and interrupt remapping hardware (iommu.c) */
   struct sim_vdisk vdisks[SIM_MAX_VDISKS]; /* the root's disks, by VM id (run_vmbus.c) */
+  struct sim_payload payloads[SIM_MAX_VDISKS]; /* the VMs' payloads, by VM id (run.c) */
 };
 
 struct sim_config {

@@ -25,6 +25,7 @@ bool child_winhv(struct guest *g, const struct guest_boot *b, struct winhv *w);
 
 #define CHILD_SYNIC_GPA 0x80000ull /* VP i: SIMP at +0x2000*i, SIEFP after */
 #define MARK_COUNT 7        /* value = interrupts or messages counted so far */
+#define MARK_STEP 8         /* a scripted operation starts; value = opcode << 32 | its offset in the script */
 #define CHILD_MSG_TYPE 0x10 /* the message type the programs exchange */
 
 /* Enable this VP's SynIC: SIMP and SIEFP pages, SCONTROL; SINT sint gets
@@ -50,5 +51,6 @@ void prog_vsc_network(struct guest *g, const struct guest_boot *b);   /* vsc_net
 void prog_vmbus_hostile(struct guest *g, const struct guest_boot *b); /* vmbus_hostile.c */
 void prog_vsc_ic(struct guest *g, const struct guest_boot *b);        /* vsc_ic.c */
 void prog_vmbus_protocol(struct guest *g, const struct guest_boot *b); /* vmbus_protocol.c */
+void prog_vmbus_script(struct guest *g, const struct guest_boot *b);   /* vmbus_script.c */
 
 #endif /* MODELS_CHILD_H */

@@ -31,6 +31,8 @@ static const struct guest_program programs[] = {
      prog_vsc_ic},
     {"vmbus-protocol", "walks the VMBus channel protocol: unload before offers, reconnect, GPADL body, close/reopen",
      prog_vmbus_protocol},
+    {"vmbus-script", "a VMBus client running the script in its payload: opens, packets, ring scribbles, raw messages (the vmbus fuzzer's child)",
+     prog_vmbus_script},
 };
 
 static bool programs_equal(const char *a, const char *b) {

@@ -73,6 +73,18 @@ bool guest_root_disk_read(struct guest *g, uint32_t disk, uint64_t lba, void *bu
 bool guest_root_disk_write(struct guest *g, uint32_t disk, uint64_t lba, const void *buf, uint32_t sectors);
 bool guest_root_disk_flush(struct guest *g, uint32_t disk);
 
+/* The payload the platform hands VM n (root partition only): a blob the
+ * root's worker process loads into the VM's RAM at GUEST_PAYLOAD_GPA
+ * before it starts, as a loader places an initrd, and whose place and
+ * size it passes in the boot block (parameters `payload_gpa`,
+ * `payload_len`). Level 1: given by the run (the vmbus fuzz harness hands
+ * the hostile child its script this way); elsewhere none. */
+#define GUEST_PAYLOAD_GPA 0x300000ull
+/* Bytes of VM n's payload; 0 when there is none. */
+uint64_t guest_root_payload_size(struct guest *g, uint32_t vm);
+/* false: no payload, or the range is outside it. */
+bool guest_root_payload_read(struct guest *g, uint32_t vm, uint64_t off, void *buf, uint32_t len);
+
 /* The guest-program image a loader copies to GUEST_ENTRY_RIP of a new VM
  * (levels 2/3: the bare runtime's child image, carried in the root's
  * image); NULL with *len = 0 where programs are not code in guest memory

@@ -4,7 +4,8 @@
  *
  * Start: CreatePartition, deposit the estimated pool, InitializePartition,
  * take RAM from VID, write the boot block into what becomes GPA 0 while
- * the root still owns the page, MapGpaPages, CreateVp for each VP, set RIP
+ * the root still owns the page (and the platform's payload, if the VM has
+ * one, at GUEST_PAYLOAD_GPA), MapGpaPages, CreateVp for each VP, set RIP
  * and RSI, clear the explicit suspend.
  */
 #include "vmwp.h"
@@ -71,6 +72,36 @@ static uint16_t vmwp_write_gpa(struct vmwp *w, struct vid *vid, uint64_t gpa, co
   return len ? HV_STATUS_INVALID_PARAMETER : HV_STATUS_SUCCESS;
 }
 
+/* The platform's payload for the VM (guest_root_payload_*), copied to
+ * GUEST_PAYLOAD_GPA a page at a time; its place and size go into the
+ * boot block as parameters. A payload that does not fit is refused. */
+static uint16_t vmwp_load_payload(struct vmwp *w, struct vid *vid, uint32_t vm_id, uint64_t memory_bytes) {
+  uint64_t len = guest_root_payload_size(vid->hv.g, vm_id);
+  if (!len)
+    return HV_STATUS_SUCCESS;
+  if (memory_bytes <= GUEST_PAYLOAD_GPA || len > memory_bytes - GUEST_PAYLOAD_GPA)
+    return HV_STATUS_INVALID_PARAMETER;
+  uint8_t page[4096];
+  for (uint64_t off = 0; off < len; off += sizeof page) {
+    uint32_t n = len - off < sizeof page ? (uint32_t)(len - off) : (uint32_t)sizeof page;
+    if (!guest_root_payload_read(vid->hv.g, vm_id, off, page, n))
+      return HV_STATUS_INVALID_PARAMETER;
+    uint16_t st = vmwp_write_gpa(w, vid, GUEST_PAYLOAD_GPA + off, page, n);
+    if (st != HV_STATUS_SUCCESS)
+      return st;
+  }
+  /* the boot block is GPA 0: append the two parameters */
+  struct guest_boot b;
+  if (!guest_read(vid->hv.g, w->ram[0].gpfn << 12, &b, sizeof b) || b.nparams + 2 > GUEST_MAX_PARAMS)
+    return HV_STATUS_INVALID_PARAMETER;
+  vmwp_copy(b.params[b.nparams].key, "payload_gpa", sizeof b.params[0].key);
+  b.params[b.nparams++].value = GUEST_PAYLOAD_GPA;
+  vmwp_copy(b.params[b.nparams].key, "payload_len", sizeof b.params[0].key);
+  b.params[b.nparams++].value = len;
+  return guest_write(vid->hv.g, w->ram[0].gpfn << 12, &b, sizeof b) ? HV_STATUS_SUCCESS
+                                                                    : HV_STATUS_INVALID_PARAMETER;
+}
+
 static uint16_t vmwp_start_vps(struct vmwp *w, struct vid *vid, uint32_t vps) {
   for (uint32_t i = 0; i < vps; i++) {
     uint16_t st = vid_create_vp(vid, w->partition_id, i);
@@ -115,6 +146,8 @@ uint16_t vmwp_start(struct vmwp *w, struct vid *vid, uint32_t vm_id,
   const void *image = guest_program_image(vid->hv.g, &image_len);
   if (st == HV_STATUS_SUCCESS && image)
     st = vmwp_write_gpa(w, vid, GUEST_ENTRY_RIP, image, image_len);
+  if (st == HV_STATUS_SUCCESS)
+    st = vmwp_load_payload(w, vid, vm_id, cfg->memory_bytes);
   uint64_t target = 0;
   for (uint32_t i = 0; i < w->nram && st == HV_STATUS_SUCCESS; i++) {
     st = vid_map(vid, w->partition_id, target, w->ram[i].gpfn, w->ram[i].n);

@@ -348,6 +348,13 @@ void vmbus_client_wait(struct vmbus_client *c, struct vmbus_cchan *const *chans,
   guest_halt(c->g, 0);
 }
 
+uint32_t vmbus_client_take_messages(struct vmbus_client *c) {
+  uint32_t n = 0;
+  while (vc_take(c))
+    n++;
+  return n;
+}
+
 int vmbus_client_unload(struct vmbus_client *c) {
   uint8_t m[VMBUS_MSG_HDR] = {CHANNELMSG_UNLOAD};
   vc_post(c, m, sizeof m);

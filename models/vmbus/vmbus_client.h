@@ -96,6 +96,9 @@ int vmbus_client_try_recv(struct vmbus_client *c, struct vmbus_cchan *ch, void *
 void vmbus_client_wait(struct vmbus_client *c, struct vmbus_cchan *const *chans, uint32_t n);
 /* Tell the host about new data on ch (HvSignalEvent on the offer's connection). */
 void vmbus_client_signal(struct vmbus_client *c, struct vmbus_cchan *ch);
+/* Take every channel message waiting in the slot without waiting
+ * (rescinds are answered and marked); returns how many. */
+uint32_t vmbus_client_take_messages(struct vmbus_client *c);
 /* UNLOAD and wait for the answer. */
 int vmbus_client_unload(struct vmbus_client *c);
 

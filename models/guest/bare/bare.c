@@ -288,3 +288,14 @@ bool guest_root_disk_flush(struct guest *g, uint32_t disk) {
   (void)g, (void)disk;
   return false;
 }
+
+/* Payloads: none at levels 2/3 (the bare root has no platform blobs). */
+uint64_t guest_root_payload_size(struct guest *g, uint32_t vm) {
+  (void)g, (void)vm;
+  return 0;
+}
+
+bool guest_root_payload_read(struct guest *g, uint32_t vm, uint64_t off, void *buf, uint32_t len) {
+  (void)g, (void)vm, (void)off, (void)buf, (void)len;
+  return false;
+}
