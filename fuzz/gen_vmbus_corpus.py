@@ -192,11 +192,11 @@ def seeds():
     s["network-frames"] = (network_up() + scsi(cdb10(0x28, 0, 1), True, 512)  # no storage channel: refused quietly
                            + rndis_send(3, 0) + rndis_send(0xFF, 1) + op_wait(250) + op_drain(NETWORK)
                            + op_wait(250) + op_drain(NETWORK))
-    s["network-storage-frame"] = (storage_init() + network_up() + op_fill(BUF_PFN + 1, rndis_frame(3, 1, 7))
+    s["network-storage-frame"] = (storage_init() + network_up() + op_fill(BUF_PFN + 1, rndis_frame(3, 1, 0))
                                   + scsi(cdb10(0x2A, 0, 1), False, 512, pfn=BUF_PFN + 1)   # the frame to disk
                                   + scsi(cdb10(0x28, 0, 1), True, 512, pfn=BUF_PFN + 2)    # and back
                                   + op_send(NETWORK, nvsp(107, 0, 0xFFFFFFFF, 0), GPA_DIRECT,
-                                            gpa_range(len(rndis_frame(3, 1, 7)), [BUF_PFN + 2]), tid=9)
+                                            gpa_range(len(rndis_frame(3, 1, 0)), [BUF_PFN + 2]), tid=9)
                                   + op_wait(250) + op_drain(NETWORK))
     s["network-bad-rndis"] = (network_up() + b"".join(
         op_fill(BUF_PFN + 3, bad) + op_send(NETWORK, nvsp(107, 0, 0xFFFFFFFF, 0), GPA_DIRECT, gpa_range(n, [BUF_PFN + 3]))

@@ -295,8 +295,10 @@ static int run_setup(struct run *r, const struct scenario *scn, const struct run
   }
   r->sim.trace_fn = run_sink;
   r->sim.trace_ctx = r;
-  for (uint32_t i = 0; i < scn->npartitions && i + 1 < SIM_MAX_VDISKS; i++)
-    r->sim.payloads[i + 1] = o->payload[i];
+  for (uint32_t i = 0; i < scn->npartitions && i + 1 < SIM_MAX_VDISKS; i++) /* the caller's, else the file's */
+    r->sim.payloads[i + 1] = o->payload[i].len ? o->payload[i]
+                                               : (struct sim_payload){scn->partitions[i].payload,
+                                                                      scn->partitions[i].payload_bytes};
   bool dev_ok = run_dev_setup(r) == 0;
   if (!dev_ok || run_vmbus_setup(r) != 0) {
     for (uint32_t i = 0; dev_ok && i < r->ndevs; i++)

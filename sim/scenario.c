@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <yaml.h>
 
 #include "hv/trace.h"
@@ -796,10 +797,54 @@ static int scn_disk(struct ctx *c, uint32_t n, struct scn_partition *p) {
   return field_size(c, &f[K_SIZE], 64 * KIB, 4 * GIB, 4 * KIB, &p->disk_bytes);
 }
 
+/* payload: FILE of a partition: a regular file that fits the VM's RAM
+ * above GUEST_PAYLOAD_GPA, read whole now. */
+static int scn_payload(struct ctx *c, uint32_t n, struct scn_partition *p) {
+  char name[256], path[512];
+  if (node_text(c, n, name, sizeof name, "a file path"))
+    return -1;
+  if (!name[0])
+    return fail(c, n, "must not be empty");
+  const char *slash = strrchr(c->file, '/');
+  if (name[0] == '/' || !slash)
+    snprintf(path, sizeof path, "%s", name);
+  else
+    snprintf(path, sizeof path, "%.*s/%s", (int)(slash - c->file), c->file, name);
+  uint64_t room = p->memory_bytes > GUEST_PAYLOAD_GPA ? p->memory_bytes - GUEST_PAYLOAD_GPA : 0;
+  struct stat st;
+  if (stat(path, &st) != 0)
+    return fail(c, n, "%s: %s", path, strerror(errno));
+  if (!S_ISREG(st.st_mode)) /* before opening: a FIFO would block */
+    return fail(c, n, "%s: not a regular file", path);
+  if (!room)
+    return fail(c, n, "%s: the payload goes at GPA 0x%llx, and the VM's memory ends there", path,
+                (unsigned long long)GUEST_PAYLOAD_GPA);
+  if (st.st_size == 0 || (uint64_t)st.st_size > room)
+    return fail(c, n, "%s: %lld bytes; the VM's memory holds 1 to %" PRIu64 " from GPA 0x%llx", path,
+                (long long)st.st_size, room, (unsigned long long)GUEST_PAYLOAD_GPA);
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return fail(c, n, "%s: %s", path, strerror(errno));
+  p->payload = malloc((size_t)st.st_size);
+  if (!p->payload) {
+    fclose(f);
+    return fail(c, n, "out of memory");
+  }
+  p->payload_bytes = (uint64_t)st.st_size;
+  size_t got = fread(p->payload, 1, (size_t)st.st_size, f);
+  fclose(f);
+  if (got != (size_t)st.st_size) {
+    free(p->payload);
+    p->payload = 0;
+    return fail(c, n, "%s: cannot read it whole", path);
+  }
+  return 0;
+}
+
 static int scn_partition(struct ctx *c, uint32_t n, struct scn_partition *p) {
-  enum { P_NAME, P_MEMORY, P_VPS, P_PROGRAM, P_PARAMS, P_DISK, P_N };
-  struct field f[P_N] = {{"name", 0, 0},    {"memory", 0, 0}, {"vps", 0, 0},
-                         {"program", 0, 0}, {"params", 0, 0}, {"disk", 0, 0}};
+  enum { P_NAME, P_MEMORY, P_VPS, P_PROGRAM, P_PARAMS, P_DISK, P_PAYLOAD, P_N };
+  struct field f[P_N] = {{"name", 0, 0},    {"memory", 0, 0}, {"vps", 0, 0},    {"program", 0, 0},
+                         {"params", 0, 0}, {"disk", 0, 0},   {"payload", 0, 0}};
   uint64_t vps = 1;
   p->pos = node_at(c, n)->pos;
   if (map_collect(c, n, f, P_N) || field_require(c, n, &f[P_NAME]) ||
@@ -823,6 +868,12 @@ static int scn_partition(struct ctx *c, uint32_t n, struct scn_partition *p) {
   if (f[P_DISK].node) {
     path_key(c, "disk");
     if (scn_disk(c, f[P_DISK].node, p))
+      return -1;
+    path_restore(c, old);
+  }
+  if (f[P_PAYLOAD].node) {
+    path_key(c, "payload");
+    if (scn_payload(c, f[P_PAYLOAD].node, p))
       return -1;
     path_restore(c, old);
   }
@@ -1814,6 +1865,8 @@ int scenario_load(const char *path, struct scenario *out, struct scn_error *err)
 }
 
 void scenario_free(struct scenario *s) {
+  for (uint32_t i = 0; s->partitions && i < s->npartitions; i++)
+    free(s->partitions[i].payload);
   free(s->partitions);
   free(s->actions);
   free(s->expects);

@@ -50,6 +50,12 @@ struct scn_partition {
   char disk_path[256];   /* "" = no disk */
   uint64_t disk_bytes;   /* multiple of 4 KiB, 64 KiB .. 4 GiB */
   struct scn_pos disk_pos;
+  /* payload: FILE — bytes the VM's worker loads into its RAM at
+   * GUEST_PAYLOAD_GPA (models/guest/guest.h), e.g. a vmbus-script script.
+   * Read when the scenario is loaded; relative paths: to the scenario
+   * file's directory. */
+  uint8_t *payload;      /* NULL = none (owned; scenario_free releases it) */
+  uint64_t payload_bytes;
 };
 
 enum scn_action_kind {

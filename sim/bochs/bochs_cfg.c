@@ -76,6 +76,9 @@ static int cfg_vms(const struct scenario *scn, struct bare_cfg *c, char *err, si
       return cfg_refuse(err, errlen, scn, p->pos,
                         "memory: a bare-metal child needs at least 2 MiB (its image is "
                         "loaded at 1 MiB)");
+    if (p->payload)
+      return cfg_refuse(err, errlen, scn, p->pos,
+                        "payload: the bare-metal root has no platform payloads (level 1 only)");
     for (uint32_t k = 0; k < p->nparams; k++)
       if (p->params[k].is_string)
         return cfg_refuse(err, errlen, scn, p->params[k].pos,
