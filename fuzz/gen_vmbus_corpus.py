@@ -198,6 +198,30 @@ def seeds():
                                   + op_send(NETWORK, nvsp(107, 0, 0xFFFFFFFF, 0), GPA_DIRECT,
                                             gpa_range(len(rndis_frame(3, 1, 0)), [BUF_PFN + 2]), tid=9)
                                   + op_wait(250) + op_drain(NETWORK))
+    send = FIRST_GPADL + 2  # after the ring's and the receive buffer's
+    frame = rndis_frame(3, 1, 0)
+    send_up = (network_up() + op_gpadl(NETWORK, [BUF_PFN + 0x40, BUF_PFN + 0x41])
+               + op_send(NETWORK, nvsp(104, send, 0), tid=4) + op_wait(100) + op_drain(NETWORK)
+               + op_fill(BUF_PFN + 0x40, frame))
+    s["network-send-buffer"] = (send_up + op_send(NETWORK, nvsp(107, 0, 0, len(frame)), tid=5)  # section 0
+                                + op_wait(150) + op_drain(NETWORK)
+                                + op_send(NETWORK, nvsp(106, 0), tid=8)                       # revoke it
+                                + op_send(NETWORK, nvsp(107, 0, 0, len(frame)), tid=9)        # then use it
+                                + op_wait(150) + op_drain(NETWORK))
+    s["network-send-section-outside"] = (send_up + op_send(NETWORK, nvsp(107, 0, 1, len(frame)), tid=6)
+                                         + op_wait(150))                                      # no section 1
+    s["network-send-section-too-long"] = (send_up + op_send(NETWORK, nvsp(107, 0, 0, 7000), tid=7)
+                                          + op_wait(150))                                     # more than a section
+    s["network-send-buffer-lies"] = (network_up()
+                                     + op_send(NETWORK, nvsp(104, FIRST_GPADL, 0), tid=4)          # the ring's GPADL
+                                     + op_send(NETWORK, nvsp(104, FIRST_GPADL + 1, 0), tid=5)      # the receive buffer
+                                     + op_gpadl(NETWORK, [BUF_PFN + 0x50])                          # too small
+                                     + op_send(NETWORK, nvsp(104, send, 0), tid=6)
+                                     + op_gpadl(NETWORK, [BUF_PFN + 0x51, BUF_PFN + 0x52])
+                                     + op_send(NETWORK, nvsp(104, send + 1, 0), tid=7)
+                                     + op_send(NETWORK, nvsp(103, 0), tid=8)                       # revoke receive
+                                     + op_wait(150) + op_drain(NETWORK)
+                                     + msg(11, NETWORK, send + 1) + op_wait(150))                 # teardown in use
     s["network-bad-rndis"] = (network_up() + b"".join(
         op_fill(BUF_PFN + 3, bad) + op_send(NETWORK, nvsp(107, 0, 0xFFFFFFFF, 0), GPA_DIRECT, gpa_range(n, [BUF_PFN + 3]))
         for bad, n in ((u32(2) + bytes(60), 64),                                  # not a packet message
@@ -273,7 +297,8 @@ DICT = [
     *[("vstor_%d" % o, u32(o)) for o in range(1, 11)], ("vstor_version", u16(0x0602)),
     *[("scsi_%02x" % c, bytes([c])) for c in (0x12, 0x25, 0x28, 0x2A, 0x35, 0x88, 0x8A)],
     # NVSP, RNDIS, switch
-    *[("nvsp_%d" % t, u32(t)) for t in (1, 2, 100, 101, 102, 107, 108)],
+    *[("nvsp_%d" % t, u32(t)) for t in (1, 2, 100, 101, 102, 103, 104, 105, 106, 107, 108)],
+    ("nvsp_no_section", u32(0xFFFFFFFF)), ("send_section", u32(6144)),
     ("nvsp_v1", u32(0x2)), ("nvsp_v61", u32(0x60001)), ("xfer_pageset", u16(0xCAFE)),
     ("rndis_packet", u32(1)), ("mac_hyperv", bytes([0x00, 0x15, 0x5D])), ("ethertype", bytes([0x88, 0xB5])),
     # ring fields

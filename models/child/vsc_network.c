@@ -2,9 +2,12 @@
  * vsc_network.c — the network VSC (netvsc): a child program that opens
  * the synthetic NIC's channel, runs the NVSP handshake (INIT ->
  * INIT_COMPLETE, SEND_NDIS_VERSION, SEND_RECEIVE_BUFFER with a 16-page
- * GPADL -> its completion), then sends `frames` Ethernet frames to the
+ * GPADL -> its completion, SEND_SEND_BUFFER with a 6-page GPADL -> the
+ * host's section size), then sends `frames` Ethernet frames to the
  * VM `peer` (MAC 00:15:5d:00:00:peer, assigned by the root's switch) as
- * RNDIS packet messages in a GPA-direct buffer, one at a time, while it
+ * RNDIS packet messages in a send-buffer section (`sendbuf` 1, the
+ * default, sections in turn) or a GPA-direct buffer (`sendbuf` 0), one at
+ * a time, while it
  * takes the frames the switch delivers into its receive buffer
  * (transfer-page packets, acknowledged with a completion). Each frame
  * carries its sender's VM id `self` and a sequence number that the
@@ -13,8 +16,8 @@
  * (1 ms) after the handshake: the switch drops frames for a VM whose
  * receive buffer is not up yet, as a real switch would.
  *
- * Memory: rings at 0x210000 (8 + 8 pages), RNDIS send buffer at 0x238000,
- * receive buffer at 0x240000 (16 pages).
+ * Memory: rings at 0x210000 (8 + 8 pages), the GPA-direct page at 0x238000,
+ * receive buffer at 0x240000 (16 pages), send buffer at 0x250000 (6 pages).
  */
 #include <vmbus/vmbus_client.h>
 
@@ -24,6 +27,8 @@
 #define VSC_NET_SEND_GPA 0x238000ull
 #define VSC_NET_RECV_GPA 0x240000ull
 #define VSC_NET_RECV_PAGES 16u
+#define VSC_NET_SENDBUF_GPA 0x250000ull
+#define VSC_NET_SENDBUF_PAGES 6u
 #define VSC_NET_ETHERTYPE 0x88B5u /* IEEE local experimental */
 
 struct vnet {
@@ -32,6 +37,7 @@ struct vnet {
   struct vmbus_cchan ch;
   uint64_t tid, received, bad, seen[64];
   uint32_t self;
+  uint32_t send_sections, send_section_bytes, send_next; /* 0 sections: GPA direct */
 };
 
 static void vnet_zero(void *p, size_t n) {
@@ -145,6 +151,18 @@ static bool vnet_init(struct vnet *v, struct guest *g, const struct guest_boot *
   if (vnet_request(v, m, r) || vnet_rd32(r) != NVSP_MSG1_TYPE_SEND_RECV_BUF_COMPLETE ||
       vnet_rd32(r + 4) != NVSP_STAT_SUCCESS)
     return guest_mark(g, MARK_ERROR, 0x700), false;
+  if (!guest_param(b, "sendbuf", 1))
+    return true;
+  if (vmbus_client_gpadl(&v->bus, o->relid, VSC_NET_SENDBUF_GPA, VSC_NET_SENDBUF_PAGES, &handle))
+    return guest_mark(g, MARK_ERROR, 0x710), false;
+  vnet_zero(m, sizeof m);
+  vnet_wr32(m, NVSP_MSG1_TYPE_SEND_SEND_BUF);
+  vnet_wr32(m + 4, handle);
+  if (vnet_request(v, m, r) || vnet_rd32(r) != NVSP_MSG1_TYPE_SEND_SEND_BUF_COMPLETE ||
+      vnet_rd32(r + 4) != NVSP_STAT_SUCCESS || vnet_rd32(r + 8) < RNDIS_PACKET_HDR + NETVSC_FRAME_MAX)
+    return guest_mark(g, MARK_ERROR, 0x720), false;
+  v->send_section_bytes = vnet_rd32(r + 8);
+  v->send_sections = VSC_NET_SENDBUF_PAGES * 4096 / v->send_section_bytes;
   return true;
 }
 
@@ -166,20 +184,30 @@ static int vnet_send(struct vnet *v, uint32_t peer, uint32_t seq) {
   for (uint32_t i = 18; i < flen; i++)
     f[i] = (uint8_t)(seq + i);
   uint32_t len = RNDIS_PACKET_HDR + flen;
-  guest_write(v->g, VSC_NET_SEND_GPA, msg, len);
   uint8_t ext[24], nvsp[NVSP_MSG_BYTES], r[NVSP_MSG_BYTES];
-  vnet_zero(ext, sizeof ext);
-  vnet_wr32(ext + 4, 1);
-  vnet_wr32(ext + 8, len);
-  uint64_t pfn = VSC_NET_SEND_GPA >> 12;
-  for (int i = 0; i < 8; i++)
-    ext[16 + i] = (uint8_t)(pfn >> (8 * i));
   vnet_zero(nvsp, sizeof nvsp);
   vnet_wr32(nvsp, NVSP_MSG1_TYPE_SEND_RNDIS_PKT);
-  vnet_wr32(nvsp + 8, 0xFFFFFFFFu); /* not in a send-buffer section */
   uint64_t tid = ++v->tid;
-  int st = vmbus_client_send(&v->bus, &v->ch, VM_PKT_DATA_USING_GPA_DIRECT,
-                             VMBUS_DATA_PACKET_FLAG_COMPLETION_REQUESTED, tid, ext, sizeof ext, nvsp, sizeof nvsp);
+  int st;
+  if (v->send_sections) { /* the next section of the send buffer: an in-band packet names it */
+    uint32_t sec = v->send_next++ % v->send_sections;
+    guest_write(v->g, VSC_NET_SENDBUF_GPA + (uint64_t)sec * v->send_section_bytes, msg, len);
+    vnet_wr32(nvsp + 8, sec);
+    vnet_wr32(nvsp + 12, len);
+    st = vmbus_client_send(&v->bus, &v->ch, VM_PKT_DATA_INBAND, VMBUS_DATA_PACKET_FLAG_COMPLETION_REQUESTED, tid,
+                           0, 0, nvsp, sizeof nvsp);
+  } else { /* a GPA-direct range over the send page */
+    guest_write(v->g, VSC_NET_SEND_GPA, msg, len);
+    vnet_zero(ext, sizeof ext);
+    vnet_wr32(ext + 4, 1);
+    vnet_wr32(ext + 8, len);
+    uint64_t pfn = VSC_NET_SEND_GPA >> 12;
+    for (int i = 0; i < 8; i++)
+      ext[16 + i] = (uint8_t)(pfn >> (8 * i));
+    vnet_wr32(nvsp + 8, NVSP_NO_SECTION);
+    st = vmbus_client_send(&v->bus, &v->ch, VM_PKT_DATA_USING_GPA_DIRECT, VMBUS_DATA_PACKET_FLAG_COMPLETION_REQUESTED,
+                           tid, ext, sizeof ext, nvsp, sizeof nvsp);
+  }
   if (!st)
     st = vnet_wait(v, tid, r);
   return st ? st : vnet_rd32(r + 4) == NVSP_STAT_SUCCESS ? 0 : -1;

@@ -161,6 +161,10 @@ enum vstor_operation {
 #define NVSP_MSG1_TYPE_SEND_NDIS_VERSION 100u
 #define NVSP_MSG1_TYPE_SEND_RECV_BUF 101u
 #define NVSP_MSG1_TYPE_SEND_RECV_BUF_COMPLETE 102u
+#define NVSP_MSG1_TYPE_REVOKE_RECV_BUF 103u
+#define NVSP_MSG1_TYPE_SEND_SEND_BUF 104u
+#define NVSP_MSG1_TYPE_SEND_SEND_BUF_COMPLETE 105u
+#define NVSP_MSG1_TYPE_REVOKE_SEND_BUF 106u
 #define NVSP_MSG1_TYPE_SEND_RNDIS_PKT 107u
 #define NVSP_MSG1_TYPE_SEND_RNDIS_PKT_COMPLETE 108u
 #define NVSP_PROTOCOL_VERSION_1 0x00000002u
@@ -171,6 +175,8 @@ enum vstor_operation {
 #define RNDIS_MSG_PACKET 1u     /* REMOTE_NDIS_PACKET_MSG */
 #define RNDIS_PACKET_HDR 44u    /* type, len, data_offset, data_len, oob x3, ppi x2, vc_handle, reserved */
 #define NETVSC_RECV_SECTION 2048u
+#define NETVSC_SEND_SECTION 6144u /* the send buffer's section size the host announces (Linux's default) */
+#define NVSP_NO_SECTION 0xFFFFFFFFu /* SEND_RNDIS_PKT: the message is in a GPA-direct range, not a section */
 #define NETVSC_FRAME_MAX 1514u
 #define NETVSC_XFER_PAGESET_ID 0xCAFEu
 #define VM_PKT_DATA_USING_XFER_PAGES 0x7

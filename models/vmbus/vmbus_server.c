@@ -429,6 +429,7 @@ static void vmbus_srv_open(struct vmbus_server *s, struct vmbus_srv_conn *c, con
       ch->gpadl = handle;
       ch->out_blocked = false;
       ch->recv_gpadl = 0;
+      ch->send_gpadl = 0;
       ch->ic_state = 0;
       ch->ic_shutdown_sent = false;
       ch->ic_next = 0;
@@ -466,7 +467,8 @@ static void vmbus_srv_teardown(struct vmbus_server *s, struct vmbus_srv_conn *c,
     if (!gp->state || gp->handle != handle)
       continue;
     for (uint32_t r = 1; r < VMBUS_MAX_CHANNELS; r++) /* a GPADL in use: its channel goes first */
-      if (c->ch[r].state == VMBUS_CH_OPEN && (c->ch[r].gpadl == handle || c->ch[r].recv_gpadl == handle))
+      if (c->ch[r].state == VMBUS_CH_OPEN &&
+          (c->ch[r].gpadl == handle || c->ch[r].recv_gpadl == handle || c->ch[r].send_gpadl == handle))
         vmbus_server_kill(s, c, &c->ch[r], 5);
     gp->state = 0;
     vmbus_trace(s, 6, c->vm_id, handle, 0);

@@ -53,9 +53,11 @@ struct vmbus_srv_chan {
   struct vmbus_srv_ring_mem in_mem, out_mem;
   struct vmbus_ring in, out; /* guest->host (GPADL page 0 on), host->guest */
   bool out_blocked;          /* waiting for room in the host->guest ring */
-  /* network: the receive buffer GPADL, the peer's MAC, a simple allocator */
+  /* network: the receive buffer GPADL and a simple allocator over its
+   * sections, the send buffer GPADL and its sections, the VM's MAC */
   uint32_t recv_gpadl;
   uint32_t recv_sections, recv_next;
+  uint32_t send_gpadl, send_sections;
   uint8_t mac[6];
   uint64_t rx_frames, tx_frames;
   /* integration components */

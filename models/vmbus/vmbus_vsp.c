@@ -12,8 +12,9 @@
  * write is on the disk (guest_root_disk_write returned) before its
  * completion is sent: a completed write survives an abrupt stop.
  *
- * Network: frames from a guest come as RNDIS packet messages in a
- * GPA-direct buffer; the switch copies them into the receiving guest's
+ * Network: frames from a guest come as RNDIS packet messages in a section
+ * of its send buffer (a GPADL announced with SEND_SEND_BUF, sections of
+ * 6144 bytes) or in a GPA-direct range; the switch copies them into the receiving guest's
  * receive buffer (a section per frame, round robin) and sends a
  * DATA_USING_XFER_PAGES packet naming the section. Simplification: the
  * sections are reused in order without waiting for the guest's
@@ -257,6 +258,23 @@ static void vsp_nvsp_reply(struct vmbus_server *s, struct vmbus_srv_conn *c, str
   vmbus_server_send(s, c, ch, VM_PKT_COMP, trans_id, 0, 0, m, sizeof m);
 }
 
+/* Copy len bytes at byte offset at of a GPADL (a receive or send buffer)
+ * to or from buf. False when the range leaves the GPADL or a page is no
+ * longer the guest's. */
+static bool vsp_gpadl_copy(struct vmbus_server *s, struct vmbus_srv_conn *c, const struct vmbus_gpadl *gp,
+                           uint32_t at, void *buf, uint32_t len, bool to_child) {
+  uint8_t *b = buf;
+  if (at > gp->npfn * 4096 || len > gp->npfn * 4096 - at)
+    return false;
+  for (uint32_t done = 0; done < len;) {
+    uint32_t off = at + done, n = 4096 - off % 4096 < len - done ? 4096 - off % 4096 : len - done;
+    if (!vmbus_server_copy(s, c, (gp->pfn[off / 4096] << 12) + off % 4096, b + done, n, to_child))
+      return false;
+    done += n;
+  }
+  return true;
+}
+
 /* Copy one RNDIS message into the next section of ch's receive buffer and
  * tell the guest. False when the frame was dropped. */
 static bool vsp_deliver(struct vmbus_server *s, struct vmbus_srv_conn *to, struct vmbus_srv_chan *ch,
@@ -265,13 +283,9 @@ static bool vsp_deliver(struct vmbus_server *s, struct vmbus_srv_conn *to, struc
   if (!gp || !ch->recv_sections || len > NETVSC_RECV_SECTION)
     return false;
   uint32_t sec = ch->recv_next++ % ch->recv_sections, at = sec * NETVSC_RECV_SECTION;
-  for (uint32_t done = 0; done < len;) {
-    uint32_t off = at + done, n = 4096 - off % 4096 < len - done ? 4096 - off % 4096 : len - done;
-    if (!vmbus_server_copy(s, to, (gp->pfn[off / 4096] << 12) + off % 4096, (void *)(rndis + done), n, true)) {
-      vmbus_server_kill(s, to, ch, 6);
-      return false;
-    }
-    done += n;
+  if (!vsp_gpadl_copy(s, to, gp, at, (void *)rndis, len, true)) {
+    vmbus_server_kill(s, to, ch, 6);
+    return false;
   }
   uint8_t ext[16];
   vsp_zero(ext, sizeof ext);
@@ -306,17 +320,30 @@ static void vsp_switch(struct vmbus_server *s, struct vmbus_srv_conn *from, cons
   }
 }
 
+/* An RNDIS message from the guest: in a section of its send buffer (the
+ * NVSP message names the section and the bytes used), or in a GPA-direct
+ * range. Copied whole before it is looked at. */
 static uint32_t vsp_rndis(struct vmbus_server *s, struct vmbus_srv_conn *c, struct vmbus_srv_chan *ch,
-                          const struct vmbus_srv_pkt *p) {
-  struct vsp_range r;
-  if (!vsp_range(p, &r) || r.byte_count < RNDIS_PACKET_HDR || r.byte_count > NETVSC_RECV_SECTION)
-    return 5;
+                          const struct vmbus_srv_pkt *p, const uint8_t *body) {
   uint8_t msg[NETVSC_RECV_SECTION];
-  if (!vsp_xfer(s, c, &r, 0, msg, r.byte_count, false))
-    return 6;
+  uint32_t section = vsp_rd32(body + 8), bytes = vsp_rd32(body + 12);
+  if (section != NVSP_NO_SECTION) {
+    struct vmbus_gpadl *gp = ch->send_gpadl ? vmbus_server_gpadl(c, ch->send_gpadl) : 0;
+    if (!gp || section >= ch->send_sections || bytes < RNDIS_PACKET_HDR || bytes > sizeof msg)
+      return 5;
+    if (!vsp_gpadl_copy(s, c, gp, section * NETVSC_SEND_SECTION, msg, bytes, false))
+      return 6;
+  } else {
+    struct vsp_range r;
+    if (!vsp_range(p, &r) || r.byte_count < RNDIS_PACKET_HDR || r.byte_count > sizeof msg)
+      return 5;
+    if (!vsp_xfer(s, c, &r, 0, msg, r.byte_count, false))
+      return 6;
+    bytes = r.byte_count;
+  }
   uint32_t type = vsp_rd32(msg), mlen = vsp_rd32(msg + 4), doff = vsp_rd32(msg + 8), dlen = vsp_rd32(msg + 12);
   uint32_t status = NVSP_STAT_SUCCESS;
-  if (type != RNDIS_MSG_PACKET || mlen < RNDIS_PACKET_HDR || mlen > r.byte_count || doff < RNDIS_PACKET_HDR - 8 ||
+  if (type != RNDIS_MSG_PACKET || mlen < RNDIS_PACKET_HDR || mlen > bytes || doff < RNDIS_PACKET_HDR - 8 ||
       8ull + doff + dlen > mlen || dlen < 14 || dlen > NETVSC_FRAME_MAX) {
     status = NVSP_STAT_FAIL; /* malformed RNDIS: refused, the channel lives on */
   } else {
@@ -349,7 +376,7 @@ static uint32_t vsp_network(struct vmbus_server *s, struct vmbus_srv_conn *c, st
     uint8_t m[NVSP_MSG_BYTES];
     vsp_zero(m, sizeof m);
     vsp_wr32(m, NVSP_MSG1_TYPE_SEND_RECV_BUF_COMPLETE);
-    if (gp && gp->handle != ch->gpadl) {
+    if (gp && gp->handle != ch->gpadl && gp->handle != ch->send_gpadl) {
       ch->recv_gpadl = gp->handle;
       ch->recv_sections = gp->npfn * 4096 / NETVSC_RECV_SECTION;
       ch->recv_next = 0;
@@ -364,7 +391,30 @@ static uint32_t vsp_network(struct vmbus_server *s, struct vmbus_srv_conn *c, st
     vmbus_server_send(s, c, ch, VM_PKT_COMP, p->pkt.trans_id, 0, 0, m, sizeof m);
     return 0;
   }
-  case NVSP_MSG1_TYPE_SEND_RNDIS_PKT: return vsp_rndis(s, c, ch, p);
+  case NVSP_MSG1_TYPE_SEND_SEND_BUF: {
+    /* body: GPADL handle u32, id u16; completion: status, section size */
+    struct vmbus_gpadl *gp = vmbus_server_gpadl(c, vsp_rd32(body + 4));
+    uint8_t m[NVSP_MSG_BYTES];
+    vsp_zero(m, sizeof m);
+    vsp_wr32(m, NVSP_MSG1_TYPE_SEND_SEND_BUF_COMPLETE);
+    if (gp && gp->handle != ch->gpadl && gp->handle != ch->recv_gpadl && gp->npfn * 4096 >= NETVSC_SEND_SECTION) {
+      ch->send_gpadl = gp->handle;
+      ch->send_sections = gp->npfn * 4096 / NETVSC_SEND_SECTION;
+      vsp_wr32(m + 4, NVSP_STAT_SUCCESS);
+      vsp_wr32(m + 8, NETVSC_SEND_SECTION);
+    } else {
+      vsp_wr32(m + 4, NVSP_STAT_FAIL);
+    }
+    vmbus_server_send(s, c, ch, VM_PKT_COMP, p->pkt.trans_id, 0, 0, m, sizeof m);
+    return 0;
+  }
+  case NVSP_MSG1_TYPE_REVOKE_RECV_BUF: /* the guest takes its buffer back: frames for it are dropped */
+    ch->recv_gpadl = 0, ch->recv_sections = 0;
+    return 0;
+  case NVSP_MSG1_TYPE_REVOKE_SEND_BUF:
+    ch->send_gpadl = 0, ch->send_sections = 0;
+    return 0;
+  case NVSP_MSG1_TYPE_SEND_RNDIS_PKT: return vsp_rndis(s, c, ch, p, body);
   default: return 0; /* other NVSP messages: not provided, ignored */
   }
 }
