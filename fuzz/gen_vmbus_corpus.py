@@ -133,11 +133,24 @@ def rndis_frame(dst_vm, src_vm, seq, payload=64):
     return hdr + frame
 
 
+def rndis_ctl(words, rid, page, tid):
+    """An RNDIS control message (type, then the words after length and request id)
+    in a GPA-direct range over one of our pages."""
+    msg = u32(words[0]) + u32(4 * (len(words) + 2)) + u32(rid) + b"".join(u32(w) for w in words[1:])
+    return (op_fill(page, msg) + op_send(NETWORK, nvsp(107, 1, 0xFFFFFFFF, 0), GPA_DIRECT, gpa_range(len(msg), [page]),
+                                         tid))
+
+
+RNDIS_UP = [(2, 1, 0, 0x4000), (4, 0x01010101, 0, 0, 0), (5, 0x0001010E, 4, 20, 0, 0x09)]
+
+
 def network_up(recv_pages=16):
     recv = FIRST_GPADL + 1  # the ring's GPADL came first
     return (op_open(NETWORK) + op_send(NETWORK, nvsp(1, 0x2, 0x60001), tid=1) + op_send(NETWORK, nvsp(100, 6, 30), tid=2)
             + op_gpadl(NETWORK, list(range(BUF_PFN + 0x20, BUF_PFN + 0x20 + recv_pages)))
-            + op_send(NETWORK, nvsp(101, recv, 0xCAFE), tid=3) + op_wait() + op_drain(NETWORK))
+            + op_send(NETWORK, nvsp(101, recv, 0xCAFE), tid=3)
+            + b"".join(rndis_ctl(w, 1 + i, BUF_PFN + 0x30 + i, 20 + i) for i, w in enumerate(RNDIS_UP))
+            + op_wait() + op_drain(NETWORK))
 
 
 def rndis_send(dst_vm, seq, pfn=BUF_PFN, tid=9):
@@ -195,6 +208,7 @@ def seeds():
     s["network-storage-frame"] = (storage_init() + network_up() + op_fill(BUF_PFN + 1, rndis_frame(3, 1, 0))
                                   + scsi(cdb10(0x2A, 0, 1), False, 512, pfn=BUF_PFN + 1)   # the frame to disk
                                   + scsi(cdb10(0x28, 0, 1), True, 512, pfn=BUF_PFN + 2)    # and back
+                                  + op_wait(250) + op_wait(250)    # peer's NIC comes up (RNDIS, filter)
                                   + op_send(NETWORK, nvsp(107, 0, 0xFFFFFFFF, 0), GPA_DIRECT,
                                             gpa_range(len(rndis_frame(3, 1, 0)), [BUF_PFN + 2]), tid=9)
                                   + op_wait(250) + op_drain(NETWORK))
@@ -222,6 +236,15 @@ def seeds():
                                      + op_send(NETWORK, nvsp(103, 0), tid=8)                       # revoke receive
                                      + op_wait(150) + op_drain(NETWORK)
                                      + msg(11, NETWORK, send + 1) + op_wait(150))                 # teardown in use
+    # each message in its own page: the server reads a page when it takes the packet
+    s["network-rndis-control"] = (network_up() + b"".join(rndis_ctl(w, 10 + i, BUF_PFN + 0x60 + i, 30 + i) for i, w in enumerate([
+        (4, 0x00010106, 0, 0, 0), (4, 0x00010107, 0, 0, 0), (4, 0x00010114, 0, 0, 0), (4, 0x0001010E, 0, 0, 0),
+        (4, 0x01010102, 0, 0, 0), (4, 0x12345678, 0, 0, 0),                    # an OID nobody knows
+        (5, 0x0001010E, 4, 0xFFFFFFF0, 0, 1), (5, 0x0001010E, 400, 20, 0, 1),  # info outside the message
+        (5, 0x0001010E, 2, 20, 0, 1), (5, 0x00010106, 4, 20, 0, 1),            # too short, a read-only OID
+        (5, 0x0001010E, 4, 20, 0, 0x20),                                        # promiscuous
+        (8,), (6,), (3,), (2, 1, 0), (77, 1, 2, 3)]))                           # keepalive, reset, halt, short, unknown
+        + op_wait(200) + op_drain(NETWORK) + op_wait(200) + op_drain(NETWORK))
     s["network-bad-rndis"] = (network_up() + b"".join(
         op_fill(BUF_PFN + 3, bad) + op_send(NETWORK, nvsp(107, 0, 0xFFFFFFFF, 0), GPA_DIRECT, gpa_range(n, [BUF_PFN + 3]))
         for bad, n in ((u32(2) + bytes(60), 64),                                  # not a packet message

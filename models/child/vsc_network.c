@@ -3,7 +3,10 @@
  * the synthetic NIC's channel, runs the NVSP handshake (INIT ->
  * INIT_COMPLETE, SEND_NDIS_VERSION, SEND_RECEIVE_BUFFER with a 16-page
  * GPADL -> its completion, SEND_SEND_BUFFER with a 6-page GPADL -> the
- * host's section size), then sends `frames` Ethernet frames to the
+ * host's section size), brings RNDIS up (INITIALIZE, QUERY of the
+ * permanent MAC, SET of the packet filter: directed + broadcast; the
+ * completions come through the receive buffer), then sends `frames`
+ * Ethernet frames to the
  * VM `peer` (MAC 00:15:5d:00:00:peer, assigned by the root's switch) as
  * RNDIS packet messages in a send-buffer section (`sendbuf` 1, the
  * default, sections in turn) or a GPA-direct buffer (`sendbuf` 0), one at
@@ -38,6 +41,9 @@ struct vnet {
   uint64_t tid, received, bad, seen[64];
   uint32_t self;
   uint32_t send_sections, send_section_bytes, send_next; /* 0 sections: GPA direct */
+  uint32_t rid;       /* RNDIS request ids */
+  bool ctl_seen;      /* an RNDIS completion arrived (in ctl) */
+  uint8_t ctl[64];
 };
 
 static void vnet_zero(void *p, size_t n) {
@@ -60,11 +66,17 @@ static int vnet_rx(struct vnet *v, const uint8_t *buf, const struct vmbus_pkt *p
   uint32_t len = vnet_rd32(e + 8), off = vnet_rd32(e + 12);
   uint8_t msg[NETVSC_RECV_SECTION];
   bool ok = p->data_off >= 32 && len <= sizeof msg && off + len <= VSC_NET_RECV_PAGES * 4096 &&
-            guest_read(v->g, VSC_NET_RECV_GPA + off, msg, len) && len >= RNDIS_PACKET_HDR &&
-            vnet_rd32(msg) == RNDIS_MSG_PACKET;
-  if (ok) {
-    const uint8_t *f = msg + 8 + vnet_rd32(msg + 8);
-    ok = f + 30 <= msg + len && f[0] == 0x00 && f[1] == 0x15 && f[2] == 0x5D && f[5] == (uint8_t)v->self &&
+            guest_read(v->g, VSC_NET_RECV_GPA + off, msg, len);
+  if (ok && len >= 16 && (vnet_rd32(msg) & RNDIS_MSG_COMPLETION)) { /* the answer to a control message */
+    for (uint32_t i = 0; i < sizeof v->ctl; i++)
+      v->ctl[i] = i < len ? msg[i] : 0;
+    v->ctl_seen = true;
+  } else if (!(ok = ok && len >= RNDIS_PACKET_HDR && vnet_rd32(msg) == RNDIS_MSG_PACKET)) {
+    v->bad++;
+  } else {
+    uint64_t at = 8ull + vnet_rd32(msg + 8); /* the frame: data offset counts from byte 8 */
+    const uint8_t *f = msg + (at < len ? at : 0);
+    ok = at + 30 <= len && f[0] == 0x00 && f[1] == 0x15 && f[2] == 0x5D && f[5] == (uint8_t)v->self &&
          (f[12] << 8 | f[13]) == VSC_NET_ETHERTYPE;
     if (ok) {
       uint32_t from = f[11], seq = vnet_rd32(f + 14);
@@ -72,11 +84,11 @@ static int vnet_rx(struct vnet *v, const uint8_t *buf, const struct vmbus_pkt *p
       if (from < 64)
         v->seen[from] = seq + 1;
     }
+    if (ok)
+      v->received++;
+    else
+      v->bad++;
   }
-  if (ok)
-    v->received++;
-  else
-    v->bad++;
   uint8_t comp[NVSP_MSG_BYTES];
   vnet_zero(comp, sizeof comp);
   vnet_wr32(comp, NVSP_MSG1_TYPE_SEND_RNDIS_PKT_COMPLETE);
@@ -116,6 +128,9 @@ static int vnet_request(struct vnet *v, const uint8_t *msg, uint8_t *out) {
   return st ? st : vnet_wait(v, tid, out);
 }
 
+static bool vnet_sendbuf(struct vnet *v, const struct vmbus_offer *o, uint8_t *m, uint8_t *r);
+static bool vnet_rndis(struct vnet *v);
+
 static bool vnet_init(struct vnet *v, struct guest *g, const struct guest_boot *b, struct winhv *w) {
   static const uint8_t nic[16] = VMBUS_GUID_NETWORK;
   uint64_t simp = CHILD_SYNIC_GPA + 0x2000ull * guest_vp_index(g);
@@ -151,11 +166,19 @@ static bool vnet_init(struct vnet *v, struct guest *g, const struct guest_boot *
   if (vnet_request(v, m, r) || vnet_rd32(r) != NVSP_MSG1_TYPE_SEND_RECV_BUF_COMPLETE ||
       vnet_rd32(r + 4) != NVSP_STAT_SUCCESS)
     return guest_mark(g, MARK_ERROR, 0x700), false;
-  if (!guest_param(b, "sendbuf", 1))
-    return true;
+  if (guest_param(b, "sendbuf", 1) && !vnet_sendbuf(v, o, m, r))
+    return false;
+  return vnet_rndis(v);
+}
+
+/* The send buffer: a GPADL announced with SEND_SEND_BUFFER; the host
+ * answers with its section size. */
+static bool vnet_sendbuf(struct vnet *v, const struct vmbus_offer *o, uint8_t *m, uint8_t *r) {
+  struct guest *g = v->g;
+  uint32_t handle;
   if (vmbus_client_gpadl(&v->bus, o->relid, VSC_NET_SENDBUF_GPA, VSC_NET_SENDBUF_PAGES, &handle))
     return guest_mark(g, MARK_ERROR, 0x710), false;
-  vnet_zero(m, sizeof m);
+  vnet_zero(m, NVSP_MSG_BYTES);
   vnet_wr32(m, NVSP_MSG1_TYPE_SEND_SEND_BUF);
   vnet_wr32(m + 4, handle);
   if (vnet_request(v, m, r) || vnet_rd32(r) != NVSP_MSG1_TYPE_SEND_SEND_BUF_COMPLETE ||
@@ -166,7 +189,85 @@ static bool vnet_init(struct vnet *v, struct guest *g, const struct guest_boot *
   return true;
 }
 
-/* Send frame seq to peer: RNDIS packet message in the send page. */
+/* Hand one RNDIS message to the host: in the next send-buffer section
+ * (an in-band NVSP message names it), or in a GPA-direct range over the
+ * send page. channel: NVSP_CHANNEL_DATA or _CONTROL. Returns 0, a ring
+ * or client status, or -1 when the host refused the message. */
+static int vnet_xmit(struct vnet *v, const uint8_t *msg, uint32_t len, uint32_t channel) {
+  uint8_t ext[24], nvsp[NVSP_MSG_BYTES], r[NVSP_MSG_BYTES];
+  vnet_zero(nvsp, sizeof nvsp);
+  vnet_wr32(nvsp, NVSP_MSG1_TYPE_SEND_RNDIS_PKT);
+  vnet_wr32(nvsp + 4, channel);
+  uint64_t tid = ++v->tid;
+  int st;
+  if (v->send_sections) {
+    uint32_t sec = v->send_next++ % v->send_sections;
+    guest_write(v->g, VSC_NET_SENDBUF_GPA + (uint64_t)sec * v->send_section_bytes, msg, len);
+    vnet_wr32(nvsp + 8, sec);
+    vnet_wr32(nvsp + 12, len);
+    st = vmbus_client_send(&v->bus, &v->ch, VM_PKT_DATA_INBAND, VMBUS_DATA_PACKET_FLAG_COMPLETION_REQUESTED, tid,
+                           0, 0, nvsp, sizeof nvsp);
+  } else {
+    guest_write(v->g, VSC_NET_SEND_GPA, msg, len);
+    vnet_zero(ext, sizeof ext);
+    vnet_wr32(ext + 4, 1);
+    vnet_wr32(ext + 8, len);
+    uint64_t pfn = VSC_NET_SEND_GPA >> 12;
+    for (int i = 0; i < 8; i++)
+      ext[16 + i] = (uint8_t)(pfn >> (8 * i));
+    vnet_wr32(nvsp + 8, NVSP_NO_SECTION);
+    st = vmbus_client_send(&v->bus, &v->ch, VM_PKT_DATA_USING_GPA_DIRECT, VMBUS_DATA_PACKET_FLAG_COMPLETION_REQUESTED,
+                           tid, ext, sizeof ext, nvsp, sizeof nvsp);
+  }
+  if (!st)
+    st = vnet_wait(v, tid, r);
+  return st ? st : vnet_rd32(r + 4) == NVSP_STAT_SUCCESS ? 0 : -1;
+}
+
+/* An RNDIS control message (words[0] = type, then the words after the
+ * length and request id); waits for its completion, which the host puts
+ * in the receive buffer. Returns the completion's RNDIS status, or ~0. */
+static uint32_t vnet_control(struct vnet *v, const uint32_t *words, uint32_t n) {
+  uint8_t msg[64];
+  uint32_t len = 4 * (n + 2), rid = ++v->rid;
+  vnet_wr32(msg, words[0]);
+  vnet_wr32(msg + 4, len);
+  vnet_wr32(msg + 8, rid);
+  for (uint32_t i = 1; i < n; i++)
+    vnet_wr32(msg + 8 + 4 * i, words[i]);
+  v->ctl_seen = false;
+  if (vnet_xmit(v, msg, len, NVSP_CHANNEL_CONTROL))
+    return ~0u;
+  uint8_t none[NVSP_MSG_BYTES];
+  for (int i = 0; i < 64 && !(v->ctl_seen && vnet_rd32(v->ctl + 8) == rid); i++) {
+    v->ctl_seen = false; /* none yet, or a stale one: the next packet */
+    if (vnet_wait(v, 0, none))
+      return ~0u;
+  }
+  if (!v->ctl_seen || vnet_rd32(v->ctl + 8) != rid || vnet_rd32(v->ctl) != (RNDIS_MSG_COMPLETION | words[0]))
+    return ~0u;
+  return vnet_rd32(v->ctl + 12);
+}
+
+/* RNDIS bring-up as netvsc does it: INITIALIZE, the permanent MAC (it must
+ * be the switch's 00:15:5d:00:00:<self>), then the packet filter. */
+static bool vnet_rndis(struct vnet *v) {
+  const uint32_t init[] = {RNDIS_MSG_INIT, 1, 0, 0x4000};
+  const uint32_t mac[] = {RNDIS_MSG_QUERY, RNDIS_OID_802_3_PERMANENT_ADDRESS, 0, 0, 0};
+  const uint32_t filter[] = {RNDIS_MSG_SET, RNDIS_OID_GEN_CURRENT_PACKET_FILTER, 4, 20, 0,
+                             RNDIS_FILTER_DIRECTED | RNDIS_FILTER_BROADCAST};
+  if (vnet_control(v, init, 4) != RNDIS_STATUS_SUCCESS)
+    return guest_mark(v->g, MARK_ERROR, 0x730), false;
+  if (vnet_control(v, mac, 5) != RNDIS_STATUS_SUCCESS || vnet_rd32(v->ctl + 16) != 6 ||
+      vnet_rd32(v->ctl + 20) != 16 || v->ctl[24] != 0x00 || v->ctl[25] != 0x15 || v->ctl[26] != 0x5D ||
+      v->ctl[29] != (uint8_t)v->self)
+    return guest_mark(v->g, MARK_ERROR, 0x740), false;
+  if (vnet_control(v, filter, 6) != RNDIS_STATUS_SUCCESS)
+    return guest_mark(v->g, MARK_ERROR, 0x750), false;
+  return true;
+}
+
+/* Send frame seq to peer: an RNDIS packet message. */
 static int vnet_send(struct vnet *v, uint32_t peer, uint32_t seq) {
   uint8_t msg[RNDIS_PACKET_HDR + NETVSC_FRAME_MAX];
   uint32_t flen = 60 + (seq * 97) % (NETVSC_FRAME_MAX - 60);
@@ -183,34 +284,7 @@ static int vnet_send(struct vnet *v, uint32_t peer, uint32_t seq) {
   vnet_wr32(f + 14, seq);
   for (uint32_t i = 18; i < flen; i++)
     f[i] = (uint8_t)(seq + i);
-  uint32_t len = RNDIS_PACKET_HDR + flen;
-  uint8_t ext[24], nvsp[NVSP_MSG_BYTES], r[NVSP_MSG_BYTES];
-  vnet_zero(nvsp, sizeof nvsp);
-  vnet_wr32(nvsp, NVSP_MSG1_TYPE_SEND_RNDIS_PKT);
-  uint64_t tid = ++v->tid;
-  int st;
-  if (v->send_sections) { /* the next section of the send buffer: an in-band packet names it */
-    uint32_t sec = v->send_next++ % v->send_sections;
-    guest_write(v->g, VSC_NET_SENDBUF_GPA + (uint64_t)sec * v->send_section_bytes, msg, len);
-    vnet_wr32(nvsp + 8, sec);
-    vnet_wr32(nvsp + 12, len);
-    st = vmbus_client_send(&v->bus, &v->ch, VM_PKT_DATA_INBAND, VMBUS_DATA_PACKET_FLAG_COMPLETION_REQUESTED, tid,
-                           0, 0, nvsp, sizeof nvsp);
-  } else { /* a GPA-direct range over the send page */
-    guest_write(v->g, VSC_NET_SEND_GPA, msg, len);
-    vnet_zero(ext, sizeof ext);
-    vnet_wr32(ext + 4, 1);
-    vnet_wr32(ext + 8, len);
-    uint64_t pfn = VSC_NET_SEND_GPA >> 12;
-    for (int i = 0; i < 8; i++)
-      ext[16 + i] = (uint8_t)(pfn >> (8 * i));
-    vnet_wr32(nvsp + 8, NVSP_NO_SECTION);
-    st = vmbus_client_send(&v->bus, &v->ch, VM_PKT_DATA_USING_GPA_DIRECT, VMBUS_DATA_PACKET_FLAG_COMPLETION_REQUESTED,
-                           tid, ext, sizeof ext, nvsp, sizeof nvsp);
-  }
-  if (!st)
-    st = vnet_wait(v, tid, r);
-  return st ? st : vnet_rd32(r + 4) == NVSP_STAT_SUCCESS ? 0 : -1;
+  return vnet_xmit(v, msg, RNDIS_PACKET_HDR + flen, NVSP_CHANNEL_DATA);
 }
 
 void prog_vsc_network(struct guest *g, const struct guest_boot *b) {

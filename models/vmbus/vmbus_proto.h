@@ -172,8 +172,35 @@ enum vstor_operation {
 #define NVSP_STAT_SUCCESS 1u
 #define NVSP_STAT_FAIL 2u
 #define NVSP_MSG_BYTES 32u      /* our NVSP messages: padded to 32 */
+#define NVSP_CHANNEL_DATA 0u   /* SEND_RNDIS_PKT channel_type */
+#define NVSP_CHANNEL_CONTROL 1u
 #define RNDIS_MSG_PACKET 1u     /* REMOTE_NDIS_PACKET_MSG */
 #define RNDIS_PACKET_HDR 44u    /* type, len, data_offset, data_len, oob x3, ppi x2, vc_handle, reserved */
+/* RNDIS control messages (type, length, request id, ...) and their
+ * completions (type | 0x80000000, length, request id, status, ...). */
+#define RNDIS_MSG_INIT 2u       /* major, minor, max transfer size */
+#define RNDIS_MSG_HALT 3u
+#define RNDIS_MSG_QUERY 4u      /* oid, info length, info offset (from the request id), vc handle */
+#define RNDIS_MSG_SET 5u        /* the same, then the info buffer */
+#define RNDIS_MSG_RESET 6u
+#define RNDIS_MSG_KEEPALIVE 8u
+#define RNDIS_MSG_COMPLETION 0x80000000u
+#define RNDIS_CTL_HDR 12u
+#define RNDIS_INIT_CMPLT_BYTES 52u /* + status, major, minor, flags, medium, max packets, max transfer, alignment, 2 x 0 */
+#define RNDIS_STATUS_SUCCESS 0u
+#define RNDIS_STATUS_FAILURE 0xC0000001u
+#define RNDIS_STATUS_NOT_SUPPORTED 0xC00000BBu
+#define RNDIS_OID_GEN_MAXIMUM_FRAME_SIZE 0x00010106u
+#define RNDIS_OID_GEN_LINK_SPEED 0x00010107u
+#define RNDIS_OID_GEN_CURRENT_PACKET_FILTER 0x0001010Eu
+#define RNDIS_OID_GEN_MEDIA_CONNECT_STATUS 0x00010114u
+#define RNDIS_OID_802_3_PERMANENT_ADDRESS 0x01010101u
+#define RNDIS_OID_802_3_CURRENT_ADDRESS 0x01010102u
+#define RNDIS_FILTER_DIRECTED 0x01u /* NDIS_PACKET_TYPE_* */
+#define RNDIS_FILTER_MULTICAST 0x02u
+#define RNDIS_FILTER_ALL_MULTICAST 0x04u
+#define RNDIS_FILTER_BROADCAST 0x08u
+#define RNDIS_FILTER_PROMISCUOUS 0x20u
 #define NETVSC_RECV_SECTION 2048u
 #define NETVSC_SEND_SECTION 6144u /* the send buffer's section size the host announces (Linux's default) */
 #define NVSP_NO_SECTION 0xFFFFFFFFu /* SEND_RNDIS_PKT: the message is in a GPA-direct range, not a section */

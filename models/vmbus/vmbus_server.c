@@ -430,6 +430,8 @@ static void vmbus_srv_open(struct vmbus_server *s, struct vmbus_srv_conn *c, con
       ch->out_blocked = false;
       ch->recv_gpadl = 0;
       ch->send_gpadl = 0;
+      ch->rndis_up = false;
+      ch->rndis_filter = 0;
       ch->ic_state = 0;
       ch->ic_shutdown_sent = false;
       ch->ic_next = 0;

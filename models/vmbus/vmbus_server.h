@@ -58,6 +58,8 @@ struct vmbus_srv_chan {
   uint32_t recv_gpadl;
   uint32_t recv_sections, recv_next;
   uint32_t send_gpadl, send_sections;
+  bool rndis_up;            /* RNDIS INITIALIZE done (HALT undoes it) */
+  uint32_t rndis_filter;    /* NDIS packet filter: what the switch delivers (0: nothing) */
   uint8_t mac[6];
   uint64_t rx_frames, tx_frames;
   /* integration components */

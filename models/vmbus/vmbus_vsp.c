@@ -302,22 +302,104 @@ static bool vsp_deliver(struct vmbus_server *s, struct vmbus_srv_conn *to, struc
   return true;
 }
 
-/* The switch: a frame from (c, ch) to every other VM whose MAC matches
- * its destination (all of them for a broadcast). */
+/* The switch: a frame from (c, ch) to every other VM whose NIC is up
+ * (RNDIS initialised) and whose packet filter takes it: its own MAC
+ * (directed), broadcast, multicast, or anything (promiscuous). */
 static void vsp_switch(struct vmbus_server *s, struct vmbus_srv_conn *from, const uint8_t *rndis, uint32_t len,
                        const uint8_t *dst) {
-  bool bcast = dst[0] & 1;
+  bool bcast = true, group = dst[0] & 1;
+  for (int k = 0; k < 6; k++)
+    bcast &= dst[k] == 0xFF;
   for (uint32_t i = 0; i < VMBUS_MAX_CLIENTS; i++) {
     struct vmbus_srv_conn *to = &s->conns[i];
     struct vmbus_srv_chan *ch = &to->ch[VMBUS_DEV_NETWORK];
-    if (!to->used || to == from || ch->state != VMBUS_CH_OPEN)
+    if (!to->used || to == from || ch->state != VMBUS_CH_OPEN || !ch->rndis_up)
       continue;
     bool match = true;
     for (int k = 0; k < 6; k++)
       match &= dst[k] == ch->mac[k];
-    if (bcast || match)
+    uint32_t want = bcast ? RNDIS_FILTER_BROADCAST
+                    : group ? RNDIS_FILTER_MULTICAST | RNDIS_FILTER_ALL_MULTICAST
+                    : match ? RNDIS_FILTER_DIRECTED
+                            : 0;
+    if (ch->rndis_filter & (want | RNDIS_FILTER_PROMISCUOUS))
       vsp_deliver(s, to, ch, rndis, len);
   }
+}
+
+/* An RNDIS control message (INITIALIZE, QUERY, SET, RESET, KEEPALIVE,
+ * HALT): its completion goes to the guest the way frames do, into its
+ * receive buffer. Returns the NVSP status of the SEND_RNDIS_PKT. */
+static uint32_t vsp_rndis_control(struct vmbus_server *s, struct vmbus_srv_conn *c, struct vmbus_srv_chan *ch,
+                                  const uint8_t *msg, uint32_t bytes) {
+  uint32_t type = vsp_rd32(msg), mlen = vsp_rd32(msg + 4), rid = vsp_rd32(msg + 8);
+  if (mlen < RNDIS_CTL_HDR || mlen > bytes)
+    return NVSP_STAT_FAIL;
+  uint8_t r[RNDIS_INIT_CMPLT_BYTES];
+  uint32_t rlen = 16, status = RNDIS_STATUS_SUCCESS;
+  vsp_zero(r, sizeof r);
+  switch (type) {
+  case RNDIS_MSG_INIT:
+    if (mlen < 24)
+      return NVSP_STAT_FAIL;
+    rlen = RNDIS_INIT_CMPLT_BYTES;
+    vsp_wr32(r + 16, 1);                     /* major */
+    vsp_wr32(r + 24, 1);                     /* device flags: connectionless */
+    vsp_wr32(r + 32, 1);                     /* max packets per message */
+    vsp_wr32(r + 36, NETVSC_RECV_SECTION);   /* max transfer size */
+    vsp_wr32(r + 40, 3);                     /* packet alignment: 8 bytes */
+    ch->rndis_up = true;
+    break;
+  case RNDIS_MSG_QUERY: {
+    if (mlen < 28)
+      return NVSP_STAT_FAIL;
+    uint32_t oid = vsp_rd32(msg + 12), v = 0, n = 4;
+    switch (oid) {
+    case RNDIS_OID_802_3_PERMANENT_ADDRESS:
+    case RNDIS_OID_802_3_CURRENT_ADDRESS: vsp_copy(r + 24, ch->mac, 6), n = 6; break;
+    case RNDIS_OID_GEN_MAXIMUM_FRAME_SIZE: v = NETVSC_FRAME_MAX - 14; break;
+    case RNDIS_OID_GEN_LINK_SPEED: v = 100000000; break; /* 100 bps units: 10 Gb/s */
+    case RNDIS_OID_GEN_MEDIA_CONNECT_STATUS: v = 0; break; /* connected */
+    case RNDIS_OID_GEN_CURRENT_PACKET_FILTER: v = ch->rndis_filter; break;
+    default: status = RNDIS_STATUS_NOT_SUPPORTED, n = 0; break;
+    }
+    if (n == 4)
+      vsp_wr32(r + 24, v);
+    vsp_wr32(r + 16, n);
+    vsp_wr32(r + 20, n ? 16 : 0); /* info offset, from the request id */
+    rlen = 24 + n;
+    break;
+  }
+  case RNDIS_MSG_SET: {
+    if (mlen < 28)
+      return NVSP_STAT_FAIL;
+    uint32_t oid = vsp_rd32(msg + 12), ilen = vsp_rd32(msg + 16), ioff = vsp_rd32(msg + 20);
+    if (ioff > mlen || ilen > mlen - ioff || 8 + ioff + ilen > mlen)
+      status = RNDIS_STATUS_FAILURE;
+    else if (oid == RNDIS_OID_GEN_CURRENT_PACKET_FILTER && ilen >= 4)
+      ch->rndis_filter = vsp_rd32(msg + 8 + ioff);
+    else
+      status = RNDIS_STATUS_NOT_SUPPORTED;
+    break;
+  }
+  case RNDIS_MSG_RESET: /* RESET_C: type, length, status, addressing reset */
+    rlen = 16;
+    ch->rndis_filter = 0;
+    vsp_wr32(r, RNDIS_MSG_COMPLETION | type);
+    vsp_wr32(r + 4, rlen);
+    vsp_wr32(r + 12, 1);
+    return vsp_deliver(s, c, ch, r, rlen) ? NVSP_STAT_SUCCESS : NVSP_STAT_FAIL;
+  case RNDIS_MSG_KEEPALIVE: break;
+  case RNDIS_MSG_HALT:
+    ch->rndis_up = false, ch->rndis_filter = 0;
+    return NVSP_STAT_SUCCESS; /* no completion */
+  default: return NVSP_STAT_FAIL;
+  }
+  vsp_wr32(r, RNDIS_MSG_COMPLETION | type);
+  vsp_wr32(r + 4, rlen);
+  vsp_wr32(r + 8, rid);
+  vsp_wr32(r + 12, status);
+  return vsp_deliver(s, c, ch, r, rlen) ? NVSP_STAT_SUCCESS : NVSP_STAT_FAIL;
 }
 
 /* An RNDIS message from the guest: in a section of its send buffer (the
@@ -329,13 +411,13 @@ static uint32_t vsp_rndis(struct vmbus_server *s, struct vmbus_srv_conn *c, stru
   uint32_t section = vsp_rd32(body + 8), bytes = vsp_rd32(body + 12);
   if (section != NVSP_NO_SECTION) {
     struct vmbus_gpadl *gp = ch->send_gpadl ? vmbus_server_gpadl(c, ch->send_gpadl) : 0;
-    if (!gp || section >= ch->send_sections || bytes < RNDIS_PACKET_HDR || bytes > sizeof msg)
+    if (!gp || section >= ch->send_sections || bytes < RNDIS_CTL_HDR || bytes > sizeof msg)
       return 5;
     if (!vsp_gpadl_copy(s, c, gp, section * NETVSC_SEND_SECTION, msg, bytes, false))
       return 6;
   } else {
     struct vsp_range r;
-    if (!vsp_range(p, &r) || r.byte_count < RNDIS_PACKET_HDR || r.byte_count > sizeof msg)
+    if (!vsp_range(p, &r) || r.byte_count < RNDIS_CTL_HDR || r.byte_count > sizeof msg)
       return 5;
     if (!vsp_xfer(s, c, &r, 0, msg, r.byte_count, false))
       return 6;
@@ -343,7 +425,9 @@ static uint32_t vsp_rndis(struct vmbus_server *s, struct vmbus_srv_conn *c, stru
   }
   uint32_t type = vsp_rd32(msg), mlen = vsp_rd32(msg + 4), doff = vsp_rd32(msg + 8), dlen = vsp_rd32(msg + 12);
   uint32_t status = NVSP_STAT_SUCCESS;
-  if (type != RNDIS_MSG_PACKET || mlen < RNDIS_PACKET_HDR || mlen > bytes || doff < RNDIS_PACKET_HDR - 8 ||
+  if (vsp_rd32(body + 4) == NVSP_CHANNEL_CONTROL || type != RNDIS_MSG_PACKET) {
+    status = vsp_rndis_control(s, c, ch, msg, bytes);
+  } else if (bytes < RNDIS_PACKET_HDR || mlen < RNDIS_PACKET_HDR || mlen > bytes || doff < RNDIS_PACKET_HDR - 8 ||
       8ull + doff + dlen > mlen || dlen < 14 || dlen > NETVSC_FRAME_MAX) {
     status = NVSP_STAT_FAIL; /* malformed RNDIS: refused, the channel lives on */
   } else {
