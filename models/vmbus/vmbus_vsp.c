@@ -3,8 +3,9 @@
  * VMBus server: synthetic storage (vstor: initialisation handshake, SCSI
  * INQUIRY, READ CAPACITY, READ/WRITE(10/16), SYNCHRONIZE CACHE) on the
  * VM's platform disk, and synthetic network (NVSP initialisation, the
- * receive buffer GPADL, RNDIS data packets) through a virtual switch that
- * forwards Ethernet frames between the VMs by destination MAC.
+ * receive and send buffer GPADLs, RNDIS control and data messages)
+ * through a virtual switch that forwards Ethernet frames between the VMs
+ * by destination MAC and each receiver's packet filter.
  *
  * Storage data moves by DATA_USING_GPA_DIRECT: the guest names the pages
  * of its buffer, the VSP copies through the hypervisor (which refuses a
@@ -12,10 +13,12 @@
  * write is on the disk (guest_root_disk_write returned) before its
  * completion is sent: a completed write survives an abrupt stop.
  *
- * Network: frames from a guest come as RNDIS packet messages in a section
- * of its send buffer (a GPADL announced with SEND_SEND_BUF, sections of
- * 6144 bytes) or in a GPA-direct range; the switch copies them into the receiving guest's
- * receive buffer (a section per frame, round robin) and sends a
+ * Network: a guest's RNDIS messages come in a section of its send buffer
+ * (a GPADL announced with SEND_SEND_BUF, sections of 6144 bytes) or in a
+ * GPA-direct range. Control messages (channel type 1) are answered with
+ * their completion in the guest's receive buffer; packet messages go to
+ * the switch, which copies each frame into a receiving guest's receive
+ * buffer (a section per frame, round robin) and sends a
  * DATA_USING_XFER_PAGES packet naming the section. Simplification: the
  * sections are reused in order without waiting for the guest's
  * completion (the receive buffer holds many more frames than the ring).
