@@ -50,7 +50,9 @@ def op_poke(relid, off, data, in_ring=False):
 
 
 def op_signal(relid): return u8(4) + u8(relid)
-def op_drain(relid): return u8(5) + u8(relid)
+def op_drain(relid, word=0):
+    """Take the host's packets; each is marked with its body's u32 number word."""
+    return u8(5) + u8(relid) + u8(word)
 def op_wait(n=100): return u8(6) + u8(n)
 
 

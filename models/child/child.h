@@ -26,6 +26,7 @@ bool child_winhv(struct guest *g, const struct guest_boot *b, struct winhv *w);
 #define CHILD_SYNIC_GPA 0x80000ull /* VP i: SIMP at +0x2000*i, SIEFP after */
 #define MARK_COUNT 7        /* value = interrupts or messages counted so far */
 #define MARK_STEP 8         /* a scripted operation starts; value = opcode << 32 | its offset in the script */
+#define MARK_PACKET 9       /* a packet taken from the host; value: see vmbus_script.c (DRAIN) */
 #define CHILD_MSG_TYPE 0x10 /* the message type the programs exchange */
 
 /* Enable this VP's SynIC: SIMP and SIEFP pages, SCONTROL; SINT sint gets

@@ -31,7 +31,11 @@
  *                                  off modulo its size: indices, mask,
  *                                  pending size, data
  *   4 SIGNAL relid:u8              HvSignalEvent for the channel
- *   5 DRAIN  relid:u8              take up to 64 packets from the in ring
+ *   5 DRAIN  relid:u8 word:u8      take up to 64 packets from the in ring,
+ *                                  each marked in the trace (MARK_PACKET:
+ *                                  type << 48 | trans id (16 bits) << 32 |
+ *                                  the body's u32 number word % 16, 0 past
+ *                                  its end): what the host answered
  *   6 WAIT   n:u8                  compute (n + 1) * 2000 cycles
  *   7 MSG    len:u8 BYTES          a raw channel message of len % 241
  *                                  bytes (at least the 8-byte header)
@@ -165,12 +169,18 @@ static void vs_poke(struct vs *v, struct vs_reader *r) {
   guest_write(v->g, base + off, b, len);
 }
 
-static void vs_drain(struct vs *v, uint32_t relid) {
+static void vs_drain(struct vs *v, uint32_t relid, uint32_t word) {
   struct vmbus_cchan *ch = &v->ch[relid % VS_RELIDS];
   struct vmbus_pkt p;
-  for (uint32_t i = 0; ch->open && i < 64; i++)
+  for (uint32_t i = 0; ch->open && i < 64; i++) {
     if (vmbus_client_try_recv(&v->bus, ch, v->body, sizeof v->body, &p) != VMBUS_RING_OK)
       return;
+    uint32_t at = p.data_off + 4 * (word % 16), w = 0;
+    if (at + 4 <= p.len)
+      w = (uint32_t)v->body[at] | (uint32_t)v->body[at + 1] << 8 | (uint32_t)v->body[at + 2] << 16 |
+          (uint32_t)v->body[at + 3] << 24;
+    guest_mark(v->g, MARK_PACKET, (uint64_t)p.type << 48 | (p.trans_id & 0xFFFF) << 32 | w);
+  }
 }
 
 static void vs_msg(struct vs *v, struct vs_reader *r) {
@@ -236,7 +246,11 @@ void prog_vmbus_script(struct guest *g, const struct guest_boot *b) {
         vmbus_client_signal(&v->bus, ch);
       break;
     }
-    case 5: vs_drain(v, (uint32_t)vs_uint(&r, 1)); break;
+    case 5: {
+      uint32_t relid = (uint32_t)vs_uint(&r, 1);
+      vs_drain(v, relid, (uint32_t)vs_uint(&r, 1));
+      break;
+    }
     case 6: guest_work(g, (vs_uint(&r, 1) + 1) * 2000); break;
     case 7: vs_msg(v, &r); break;
     case 8: vs_gpadl(v, &r); break;
