@@ -48,6 +48,7 @@
 #include "fuzz_common.h"
 #include "run.h"
 #include "scenario.h"
+#include "sim.h"
 
 #define FZV_EVIL_PAYLOAD_MAX (1u << 20) /* 4 MiB VM, payload from 3 MiB */
 
@@ -103,6 +104,7 @@ static void fzv_init(void) {
   memset(&err, 0, sizeof err);
   if (scenario_load_mem(name, (const uint8_t *)yaml, (size_t)n, &fzv.scn, &err) != 0)
     fz_fail("the harness's scenario does not load: %s", err.msg);
+  sim_recycle_memory(true); /* each input's machine reuses the last one's zeroed memory */
   fzv.ready = true;
 }
 

@@ -27,7 +27,8 @@ int fz_world_init(struct fz_world *w, uint32_t lps, uint64_t mem_bytes) {
     return -1;
   struct sim *s = &w->d.sim;
   w->mem_pages = s->mem_bytes >> 12;
-  s->dirty = calloc(w->mem_pages, 1);
+  s->recycle = false; /* the marks become this world's: each reset takes them */
+  memset(s->dirty, 0, w->mem_pages);
   w->touched = calloc(w->mem_pages, sizeof *w->touched);
   w->touched_mark = calloc(w->mem_pages, 1);
   if (!s->dirty || !w->touched || !w->touched_mark) {

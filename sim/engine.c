@@ -26,11 +26,58 @@ static void sim_boot_root(struct sim *s) {
   hv_root_ram(s->hv, &first, &n);
   struct root_boot rb = {ROOT_BOOT_MAGIC, first, n, s->nlps, 0, s->seed};
   memcpy(s->mem + (first << 12), &rb, sizeof rb);
+  s->dirty[first] = 1;
   s->root_boot_gpa = first << 12;
   for (uint32_t i = 0; i < s->nlps; i++) {
     struct hv_vp *vp = vp_get(s->hv, 0, i, 0);
     vp->arch.gpr[6] = s->root_boot_gpa;
   }
+}
+
+/* The memory of the last machine destroyed, all zero again, kept for the
+ * next one of the same size: a program that builds many machines (the
+ * vmbus fuzzer, the benchmarks) pays for zero-filled page faults once, and
+ * each machine after that for zeroing the pages the last one wrote. Host
+ * state of the simulator, invisible to the simulation: a machine starts
+ * from zeroed memory either way. */
+static struct {
+  bool on;
+  uint8_t *mem, *dirty;
+  uint64_t bytes;
+  struct hv *hv;
+} sim_spare;
+
+void sim_recycle_memory(bool on) { sim_spare.on = on; }
+
+static bool sim_verify_recycle(void) {
+  const char *v = getenv("HVSIM_VERIFY_RECYCLE");
+  return v && *v && strcmp(v, "0") != 0;
+}
+
+/* Zero what the machine wrote and keep its memory (see sim_spare); false
+ * when it cannot be kept (the caller unmaps it). */
+static bool sim_mem_keep(struct sim *s) {
+  uint64_t pages = s->mem_bytes >> 12;
+  if (!sim_spare.on || !s->recycle || !s->dirty || !s->hv || sim_spare.mem)
+    return false;
+  /* the hypervisor's boot reservation (the PFN database) is written
+   * through its direct pointer, without marks */
+  for (uint64_t p = s->hv->pfn_first; p < s->hv->pfn_first + s->hv->hv_pages && p < pages; p++)
+    s->dirty[p] = 1;
+  for (uint64_t p = 0; p < pages; p++)
+    if (s->dirty[p]) {
+      memset(s->mem + (p << 12), 0, 4096);
+      s->dirty[p] = 0;
+    }
+  if (sim_verify_recycle())
+    for (uint64_t i = 0; i < s->mem_bytes; i++)
+      if (s->mem[i]) {
+        fprintf(stderr, "hvsim: internal error: page 0x%llx written without a dirty mark\n",
+                (unsigned long long)(i >> 12));
+        abort();
+      }
+  sim_spare.mem = s->mem, sim_spare.dirty = s->dirty, sim_spare.bytes = s->mem_bytes, sim_spare.hv = s->hv;
+  return true;
 }
 
 int sim_create(struct sim *s, const struct sim_config *cfg, char *err, size_t errlen) {
@@ -40,17 +87,31 @@ int sim_create(struct sim *s, const struct sim_config *cfg, char *err, size_t er
   s->seed = cfg->seed;
   s->mgmt.seed = cfg->seed;
   s->mem_bytes = cfg->memory_bytes;
-  s->mem = mmap(0, s->mem_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  s->hv = calloc(1, sizeof *s->hv);
-  if (s->mem == MAP_FAILED || !s->hv) {
+  if (sim_spare.mem && sim_spare.bytes == s->mem_bytes) {
+    s->mem = sim_spare.mem, s->dirty = sim_spare.dirty, s->hv = sim_spare.hv;
+    sim_spare.mem = 0, sim_spare.dirty = 0, sim_spare.hv = 0, sim_spare.bytes = 0;
+  } else {
+    if (sim_spare.mem) { /* a different size: let it go */
+      munmap(sim_spare.mem, sim_spare.bytes);
+      free(sim_spare.dirty);
+      free(sim_spare.hv);
+      sim_spare.mem = 0, sim_spare.dirty = 0, sim_spare.hv = 0, sim_spare.bytes = 0;
+    }
+    s->mem = mmap(0, s->mem_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    s->hv = calloc(1, sizeof *s->hv);
+    s->dirty = calloc(s->mem_bytes >> 12 ? s->mem_bytes >> 12 : 1, 1);
+  }
+  if (s->mem == MAP_FAILED || !s->hv || !s->dirty) {
     snprintf(err, errlen, "cannot allocate %llu bytes of simulated memory",
              (unsigned long long)s->mem_bytes);
     if (s->mem != MAP_FAILED)
       munmap(s->mem, s->mem_bytes);
     free(s->hv);
+    free(s->dirty);
     memset(s, 0, sizeof *s);
     return -1;
   }
+  s->recycle = true;
   s->hv->arch.sim = s;
   struct hv_boot boot = {
       .nlps = cfg->lps,
@@ -89,11 +150,13 @@ void sim_destroy(struct sim *s) {
         vp->arch.vcpu = 0;
       }
     }
-    free(s->hv);
   }
-  if (s->mem && s->mem != MAP_FAILED)
-    munmap(s->mem, s->mem_bytes);
-  free(s->dirty);
+  if (!sim_mem_keep(s)) {
+    free(s->hv);
+    if (s->mem && s->mem != MAP_FAILED)
+      munmap(s->mem, s->mem_bytes);
+    free(s->dirty);
+  }
   free(s->gone);
   memset(s, 0, sizeof *s);
 }

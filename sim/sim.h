@@ -70,7 +70,9 @@ struct sim {
   struct hv *hv;
   uint8_t *mem;
   uint64_t mem_bytes;
-  uint8_t *dirty;       /* one byte per page: written since the last reset (fuzzing) */
+  uint8_t *dirty;       /* one byte per page: written since boot (or the fuzzer's last reset) */
+  bool recycle;         /* the dirty marks are complete: sim_destroy zeroes those pages and keeps
+                           the memory for the next machine of the same size (engine.c) */
   uint32_t nlps;
   bool parked[HV_MAX_LPS];
   uint64_t lp_timer[HV_MAX_LPS];
@@ -108,6 +110,12 @@ struct sim_config {
  * Returns 0, or -1 with a message in err. */
 int sim_create(struct sim *s, const struct sim_config *cfg, char *err, size_t errlen);
 void sim_destroy(struct sim *s);
+/* For programs that build many machines (the vmbus fuzzer, benchmarks):
+ * sim_destroy zeroes the pages the machine wrote and keeps its memory for
+ * the next sim_create of the same size, instead of unmapping it. Off by
+ * default (one run needs no zeroing at exit). HVSIM_VERIFY_RECYCLE=1
+ * checks that every page written was marked (all memory zero after). */
+void sim_recycle_memory(bool on);
 
 /* Run until every LP is idle with nothing scheduled, or until the
  * smallest LP clock reaches until. The callback, if given, runs world

@@ -7,15 +7,26 @@
 #include <hv/trace.h>
 
 void vmms_init(struct vmms *m, struct vid *vid, uint64_t seed) {
-  uint8_t *p = (uint8_t *)m->vms;
-  for (size_t i = 0; i < sizeof m->vms; i++)
-    p[i] = 0;
+  m->vms_hi = 0;
   m->vid = vid;
   m->seed = seed;
 }
 
+/* The slot of VM id (1..MGMT_MAX_VMS, else NULL), zeroed the first time a
+ * slot at or above it is asked for. */
+static struct vmms_vm *vmms_vm(struct vmms *m, uint32_t id) {
+  if (id == 0 || id > MGMT_MAX_VMS)
+    return 0;
+  for (; m->vms_hi < id; m->vms_hi++) {
+    uint8_t *p = (uint8_t *)&m->vms[m->vms_hi + 1];
+    for (size_t i = 0; i < sizeof m->vms[0]; i++)
+      p[i] = 0;
+  }
+  return &m->vms[id];
+}
+
 static void vmms_set_state(struct vmms *m, uint32_t id, enum vm_state s) {
-  struct vmms_vm *vm = &m->vms[id];
+  struct vmms_vm *vm = vmms_vm(m, id);
   guest_event(m->vid->hv.g, HV_TR_VM_STATE, id, vm->state, s);
   vm->state = (uint8_t)s;
 }
@@ -37,7 +48,7 @@ static bool vmms_allowed(uint32_t action, uint8_t state) {
 }
 
 static uint32_t vmms_apply(struct vmms *m, uint32_t id, uint32_t action) {
-  struct vmms_vm *vm = &m->vms[id];
+  struct vmms_vm *vm = vmms_vm(m, id);
   switch (action) {
   case MGMT_START:
     vmms_set_state(m, id, VM_STARTING);
@@ -79,15 +90,15 @@ static uint32_t vmms_apply(struct vmms *m, uint32_t id, uint32_t action) {
  * this VM; or a physical interrupt vector routed to this VM. */
 static uint32_t vmms_link(struct vmms *m, const struct mgmt_request *r) {
   struct winhv *w = &m->vid->hv;
-  uint64_t from = m->vms[r->vm_id].worker.partition_id;
+  uint64_t from = vmms_vm(m, r->vm_id)->worker.partition_id;
   if (r->action == MGMT_ROUTE)
     return winhv_map_device_interrupt(w, from, r->vector, r->vp, r->to_vector) ? MGMT_FAILED : MGMT_OK;
-  if (r->peer_vm == 0 || r->peer_vm > MGMT_MAX_VMS || !m->vms[r->peer_vm].exists)
+  const struct vmms_vm *peer = vmms_vm(m, r->peer_vm);
+  if (!peer || !peer->exists)
     return MGMT_NOT_FOUND;
-  uint8_t ps = m->vms[r->peer_vm].state;
-  if (ps != VM_RUNNING && ps != VM_PAUSED)
+  if (peer->state != VM_RUNNING && peer->state != VM_PAUSED)
     return MGMT_INVALID_STATE;
-  uint64_t to = m->vms[r->peer_vm].worker.partition_id;
+  uint64_t to = peer->worker.partition_id;
   uint32_t type = r->flags ? 2 : 1; /* HV_PORT_TYPE_EVENT : HV_PORT_TYPE_MESSAGE */
   if (winhv_create_port(w, to, r->conn_id, from, type, r->sint, 0, 0, r->flags))
     return MGMT_FAILED;
@@ -106,7 +117,7 @@ uint16_t vmms_intercept(struct vmms *m, const uint8_t *msg) {
   for (int i = 0; i < 4; i++)
     ((uint8_t *)&vp)[i] = msg[16 + i];
   port = (uint16_t)(msg[16 + 40] | (msg[16 + 41] << 8));
-  for (uint32_t id = 1; id <= MGMT_MAX_VMS; id++) {
+  for (uint32_t id = 1; id <= m->vms_hi; id++) {
     struct vmms_vm *vm = &m->vms[id];
     if (vm->exists && vm->worker.partition_id == origin)
       return vmwp_io(&vm->worker, m->vid, vp, port, msg[16 + 5] == 1, msg[16 + 42], rax, rip, msg[16 + 4]);
@@ -116,10 +127,10 @@ uint16_t vmms_intercept(struct vmms *m, const uint8_t *msg) {
 
 uint32_t vmms_handle(struct vmms *m, const struct mgmt_request *r) {
   uint32_t err;
-  if (r->vm_id == 0 || r->vm_id > MGMT_MAX_VMS) {
+  struct vmms_vm *vm = vmms_vm(m, r->vm_id);
+  if (!vm) {
     err = MGMT_NOT_FOUND;
   } else if (r->action == MGMT_CREATE) {
-    struct vmms_vm *vm = &m->vms[r->vm_id];
     if (vm->exists) {
       err = MGMT_INVALID_STATE;
     } else {
@@ -129,16 +140,15 @@ uint32_t vmms_handle(struct vmms *m, const struct mgmt_request *r) {
       vmms_set_state(m, r->vm_id, VM_OFF);
       err = MGMT_OK;
     }
-  } else if (!m->vms[r->vm_id].exists) {
+  } else if (!vm->exists) {
     err = MGMT_NOT_FOUND;
-  } else if (!vmms_allowed(r->action, m->vms[r->vm_id].state)) {
+  } else if (!vmms_allowed(r->action, vm->state)) {
     err = MGMT_INVALID_STATE;
   } else if (r->action == MGMT_CONNECT || r->action == MGMT_ROUTE) {
     err = vmms_link(m, r);
   } else if (r->action == MGMT_SHUTDOWN) {
     err = vmbus_server_shutdown(&m->vmbus, r->vm_id) ? MGMT_OK : MGMT_FAILED;
   } else if (r->action == MGMT_ASSIGN || r->action == MGMT_UNASSIGN) {
-    struct vmms_vm *vm = &m->vms[r->vm_id];
     struct mgmt_channel *ch = guest_mgmt_channel(m->vid->hv.g);
     err = (r->action == MGMT_ASSIGN ? vmwp_assign(&vm->worker, m->vid, ch, r->rid, r->vp, r->vector)
                                     : vmwp_unassign(&vm->worker, m->vid, ch, r->rid)) == HV_STATUS_SUCCESS

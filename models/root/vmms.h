@@ -25,7 +25,8 @@ struct vmms_vm {
 struct vmms {
   struct vid *vid;
   uint64_t seed;
-  struct vmms_vm vms[MGMT_MAX_VMS + 1]; /* by VM id */
+  uint32_t vms_hi;                      /* slots 1..vms_hi are initialised (on first use: */
+  struct vmms_vm vms[MGMT_MAX_VMS + 1]; /*  the table is half a megabyte); by VM id */
   struct vmbus_server vmbus; /* VMBus server and VSPs (root_main sets it up) */
 };
 
