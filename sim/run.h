@@ -21,7 +21,8 @@ struct run_opts {
   bool progress;           /* progress lines on stderr for long runs */
   char options[512];       /* the options as given, recorded in the trace header */
   uint64_t stop_at;        /* stop after this event number (0: never) */
-  bool silent;             /* print nothing, not even the verdict (the fuzz harness) */
+  bool silent;             /* print nothing, not even the verdict (the fuzz harness); no
+                              digest is computed unless digest_out asks for it */
   char *digest_out;        /* when set: receives the trace digest (65 bytes, hex) */
   /* Per partition (scenario order): the payload its VM's worker loads
    * into its RAM (models/guest/guest.h, GUEST_PAYLOAD_GPA); the bytes
