@@ -24,9 +24,57 @@ void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
 void coro_switch_raw(void **save_sp, void *new_sp);
 void coro_trampoline(void);
 
+/* Stacks of destroyed coroutines, zeroed, for the next ones (see
+ * coro_recycle_stacks). */
+#define CORO_SPARE_MAX 16
+static struct {
+  bool on;
+  uint32_t n;
+  void *stack[CORO_SPARE_MAX];
+  size_t size[CORO_SPARE_MAX];
+} coro_spare;
+
+void coro_recycle_stacks(bool on) { coro_spare.on = on; }
+
+static void *coro_stack_take(size_t size) {
+  for (uint32_t i = coro_spare.n; i-- > 0;)
+    if (coro_spare.size[i] == size) {
+      void *s = coro_spare.stack[i];
+      coro_spare.stack[i] = coro_spare.stack[--coro_spare.n];
+      coro_spare.size[i] = coro_spare.size[coro_spare.n];
+      return s;
+    }
+  return mmap(0, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+}
+
+/* Keep a stack for reuse, as clean as a new one: the pages the coroutine
+ * touched and that are resident (mincore) are zeroed; the others are given
+ * back (MADV_DONTNEED: never touched, or swapped out) and read as zero
+ * again. False: unmap it. */
+static bool coro_stack_keep(void *stack, size_t size) {
+  unsigned char resident[256];
+  size_t pages = size / 4096;
+  if (!coro_spare.on || coro_spare.n == CORO_SPARE_MAX || size % 4096 || pages > sizeof resident ||
+      mincore(stack, size, resident) != 0)
+    return false;
+  for (size_t p = 0; p < pages;) {
+    size_t q = p;
+    while (q < pages && (resident[q] & 1) == (resident[p] & 1))
+      q++;
+    if (resident[p] & 1)
+      memset((char *)stack + p * 4096, 0, (q - p) * 4096);
+    else if (madvise((char *)stack + p * 4096, (q - p) * 4096, MADV_DONTNEED) != 0)
+      return false;
+    p = q;
+  }
+  coro_spare.stack[coro_spare.n] = stack;
+  coro_spare.size[coro_spare.n++] = size;
+  return true;
+}
+
 int coro_init(struct coro *c, size_t stack_size, void (*fn)(void *), void *arg) {
   memset(c, 0, sizeof *c);
-  void *stack = mmap(0, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  void *stack = coro_stack_take(stack_size);
   if (stack == MAP_FAILED)
     return -1;
   c->stack = stack;
@@ -54,7 +102,8 @@ void coro_destroy(struct coro *c) {
 #ifdef CORO_ASAN
     __asan_unpoison_memory_region(c->stack, c->stack_size);
 #endif
-    munmap(c->stack, c->stack_size);
+    if (!coro_stack_keep(c->stack, c->stack_size))
+      munmap(c->stack, c->stack_size);
   }
   memset(c, 0, sizeof *c);
 }

@@ -10,6 +10,7 @@
 #ifndef SIM_CORO_H
 #define SIM_CORO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,10 @@ struct coro {
  * never return. */
 int coro_init(struct coro *c, size_t stack_size, void (*fn)(void *), void *arg);
 void coro_destroy(struct coro *c);
+/* Programs that create and destroy many coroutines (the vmbus fuzzer):
+ * destroyed stacks are zeroed (the pages they touched) and reused instead
+ * of unmapped and mapped again. Off by default. */
+void coro_recycle_stacks(bool on);
 /* Save the current context in from and continue in to. Used in pairs
  * only: the host switches to a coroutine, which switches back to it. */
 void coro_switch(struct coro *from, struct coro *to);

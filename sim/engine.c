@@ -47,7 +47,10 @@ static struct {
   struct hv *hv;
 } sim_spare;
 
-void sim_recycle_memory(bool on) { sim_spare.on = on; }
+void sim_recycle_memory(bool on) {
+  sim_spare.on = on;
+  coro_recycle_stacks(on); /* the VPs' stacks as well */
+}
 
 static bool sim_verify_recycle(void) {
   const char *v = getenv("HVSIM_VERIFY_RECYCLE");

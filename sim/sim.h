@@ -112,7 +112,8 @@ int sim_create(struct sim *s, const struct sim_config *cfg, char *err, size_t er
 void sim_destroy(struct sim *s);
 /* For programs that build many machines (the vmbus fuzzer, benchmarks):
  * sim_destroy zeroes the pages the machine wrote and keeps its memory for
- * the next sim_create of the same size, instead of unmapping it. Off by
+ * the next sim_create of the same size, instead of unmapping it (and the
+ * VPs' coroutine stacks likewise, coro_recycle_stacks). Off by
  * default (one run needs no zeroing at exit). HVSIM_VERIFY_RECYCLE=1
  * checks that every page written was marked (all memory zero after). */
 void sim_recycle_memory(bool on);
