@@ -64,6 +64,7 @@
  * the script at GUEST_PAYLOAD_GPA (0x300000); pages 0x100..0x1FF are
  * free for buffers a script names (GPADLs, GPA-direct ranges).
  */
+#include <vmbus/vmbus_bytes.h>
 #include <vmbus/vmbus_client.h>
 
 #include "child.h"
@@ -177,8 +178,7 @@ static void vs_drain(struct vs *v, uint32_t relid, uint32_t word) {
       return;
     uint32_t at = p.data_off + 4 * (word % 16), w = 0;
     if (at + 4 <= p.len)
-      w = (uint32_t)v->body[at] | (uint32_t)v->body[at + 1] << 8 | (uint32_t)v->body[at + 2] << 16 |
-          (uint32_t)v->body[at + 3] << 24;
+      w = vmbus_le32(v->body + at);
     guest_mark(v->g, MARK_PACKET, (uint64_t)p.type << 48 | (p.trans_id & 0xFFFF) << 32 | w);
   }
 }

@@ -23,6 +23,7 @@
  * receive buffer at 0x240000 (16 pages), send buffer at 0x250000 (6 pages).
  */
 #include <vmbus/vmbus_client.h>
+#include <vmbus/vmbus_bytes.h>
 
 #include "child.h"
 
@@ -46,40 +47,26 @@ struct vnet {
   uint8_t ctl[64];
 };
 
-static void vnet_zero(void *p, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    ((uint8_t *)p)[i] = 0;
-}
-
-static uint32_t vnet_rd32(const uint8_t *p) {
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void vnet_wr32(uint8_t *p, uint32_t v) {
-  for (int i = 0; i < 4; i++)
-    p[i] = (uint8_t)(v >> (8 * i));
-}
-
 /* A frame the switch put in our receive buffer: check and acknowledge. */
 static int vnet_rx(struct vnet *v, const uint8_t *buf, const struct vmbus_pkt *p) {
   const uint8_t *e = buf + 16;
-  uint32_t len = vnet_rd32(e + 8), off = vnet_rd32(e + 12);
+  uint32_t len = vmbus_le32(e + 8), off = vmbus_le32(e + 12);
   uint8_t msg[NETVSC_RECV_SECTION];
   bool ok = p->data_off >= 32 && len <= sizeof msg && off + len <= VSC_NET_RECV_PAGES * 4096 &&
             guest_read(v->g, VSC_NET_RECV_GPA + off, msg, len);
-  if (ok && len >= 16 && (vnet_rd32(msg) & RNDIS_MSG_COMPLETION)) { /* the answer to a control message */
+  if (ok && len >= 16 && (vmbus_le32(msg) & RNDIS_MSG_COMPLETION)) { /* the answer to a control message */
     for (uint32_t i = 0; i < sizeof v->ctl; i++)
       v->ctl[i] = i < len ? msg[i] : 0;
     v->ctl_seen = true;
-  } else if (!(ok = ok && len >= RNDIS_PACKET_HDR && vnet_rd32(msg) == RNDIS_MSG_PACKET)) {
+  } else if (!(ok = ok && len >= RNDIS_PACKET_HDR && vmbus_le32(msg) == RNDIS_MSG_PACKET)) {
     v->bad++;
   } else {
-    uint64_t at = 8ull + vnet_rd32(msg + 8); /* the frame: data offset counts from byte 8 */
+    uint64_t at = 8ull + vmbus_le32(msg + 8); /* the frame: data offset counts from byte 8 */
     const uint8_t *f = msg + (at < len ? at : 0);
     ok = at + 30 <= len && f[0] == 0x00 && f[1] == 0x15 && f[2] == 0x5D && f[5] == (uint8_t)v->self &&
          (f[12] << 8 | f[13]) == VSC_NET_ETHERTYPE;
     if (ok) {
-      uint32_t from = f[11], seq = vnet_rd32(f + 14);
+      uint32_t from = f[11], seq = vmbus_le32(f + 14);
       ok = from < 64 && seq == v->seen[from];
       if (from < 64)
         v->seen[from] = seq + 1;
@@ -90,9 +77,9 @@ static int vnet_rx(struct vnet *v, const uint8_t *buf, const struct vmbus_pkt *p
       v->bad++;
   }
   uint8_t comp[NVSP_MSG_BYTES];
-  vnet_zero(comp, sizeof comp);
-  vnet_wr32(comp, NVSP_MSG1_TYPE_SEND_RNDIS_PKT_COMPLETE);
-  vnet_wr32(comp + 4, NVSP_STAT_SUCCESS);
+  vmbus_bzero(comp, sizeof comp);
+  vmbus_put_le32(comp, NVSP_MSG1_TYPE_SEND_RNDIS_PKT_COMPLETE);
+  vmbus_put_le32(comp + 4, NVSP_STAT_SUCCESS);
   return vmbus_client_send(&v->bus, &v->ch, VM_PKT_COMP, 0, p->trans_id, 0, 0, comp, sizeof comp);
 }
 
@@ -144,27 +131,27 @@ static bool vnet_init(struct vnet *v, struct guest *g, const struct guest_boot *
   if (st)
     return guest_mark(g, MARK_ERROR, 0x300 + (uint64_t)st), false;
   uint8_t m[NVSP_MSG_BYTES], r[NVSP_MSG_BYTES];
-  vnet_zero(m, sizeof m);
-  vnet_wr32(m, NVSP_MSG_TYPE_INIT);
-  vnet_wr32(m + 4, NVSP_PROTOCOL_VERSION_1);
-  vnet_wr32(m + 8, NVSP_PROTOCOL_VERSION_61);
-  if (vnet_request(v, m, r) || vnet_rd32(r) != NVSP_MSG_TYPE_INIT_COMPLETE || vnet_rd32(r + 12) != NVSP_STAT_SUCCESS)
+  vmbus_bzero(m, sizeof m);
+  vmbus_put_le32(m, NVSP_MSG_TYPE_INIT);
+  vmbus_put_le32(m + 4, NVSP_PROTOCOL_VERSION_1);
+  vmbus_put_le32(m + 8, NVSP_PROTOCOL_VERSION_61);
+  if (vnet_request(v, m, r) || vmbus_le32(r) != NVSP_MSG_TYPE_INIT_COMPLETE || vmbus_le32(r + 12) != NVSP_STAT_SUCCESS)
     return guest_mark(g, MARK_ERROR, 0x400), false;
-  vnet_zero(m, sizeof m);
-  vnet_wr32(m, NVSP_MSG1_TYPE_SEND_NDIS_VERSION);
-  vnet_wr32(m + 4, 6);
-  vnet_wr32(m + 8, 30);
+  vmbus_bzero(m, sizeof m);
+  vmbus_put_le32(m, NVSP_MSG1_TYPE_SEND_NDIS_VERSION);
+  vmbus_put_le32(m + 4, 6);
+  vmbus_put_le32(m + 8, 30);
   if (vmbus_client_send(&v->bus, &v->ch, VM_PKT_DATA_INBAND, 0, ++v->tid, 0, 0, m, sizeof m))
     return guest_mark(g, MARK_ERROR, 0x500), false;
   uint32_t handle;
   if (vmbus_client_gpadl(&v->bus, o->relid, VSC_NET_RECV_GPA, VSC_NET_RECV_PAGES, &handle))
     return guest_mark(g, MARK_ERROR, 0x600), false;
-  vnet_zero(m, sizeof m);
-  vnet_wr32(m, NVSP_MSG1_TYPE_SEND_RECV_BUF);
-  vnet_wr32(m + 4, handle);
+  vmbus_bzero(m, sizeof m);
+  vmbus_put_le32(m, NVSP_MSG1_TYPE_SEND_RECV_BUF);
+  vmbus_put_le32(m + 4, handle);
   m[8] = (uint8_t)NETVSC_XFER_PAGESET_ID, m[9] = (uint8_t)(NETVSC_XFER_PAGESET_ID >> 8);
-  if (vnet_request(v, m, r) || vnet_rd32(r) != NVSP_MSG1_TYPE_SEND_RECV_BUF_COMPLETE ||
-      vnet_rd32(r + 4) != NVSP_STAT_SUCCESS)
+  if (vnet_request(v, m, r) || vmbus_le32(r) != NVSP_MSG1_TYPE_SEND_RECV_BUF_COMPLETE ||
+      vmbus_le32(r + 4) != NVSP_STAT_SUCCESS)
     return guest_mark(g, MARK_ERROR, 0x700), false;
   if (guest_param(b, "sendbuf", 1) && !vnet_sendbuf(v, o, m, r))
     return false;
@@ -178,13 +165,13 @@ static bool vnet_sendbuf(struct vnet *v, const struct vmbus_offer *o, uint8_t *m
   uint32_t handle;
   if (vmbus_client_gpadl(&v->bus, o->relid, VSC_NET_SENDBUF_GPA, VSC_NET_SENDBUF_PAGES, &handle))
     return guest_mark(g, MARK_ERROR, 0x710), false;
-  vnet_zero(m, NVSP_MSG_BYTES);
-  vnet_wr32(m, NVSP_MSG1_TYPE_SEND_SEND_BUF);
-  vnet_wr32(m + 4, handle);
-  if (vnet_request(v, m, r) || vnet_rd32(r) != NVSP_MSG1_TYPE_SEND_SEND_BUF_COMPLETE ||
-      vnet_rd32(r + 4) != NVSP_STAT_SUCCESS || vnet_rd32(r + 8) < RNDIS_PACKET_HDR + NETVSC_FRAME_MAX)
+  vmbus_bzero(m, NVSP_MSG_BYTES);
+  vmbus_put_le32(m, NVSP_MSG1_TYPE_SEND_SEND_BUF);
+  vmbus_put_le32(m + 4, handle);
+  if (vnet_request(v, m, r) || vmbus_le32(r) != NVSP_MSG1_TYPE_SEND_SEND_BUF_COMPLETE ||
+      vmbus_le32(r + 4) != NVSP_STAT_SUCCESS || vmbus_le32(r + 8) < RNDIS_PACKET_HDR + NETVSC_FRAME_MAX)
     return guest_mark(g, MARK_ERROR, 0x720), false;
-  v->send_section_bytes = vnet_rd32(r + 8);
+  v->send_section_bytes = vmbus_le32(r + 8);
   v->send_sections = VSC_NET_SENDBUF_PAGES * 4096 / v->send_section_bytes;
   return true;
 }
@@ -195,33 +182,33 @@ static bool vnet_sendbuf(struct vnet *v, const struct vmbus_offer *o, uint8_t *m
  * or client status, or -1 when the host refused the message. */
 static int vnet_xmit(struct vnet *v, const uint8_t *msg, uint32_t len, uint32_t channel) {
   uint8_t ext[24], nvsp[NVSP_MSG_BYTES], r[NVSP_MSG_BYTES];
-  vnet_zero(nvsp, sizeof nvsp);
-  vnet_wr32(nvsp, NVSP_MSG1_TYPE_SEND_RNDIS_PKT);
-  vnet_wr32(nvsp + 4, channel);
+  vmbus_bzero(nvsp, sizeof nvsp);
+  vmbus_put_le32(nvsp, NVSP_MSG1_TYPE_SEND_RNDIS_PKT);
+  vmbus_put_le32(nvsp + 4, channel);
   uint64_t tid = ++v->tid;
   int st;
   if (v->send_sections) {
     uint32_t sec = v->send_next++ % v->send_sections;
     guest_write(v->g, VSC_NET_SENDBUF_GPA + (uint64_t)sec * v->send_section_bytes, msg, len);
-    vnet_wr32(nvsp + 8, sec);
-    vnet_wr32(nvsp + 12, len);
+    vmbus_put_le32(nvsp + 8, sec);
+    vmbus_put_le32(nvsp + 12, len);
     st = vmbus_client_send(&v->bus, &v->ch, VM_PKT_DATA_INBAND, VMBUS_DATA_PACKET_FLAG_COMPLETION_REQUESTED, tid,
                            0, 0, nvsp, sizeof nvsp);
   } else {
     guest_write(v->g, VSC_NET_SEND_GPA, msg, len);
-    vnet_zero(ext, sizeof ext);
-    vnet_wr32(ext + 4, 1);
-    vnet_wr32(ext + 8, len);
+    vmbus_bzero(ext, sizeof ext);
+    vmbus_put_le32(ext + 4, 1);
+    vmbus_put_le32(ext + 8, len);
     uint64_t pfn = VSC_NET_SEND_GPA >> 12;
     for (int i = 0; i < 8; i++)
       ext[16 + i] = (uint8_t)(pfn >> (8 * i));
-    vnet_wr32(nvsp + 8, NVSP_NO_SECTION);
+    vmbus_put_le32(nvsp + 8, NVSP_NO_SECTION);
     st = vmbus_client_send(&v->bus, &v->ch, VM_PKT_DATA_USING_GPA_DIRECT, VMBUS_DATA_PACKET_FLAG_COMPLETION_REQUESTED,
                            tid, ext, sizeof ext, nvsp, sizeof nvsp);
   }
   if (!st)
     st = vnet_wait(v, tid, r);
-  return st ? st : vnet_rd32(r + 4) == NVSP_STAT_SUCCESS ? 0 : -1;
+  return st ? st : vmbus_le32(r + 4) == NVSP_STAT_SUCCESS ? 0 : -1;
 }
 
 /* An RNDIS control message (words[0] = type, then the words after the
@@ -230,23 +217,23 @@ static int vnet_xmit(struct vnet *v, const uint8_t *msg, uint32_t len, uint32_t 
 static uint32_t vnet_control(struct vnet *v, const uint32_t *words, uint32_t n) {
   uint8_t msg[64];
   uint32_t len = 4 * (n + 2), rid = ++v->rid;
-  vnet_wr32(msg, words[0]);
-  vnet_wr32(msg + 4, len);
-  vnet_wr32(msg + 8, rid);
+  vmbus_put_le32(msg, words[0]);
+  vmbus_put_le32(msg + 4, len);
+  vmbus_put_le32(msg + 8, rid);
   for (uint32_t i = 1; i < n; i++)
-    vnet_wr32(msg + 8 + 4 * i, words[i]);
+    vmbus_put_le32(msg + 8 + 4 * i, words[i]);
   v->ctl_seen = false;
   if (vnet_xmit(v, msg, len, NVSP_CHANNEL_CONTROL))
     return ~0u;
   uint8_t none[NVSP_MSG_BYTES];
-  for (int i = 0; i < 64 && !(v->ctl_seen && vnet_rd32(v->ctl + 8) == rid); i++) {
+  for (int i = 0; i < 64 && !(v->ctl_seen && vmbus_le32(v->ctl + 8) == rid); i++) {
     v->ctl_seen = false; /* none yet, or a stale one: the next packet */
     if (vnet_wait(v, 0, none))
       return ~0u;
   }
-  if (!v->ctl_seen || vnet_rd32(v->ctl + 8) != rid || vnet_rd32(v->ctl) != (RNDIS_MSG_COMPLETION | words[0]))
+  if (!v->ctl_seen || vmbus_le32(v->ctl + 8) != rid || vmbus_le32(v->ctl) != (RNDIS_MSG_COMPLETION | words[0]))
     return ~0u;
-  return vnet_rd32(v->ctl + 12);
+  return vmbus_le32(v->ctl + 12);
 }
 
 /* RNDIS bring-up as netvsc does it: INITIALIZE, the permanent MAC (it must
@@ -258,8 +245,8 @@ static bool vnet_rndis(struct vnet *v) {
                              RNDIS_FILTER_DIRECTED | RNDIS_FILTER_BROADCAST};
   if (vnet_control(v, init, 4) != RNDIS_STATUS_SUCCESS)
     return guest_mark(v->g, MARK_ERROR, 0x730), false;
-  if (vnet_control(v, mac, 5) != RNDIS_STATUS_SUCCESS || vnet_rd32(v->ctl + 16) != 6 ||
-      vnet_rd32(v->ctl + 20) != 16 || v->ctl[24] != 0x00 || v->ctl[25] != 0x15 || v->ctl[26] != 0x5D ||
+  if (vnet_control(v, mac, 5) != RNDIS_STATUS_SUCCESS || vmbus_le32(v->ctl + 16) != 6 ||
+      vmbus_le32(v->ctl + 20) != 16 || v->ctl[24] != 0x00 || v->ctl[25] != 0x15 || v->ctl[26] != 0x5D ||
       v->ctl[29] != (uint8_t)v->self)
     return guest_mark(v->g, MARK_ERROR, 0x740), false;
   if (vnet_control(v, filter, 6) != RNDIS_STATUS_SUCCESS)
@@ -271,17 +258,17 @@ static bool vnet_rndis(struct vnet *v) {
 static int vnet_send(struct vnet *v, uint32_t peer, uint32_t seq) {
   uint8_t msg[RNDIS_PACKET_HDR + NETVSC_FRAME_MAX];
   uint32_t flen = 60 + (seq * 97) % (NETVSC_FRAME_MAX - 60);
-  vnet_zero(msg, RNDIS_PACKET_HDR);
-  vnet_wr32(msg, RNDIS_MSG_PACKET);
-  vnet_wr32(msg + 4, RNDIS_PACKET_HDR + flen);
-  vnet_wr32(msg + 8, RNDIS_PACKET_HDR - 8);
-  vnet_wr32(msg + 12, flen);
+  vmbus_bzero(msg, RNDIS_PACKET_HDR);
+  vmbus_put_le32(msg, RNDIS_MSG_PACKET);
+  vmbus_put_le32(msg + 4, RNDIS_PACKET_HDR + flen);
+  vmbus_put_le32(msg + 8, RNDIS_PACKET_HDR - 8);
+  vmbus_put_le32(msg + 12, flen);
   uint8_t *f = msg + RNDIS_PACKET_HDR;
   const uint8_t dst[6] = {0x00, 0x15, 0x5D, 0, 0, (uint8_t)peer}, src[6] = {0x00, 0x15, 0x5D, 0, 0, (uint8_t)v->self};
   for (int i = 0; i < 6; i++)
     f[i] = dst[i], f[6 + i] = src[i];
   f[12] = VSC_NET_ETHERTYPE >> 8, f[13] = VSC_NET_ETHERTYPE & 0xFF;
-  vnet_wr32(f + 14, seq);
+  vmbus_put_le32(f + 14, seq);
   for (uint32_t i = 18; i < flen; i++)
     f[i] = (uint8_t)(seq + i);
   return vnet_xmit(v, msg, RNDIS_PACKET_HDR + flen, NVSP_CHANNEL_DATA);
@@ -291,7 +278,7 @@ void prog_vsc_network(struct guest *g, const struct guest_boot *b) {
   struct winhv w;
   struct vnet vn;
   struct vnet *v = &vn;
-  vnet_zero(v, sizeof *v);
+  vmbus_bzero(v, sizeof *v);
   v->g = g;
   v->self = (uint32_t)guest_param(b, "self", 1);
   uint32_t peer = (uint32_t)guest_param(b, "peer", 2), frames = (uint32_t)guest_param(b, "frames", 100);

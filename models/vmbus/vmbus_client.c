@@ -11,26 +11,9 @@
  */
 #include "vmbus_client.h"
 
+#include "vmbus_bytes.h"
+
 #define VMBUS_CLIENT_FIRST_GPADL 0xE1E10u /* where Linux starts its handles */
-
-static uint32_t vc_rd32(const uint8_t *p) {
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void vc_wr32(uint8_t *p, uint32_t v) {
-  for (int i = 0; i < 4; i++)
-    p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void vc_wr64(uint8_t *p, uint64_t v) {
-  vc_wr32(p, (uint32_t)v);
-  vc_wr32(p + 4, (uint32_t)(v >> 32));
-}
-
-static void vc_zero(void *p, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    ((uint8_t *)p)[i] = 0;
-}
 
 static bool vc_mem_read(void *ctx, uint32_t off, void *buf, uint32_t len) {
   struct vmbus_cring_mem *m = ctx;
@@ -58,21 +41,21 @@ static uint16_t vc_post(struct vmbus_client *c, const void *msg, uint32_t len) {
 
 /* Take a message from the slot when there is one; handle rescinds. */
 static bool vc_take(struct vmbus_client *c) {
-  if (!guest_read(c->g, c->slot_gpa, c->msg, sizeof c->msg) || vc_rd32(c->msg) == 0)
+  if (!guest_read(c->g, c->slot_gpa, c->msg, sizeof c->msg) || vmbus_le32(c->msg) == 0)
     return false;
   uint32_t none = 0;
   guest_write(c->g, c->slot_gpa, &none, 4);
   if (c->msg[5] & 1)
     guest_wrmsr(c->g, HV_X64_MSR_EOM, 0);
   const uint8_t *m = c->msg + 16;
-  if (vc_rd32(m) == CHANNELMSG_RESCIND_CHANNELOFFER) {
-    uint32_t relid = vc_rd32(m + 8);
+  if (vmbus_le32(m) == CHANNELMSG_RESCIND_CHANNELOFFER) {
+    uint32_t relid = vmbus_le32(m + 8);
     if (relid < 32)
       c->rescinded |= 1u << relid;
     uint8_t r[VMBUS_RELID_MSG_BYTES];
-    vc_zero(r, sizeof r);
-    vc_wr32(r, CHANNELMSG_RELID_RELEASED);
-    vc_wr32(r + 8, relid);
+    vmbus_bzero(r, sizeof r);
+    vmbus_put_le32(r, CHANNELMSG_RELID_RELEASED);
+    vmbus_put_le32(r + 8, relid);
     vc_post(c, r, sizeof r);
   }
   return true;
@@ -83,7 +66,7 @@ static bool vc_take(struct vmbus_client *c) {
 static bool vc_wait_msg(struct vmbus_client *c, uint32_t type) {
   for (uint32_t idle = 0; idle < 100000;) {
     if (vc_take(c)) {
-      if (vc_rd32(c->msg + 16) == type)
+      if (vmbus_le32(c->msg + 16) == type)
         return true;
       continue;
     }
@@ -101,7 +84,7 @@ int vmbus_client_connect(struct vmbus_client *c, struct guest *g, struct winhv *
 
 int vmbus_client_contact(struct vmbus_client *c, struct guest *g, struct winhv *w, uint64_t simp_gpa,
                          uint64_t siefp_gpa) {
-  vc_zero(c, sizeof *c); /* after an UNLOAD the host holds no GPADL of ours: handles restart */
+  vmbus_bzero(c, sizeof *c); /* after an UNLOAD the host holds no GPADL of ours: handles restart */
   c->g = g;
   c->w = w;
   c->slot_gpa = simp_gpa + 256ull * VMBUS_MESSAGE_SINT;
@@ -111,10 +94,10 @@ int vmbus_client_contact(struct vmbus_client *c, struct guest *g, struct winhv *
                                       VMBUS_VERSION_WIN8_1, VMBUS_VERSION_WIN8};
   for (uint32_t i = 0; i < sizeof versions / sizeof versions[0] && !c->version; i++) {
     uint8_t m[VMBUS_INITIATE_CONTACT_BYTES];
-    vc_zero(m, sizeof m);
-    vc_wr32(m, CHANNELMSG_INITIATE_CONTACT);
-    vc_wr32(m + 8, versions[i]);
-    vc_wr32(m + 12, guest_vp_index(g));
+    vmbus_bzero(m, sizeof m);
+    vmbus_put_le32(m, CHANNELMSG_INITIATE_CONTACT);
+    vmbus_put_le32(m + 8, versions[i]);
+    vmbus_put_le32(m + 12, guest_vp_index(g));
     if (vc_post(c, m, sizeof m) != HV_STATUS_SUCCESS || !vc_wait_msg(c, CHANNELMSG_VERSION_RESPONSE))
       return VMBUS_CLIENT_NO_HOST;
     if (c->msg[16 + 8] == 1)
@@ -134,15 +117,15 @@ int vmbus_client_request_offers(struct vmbus_client *c) {
       continue;
     }
     const uint8_t *m = c->msg + 16;
-    uint32_t type = vc_rd32(m);
+    uint32_t type = vmbus_le32(m);
     if (type == CHANNELMSG_ALLOFFERS_DELIVERED)
       return VMBUS_CLIENT_OK;
     if (type == CHANNELMSG_OFFERCHANNEL && c->noffers < VMBUS_CLIENT_MAX_OFFERS) {
       struct vmbus_offer *o = &c->offers[c->noffers++];
       for (int k = 0; k < 16; k++)
         o->guid[k] = m[VMBUS_OFFER_IF_TYPE + k];
-      o->relid = vc_rd32(m + VMBUS_OFFER_RELID);
-      o->conn_id = vc_rd32(m + VMBUS_OFFER_CONNECTION_ID);
+      o->relid = vmbus_le32(m + VMBUS_OFFER_RELID);
+      o->conn_id = vmbus_le32(m + VMBUS_OFFER_CONNECTION_ID);
     }
   }
 }
@@ -162,34 +145,34 @@ int vmbus_client_gpadl_pfns(struct vmbus_client *c, uint32_t relid, const uint64
                             uint32_t *handle) {
   uint8_t m[240];
   uint32_t h = c->next_gpadl++, sent = 0;
-  vc_zero(m, sizeof m);
-  vc_wr32(m, CHANNELMSG_GPADL_HEADER);
-  vc_wr32(m + 8, relid);
-  vc_wr32(m + 12, h);
+  vmbus_bzero(m, sizeof m);
+  vmbus_put_le32(m, CHANNELMSG_GPADL_HEADER);
+  vmbus_put_le32(m + 8, relid);
+  vmbus_put_le32(m + 12, h);
   uint32_t buflen = 8 + 8 * n;
   m[16] = (uint8_t)buflen, m[17] = (uint8_t)(buflen >> 8);
   m[18] = 1; /* one range */
-  vc_wr32(m + 20, n * 4096);
-  vc_wr32(m + 24, 0);
+  vmbus_put_le32(m + 20, n * 4096);
+  vmbus_put_le32(m + 24, 0);
   for (; sent < n && sent < VMBUS_GPADL_HEADER_MAX_PFNS; sent++)
-    vc_wr64(m + VMBUS_GPADL_HEADER_PFNS_AT + 8 * sent, pfns[sent]);
+    vmbus_put_le64(m + VMBUS_GPADL_HEADER_PFNS_AT + 8 * sent, pfns[sent]);
   vc_post(c, m, VMBUS_GPADL_HEADER_PFNS_AT + 8 * sent);
   for (uint32_t msgno = 1; sent < n; msgno++) {
     uint32_t k = 0;
-    vc_zero(m, sizeof m);
-    vc_wr32(m, CHANNELMSG_GPADL_BODY);
-    vc_wr32(m + 8, msgno);
-    vc_wr32(m + 12, h);
+    vmbus_bzero(m, sizeof m);
+    vmbus_put_le32(m, CHANNELMSG_GPADL_BODY);
+    vmbus_put_le32(m + 8, msgno);
+    vmbus_put_le32(m + 12, h);
     for (; sent < n && k < VMBUS_GPADL_BODY_MAX_PFNS; k++, sent++)
-      vc_wr64(m + VMBUS_GPADL_BODY_PFNS_AT + 8 * k, pfns[sent]);
+      vmbus_put_le64(m + VMBUS_GPADL_BODY_PFNS_AT + 8 * k, pfns[sent]);
     vc_post(c, m, VMBUS_GPADL_BODY_PFNS_AT + 8 * k);
   }
   for (;;) {
     if (!vc_wait_msg(c, CHANNELMSG_GPADL_CREATED))
       return VMBUS_CLIENT_NO_HOST;
-    if (vc_rd32(c->msg + 16 + 12) != h)
+    if (vmbus_le32(c->msg + 16 + 12) != h)
       continue;
-    if (vc_rd32(c->msg + 16 + 16) != 0)
+    if (vmbus_le32(c->msg + 16 + 16) != 0)
       return VMBUS_CLIENT_REFUSED;
     *handle = h;
     return VMBUS_CLIENT_OK;
@@ -207,7 +190,7 @@ int vmbus_client_gpadl(struct vmbus_client *c, uint32_t relid, uint64_t gpa, uin
 
 int vmbus_client_open(struct vmbus_client *c, struct vmbus_cchan *ch, const struct vmbus_offer *o, uint64_t ring_gpa,
                       uint32_t out_pages, uint32_t in_pages) {
-  vc_zero(ch, sizeof *ch);
+  vmbus_bzero(ch, sizeof *ch);
   ch->relid = o->relid;
   ch->conn_id = o->conn_id;
   ch->out_mem = (struct vmbus_cring_mem){c->g, ring_gpa};
@@ -221,20 +204,20 @@ int vmbus_client_open(struct vmbus_client *c, struct vmbus_cchan *ch, const stru
   if (st)
     return st;
   uint8_t m[VMBUS_OPEN_BYTES];
-  vc_zero(m, sizeof m);
-  vc_wr32(m, CHANNELMSG_OPENCHANNEL);
-  vc_wr32(m + 8, o->relid);
-  vc_wr32(m + 12, o->relid); /* openid */
-  vc_wr32(m + 16, ch->gpadl);
-  vc_wr32(m + 20, guest_vp_index(c->g));
-  vc_wr32(m + 24, out_pages);
+  vmbus_bzero(m, sizeof m);
+  vmbus_put_le32(m, CHANNELMSG_OPENCHANNEL);
+  vmbus_put_le32(m + 8, o->relid);
+  vmbus_put_le32(m + 12, o->relid); /* openid */
+  vmbus_put_le32(m + 16, ch->gpadl);
+  vmbus_put_le32(m + 20, guest_vp_index(c->g));
+  vmbus_put_le32(m + 24, out_pages);
   vc_post(c, m, sizeof m);
   for (;;) {
     if (!vc_wait_msg(c, CHANNELMSG_OPENCHANNEL_RESULT))
       return VMBUS_CLIENT_NO_HOST;
-    if (vc_rd32(c->msg + 16 + 8) != o->relid)
+    if (vmbus_le32(c->msg + 16 + 8) != o->relid)
       continue;
-    if (vc_rd32(c->msg + 16 + 16) != 0)
+    if (vmbus_le32(c->msg + 16 + 16) != 0)
       return VMBUS_CLIENT_REFUSED;
     ch->open = true;
     c->rescinded &= ~(1u << (o->relid & 31));
@@ -244,15 +227,15 @@ int vmbus_client_open(struct vmbus_client *c, struct vmbus_cchan *ch, const stru
 
 int vmbus_client_close(struct vmbus_client *c, struct vmbus_cchan *ch) {
   uint8_t m[VMBUS_GPADL_TEARDOWN_BYTES];
-  vc_zero(m, sizeof m);
-  vc_wr32(m, CHANNELMSG_CLOSECHANNEL);
-  vc_wr32(m + 8, ch->relid);
+  vmbus_bzero(m, sizeof m);
+  vmbus_put_le32(m, CHANNELMSG_CLOSECHANNEL);
+  vmbus_put_le32(m + 8, ch->relid);
   vc_post(c, m, VMBUS_RELID_MSG_BYTES);
   ch->open = false;
-  vc_zero(m, sizeof m);
-  vc_wr32(m, CHANNELMSG_GPADL_TEARDOWN);
-  vc_wr32(m + 8, ch->relid);
-  vc_wr32(m + 12, ch->gpadl);
+  vmbus_bzero(m, sizeof m);
+  vmbus_put_le32(m, CHANNELMSG_GPADL_TEARDOWN);
+  vmbus_put_le32(m + 8, ch->relid);
+  vmbus_put_le32(m + 12, ch->gpadl);
   vc_post(c, m, sizeof m);
   return vc_wait_msg(c, CHANNELMSG_GPADL_TORNDOWN) ? VMBUS_CLIENT_OK : VMBUS_CLIENT_NO_HOST;
 }

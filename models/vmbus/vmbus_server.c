@@ -14,28 +14,13 @@
 
 #include <hv/trace.h>
 
+#include "vmbus_bytes.h"
+
 #define VMBUS_PORT_MESSAGE 1u
 #define VMBUS_PORT_EVENT 2u
 #define VMBUS_SRV_PKT_MAX 512u
 #define VMBUS_SRV_RESPONSE_MAX 512u /* room kept in the host->guest ring before taking a request */
 #define VMBUS_SRV_BUDGET 32u        /* packets per channel per poll */
-
-static uint32_t vmbus_rd32(const uint8_t *p) {
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t vmbus_rd64(const uint8_t *p) { return vmbus_rd32(p) | (uint64_t)vmbus_rd32(p + 4) << 32; }
-
-static void vmbus_wr32(uint8_t *p, uint32_t v) {
-  for (int i = 0; i < 4; i++)
-    p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void vmbus_zero(void *p, size_t n) {
-  uint8_t *b = p;
-  for (size_t i = 0; i < n; i++)
-    b[i] = 0;
-}
 
 static void vmbus_trace(struct vmbus_server *s, uint32_t op, uint32_t vm, uint32_t id, uint64_t c) {
   guest_event(s->g, HV_TR_VMBUS, op, (uint64_t)vm << 32 | id, c);
@@ -125,7 +110,7 @@ static uint16_t vmbus_srv_port(struct vmbus_server *s, uint64_t port_part, uint3
 }
 
 void vmbus_server_init(struct vmbus_server *s, struct vid *vid, uint64_t simp_gpa, uint64_t siefp_gpa) {
-  vmbus_zero(s, sizeof *s);
+  vmbus_bzero(s, sizeof *s);
   s->vid = vid;
   s->g = vid->hv.g;
   s->simp_slot_gpa = simp_gpa + 256ull * VMBUS_MESSAGE_SINT;
@@ -174,7 +159,7 @@ uint16_t vmbus_server_attach(struct vmbus_server *s, uint32_t vm_id, uint64_t pa
       c = &s->conns[i];
   if (!c)
     return HV_STATUS_INSUFFICIENT_MEMORY;
-  vmbus_zero(c, sizeof *c);
+  vmbus_bzero(c, sizeof *c);
   c->server = s;
   struct winhv *w = &s->vid->hv;
   uint64_t self = HV_PARTITION_ID_SELF;
@@ -258,9 +243,9 @@ void vmbus_server_kill(struct vmbus_server *s, struct vmbus_srv_conn *c, struct 
   ch->state = VMBUS_CH_DEAD;
   vmbus_trace(s, 7, c->vm_id, ch->relid, reason);
   uint8_t m[VMBUS_RELID_MSG_BYTES];
-  vmbus_zero(m, sizeof m);
-  vmbus_wr32(m, CHANNELMSG_RESCIND_CHANNELOFFER);
-  vmbus_wr32(m + 8, ch->relid);
+  vmbus_bzero(m, sizeof m);
+  vmbus_put_le32(m, CHANNELMSG_RESCIND_CHANNELOFFER);
+  vmbus_put_le32(m + 8, ch->relid);
   vmbus_srv_post(s, c, m, sizeof m);
 }
 
@@ -293,15 +278,15 @@ static void vmbus_srv_offers(struct vmbus_server *s, struct vmbus_srv_conn *c) {
     if (ch->state == VMBUS_CH_NONE)
       continue;
     uint8_t m[VMBUS_OFFER_BYTES];
-    vmbus_zero(m, sizeof m);
-    vmbus_wr32(m, CHANNELMSG_OFFERCHANNEL);
+    vmbus_bzero(m, sizeof m);
+    vmbus_put_le32(m, CHANNELMSG_OFFERCHANNEL);
     for (int i = 0; i < 16; i++) {
       m[VMBUS_OFFER_IF_TYPE + i] = guids[ch->dev][i];
       m[VMBUS_OFFER_IF_INSTANCE + i] = (uint8_t)(i == 0 ? c->vm_id : i == 1 ? r : 0x5A);
     }
-    vmbus_wr32(m + VMBUS_OFFER_RELID, r);
+    vmbus_put_le32(m + VMBUS_OFFER_RELID, r);
     m[VMBUS_OFFER_DEDICATED] = 1;
-    vmbus_wr32(m + VMBUS_OFFER_CONNECTION_ID, VMBUS_EVENT_CONNECTION_ID);
+    vmbus_put_le32(m + VMBUS_OFFER_CONNECTION_ID, VMBUS_EVENT_CONNECTION_ID);
     vmbus_srv_post(s, c, m, sizeof m);
     vmbus_trace(s, 2, c->vm_id, r, ch->dev);
   }
@@ -310,14 +295,14 @@ static void vmbus_srv_offers(struct vmbus_server *s, struct vmbus_srv_conn *c) {
 }
 
 static void vmbus_srv_contact(struct vmbus_server *s, struct vmbus_srv_conn *c, const uint8_t *m, uint32_t size) {
-  uint32_t want = size >= VMBUS_INITIATE_CONTACT_BYTES ? vmbus_rd32(m + 8) : 0;
+  uint32_t want = size >= VMBUS_INITIATE_CONTACT_BYTES ? vmbus_le32(m + 8) : 0;
   bool ok = want == VMBUS_VERSION_WIN8 || want == VMBUS_VERSION_WIN8_1 || want == VMBUS_VERSION_WIN10 ||
             want == VMBUS_VERSION_WIN10_V4_1;
   uint8_t r[VMBUS_VERSION_RESPONSE_BYTES];
-  vmbus_zero(r, sizeof r);
-  vmbus_wr32(r, CHANNELMSG_VERSION_RESPONSE);
+  vmbus_bzero(r, sizeof r);
+  vmbus_put_le32(r, CHANNELMSG_VERSION_RESPONSE);
   r[8] = ok ? 1 : 0;
-  vmbus_wr32(r + 12, want);
+  vmbus_put_le32(r + 12, want);
   if (ok) {
     c->contacted = true;
     c->version = want;
@@ -334,15 +319,15 @@ static void vmbus_srv_gpadl_done(struct vmbus_server *s, struct vmbus_srv_conn *
     owned = gp->pfn[i] < (1ull << 40) && vmbus_server_copy(s, c, gp->pfn[i] << 12, &probe, 8, false);
   }
   uint8_t r[VMBUS_GPADL_CREATED_BYTES];
-  vmbus_zero(r, sizeof r);
-  vmbus_wr32(r, CHANNELMSG_GPADL_CREATED);
-  vmbus_wr32(r + 8, gp->relid);
-  vmbus_wr32(r + 12, gp->handle);
+  vmbus_bzero(r, sizeof r);
+  vmbus_put_le32(r, CHANNELMSG_GPADL_CREATED);
+  vmbus_put_le32(r + 8, gp->relid);
+  vmbus_put_le32(r + 12, gp->handle);
   if (owned) {
     gp->state = 2;
     vmbus_trace(s, 3, c->vm_id, gp->handle, gp->npfn);
   } else {
-    vmbus_wr32(r + 16, VMBUS_STATUS_UNSUCCESSFUL);
+    vmbus_put_le32(r + 16, VMBUS_STATUS_UNSUCCESSFUL);
     vmbus_trace(s, 9, c->vm_id, gp->handle, 6);
     gp->state = 0;
     struct vmbus_srv_chan *ch = vmbus_srv_chan(c, gp->relid);
@@ -356,9 +341,9 @@ static void vmbus_srv_gpadl_header(struct vmbus_server *s, struct vmbus_srv_conn
                                    uint32_t size) {
   if (size < VMBUS_GPADL_HEADER_PFNS_AT)
     return;
-  uint32_t relid = vmbus_rd32(m + 8), handle = vmbus_rd32(m + 12);
+  uint32_t relid = vmbus_le32(m + 8), handle = vmbus_le32(m + 12);
   uint32_t buflen = m[16] | (uint32_t)m[17] << 8, ranges = m[18] | (uint32_t)m[19] << 8;
-  uint32_t byte_count = vmbus_rd32(m + 20), byte_offset = vmbus_rd32(m + 24);
+  uint32_t byte_count = vmbus_le32(m + 20), byte_offset = vmbus_le32(m + 24);
   uint32_t want = buflen >= 8 ? (buflen - 8) / 8 : 0;
   struct vmbus_gpadl *gp = 0;
   for (uint32_t i = 0; i < VMBUS_MAX_GPADLS; i++) {
@@ -368,13 +353,13 @@ static void vmbus_srv_gpadl_header(struct vmbus_server *s, struct vmbus_srv_conn
       gp = &c->gpadl[i];
   }
   uint8_t r[VMBUS_GPADL_CREATED_BYTES];
-  vmbus_zero(r, sizeof r);
-  vmbus_wr32(r, CHANNELMSG_GPADL_CREATED);
-  vmbus_wr32(r + 8, relid);
-  vmbus_wr32(r + 12, handle);
+  vmbus_bzero(r, sizeof r);
+  vmbus_put_le32(r, CHANNELMSG_GPADL_CREATED);
+  vmbus_put_le32(r + 8, relid);
+  vmbus_put_le32(r + 12, handle);
   if (!gp || ranges != 1 || want == 0 || want > VMBUS_GPADL_MAX_PFNS || byte_offset != 0 ||
       byte_count != want * 4096) {
-    vmbus_wr32(r + 16, VMBUS_STATUS_UNSUCCESSFUL);
+    vmbus_put_le32(r + 16, VMBUS_STATUS_UNSUCCESSFUL);
     vmbus_trace(s, 9, c->vm_id, handle, 5);
     vmbus_srv_post(s, c, r, sizeof r);
     return;
@@ -385,7 +370,7 @@ static void vmbus_srv_gpadl_header(struct vmbus_server *s, struct vmbus_srv_conn
   gp->npfn = 0;
   gp->state = 1;
   for (uint32_t off = VMBUS_GPADL_HEADER_PFNS_AT; off + 8 <= size && gp->npfn < want; off += 8)
-    gp->pfn[gp->npfn++] = vmbus_rd64(m + off);
+    gp->pfn[gp->npfn++] = vmbus_le64(m + off);
   if (gp->npfn == want)
     vmbus_srv_gpadl_done(s, c, gp);
 }
@@ -394,13 +379,13 @@ static void vmbus_srv_gpadl_body(struct vmbus_server *s, struct vmbus_srv_conn *
                                  uint32_t size) {
   if (size < VMBUS_GPADL_BODY_PFNS_AT)
     return;
-  uint32_t handle = vmbus_rd32(m + 12);
+  uint32_t handle = vmbus_le32(m + 12);
   for (uint32_t i = 0; i < VMBUS_MAX_GPADLS; i++) {
     struct vmbus_gpadl *gp = &c->gpadl[i];
     if (gp->state != 1 || gp->handle != handle)
       continue;
     for (uint32_t off = VMBUS_GPADL_BODY_PFNS_AT; off + 8 <= size && gp->npfn < gp->want; off += 8)
-      gp->pfn[gp->npfn++] = vmbus_rd64(m + off);
+      gp->pfn[gp->npfn++] = vmbus_le64(m + off);
     if (gp->npfn == gp->want)
       vmbus_srv_gpadl_done(s, c, gp);
     return;
@@ -410,8 +395,8 @@ static void vmbus_srv_gpadl_body(struct vmbus_server *s, struct vmbus_srv_conn *
 static void vmbus_srv_open(struct vmbus_server *s, struct vmbus_srv_conn *c, const uint8_t *m, uint32_t size) {
   if (size < VMBUS_OPEN_BYTES)
     return;
-  uint32_t relid = vmbus_rd32(m + 8), openid = vmbus_rd32(m + 12), handle = vmbus_rd32(m + 16);
-  uint32_t down = vmbus_rd32(m + 24);
+  uint32_t relid = vmbus_le32(m + 8), openid = vmbus_le32(m + 12), handle = vmbus_le32(m + 16);
+  uint32_t down = vmbus_le32(m + 24);
   struct vmbus_srv_chan *ch = vmbus_srv_chan(c, relid);
   struct vmbus_gpadl *gp = vmbus_server_gpadl(c, handle);
   uint32_t status = VMBUS_STATUS_UNSUCCESSFUL;
@@ -447,11 +432,11 @@ static void vmbus_srv_open(struct vmbus_server *s, struct vmbus_srv_conn *c, con
   }
   vmbus_trace(s, status ? 10 : 4, c->vm_id, relid, status ? 5 : (ch ? ch->dev : 0));
   uint8_t r[VMBUS_OPEN_RESULT_BYTES];
-  vmbus_zero(r, sizeof r);
-  vmbus_wr32(r, CHANNELMSG_OPENCHANNEL_RESULT);
-  vmbus_wr32(r + 8, relid);
-  vmbus_wr32(r + 12, openid);
-  vmbus_wr32(r + 16, status);
+  vmbus_bzero(r, sizeof r);
+  vmbus_put_le32(r, CHANNELMSG_OPENCHANNEL_RESULT);
+  vmbus_put_le32(r + 8, relid);
+  vmbus_put_le32(r + 12, openid);
+  vmbus_put_le32(r + 16, status);
   vmbus_srv_post(s, c, r, sizeof r);
 }
 
@@ -475,9 +460,9 @@ static void vmbus_srv_teardown(struct vmbus_server *s, struct vmbus_srv_conn *c,
     gp->state = 0;
     vmbus_trace(s, 6, c->vm_id, handle, 0);
     uint8_t m[VMBUS_GPADL_TORNDOWN_BYTES];
-    vmbus_zero(m, sizeof m);
-    vmbus_wr32(m, CHANNELMSG_GPADL_TORNDOWN);
-    vmbus_wr32(m + 8, handle);
+    vmbus_bzero(m, sizeof m);
+    vmbus_put_le32(m, CHANNELMSG_GPADL_TORNDOWN);
+    vmbus_put_le32(m + 8, handle);
     vmbus_srv_post(s, c, m, sizeof m);
     return;
   }
@@ -498,7 +483,7 @@ static void vmbus_srv_unload(struct vmbus_server *s, struct vmbus_srv_conn *c) {
 static void vmbus_srv_message(struct vmbus_server *s, struct vmbus_srv_conn *c, const uint8_t *m, uint32_t size) {
   if (size < VMBUS_MSG_HDR)
     return;
-  uint32_t type = vmbus_rd32(m);
+  uint32_t type = vmbus_le32(m);
   if (type != CHANNELMSG_INITIATE_CONTACT && !c->contacted)
     return; /* nothing before contact */
   switch (type) {
@@ -509,11 +494,11 @@ static void vmbus_srv_message(struct vmbus_server *s, struct vmbus_srv_conn *c, 
   case CHANNELMSG_OPENCHANNEL: vmbus_srv_open(s, c, m, size); break;
   case CHANNELMSG_CLOSECHANNEL:
     if (size >= VMBUS_RELID_MSG_BYTES)
-      vmbus_srv_close(s, c, vmbus_rd32(m + 8));
+      vmbus_srv_close(s, c, vmbus_le32(m + 8));
     break;
   case CHANNELMSG_GPADL_TEARDOWN:
     if (size >= VMBUS_GPADL_TEARDOWN_BYTES)
-      vmbus_srv_teardown(s, c, vmbus_rd32(m + 12));
+      vmbus_srv_teardown(s, c, vmbus_le32(m + 12));
     break;
   case CHANNELMSG_RELID_RELEASED: break; /* the guest let go of a rescinded channel */
   case CHANNELMSG_UNLOAD: vmbus_srv_unload(s, c); break;
@@ -589,17 +574,17 @@ static bool vmbus_srv_service(struct vmbus_server *s, struct vmbus_srv_conn *c, 
 static void vmbus_srv_messages(struct vmbus_server *s) {
   for (;;) {
     uint8_t msg[256];
-    if (!guest_read(s->g, s->simp_slot_gpa, msg, sizeof msg) || vmbus_rd32(msg) == 0)
+    if (!guest_read(s->g, s->simp_slot_gpa, msg, sizeof msg) || vmbus_le32(msg) == 0)
       return;
     uint32_t none = 0;
     guest_write(s->g, s->simp_slot_gpa, &none, 4); /* free the slot, then EOM if more wait */
     if (msg[5] & 1)
       guest_wrmsr(s->g, HV_X64_MSR_EOM, 0);
-    uint64_t port = vmbus_rd64(msg + 8);
+    uint64_t port = vmbus_le64(msg + 8);
     uint32_t size = msg[4] > 240 ? 240 : msg[4];
     struct vmbus_srv_conn *c =
         port > VMBUS_ROOT_MSG_PORT(0) ? vmbus_srv_find(s, (uint32_t)(port - VMBUS_ROOT_MSG_PORT(0))) : 0;
-    if (c && vmbus_rd32(msg) == VMBUS_HV_MESSAGE_TYPE)
+    if (c && vmbus_le32(msg) == VMBUS_HV_MESSAGE_TYPE)
       vmbus_srv_message(s, c, msg + 16, size);
   }
 }
@@ -610,7 +595,7 @@ bool vmbus_server_poll(struct vmbus_server *s) {
   {
     vmbus_srv_messages(s);
     uint8_t zero[256];
-    vmbus_zero(zero, sizeof zero);
+    vmbus_bzero(zero, sizeof zero);
     guest_write(s->g, s->sief_gpa, zero, sizeof zero); /* cleared before the rings are looked at */
     bool more = false;
     for (uint32_t i = 0; i < VMBUS_MAX_CLIENTS; i++) {

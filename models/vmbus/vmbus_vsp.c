@@ -27,16 +27,7 @@
 
 #include <hv/trace.h>
 
-static uint32_t vsp_rd32(const uint8_t *p) {
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t vsp_rd64(const uint8_t *p) { return vsp_rd32(p) | (uint64_t)vsp_rd32(p + 4) << 32; }
-
-static void vsp_wr32(uint8_t *p, uint32_t v) {
-  for (int i = 0; i < 4; i++)
-    p[i] = (uint8_t)(v >> (8 * i));
-}
+#include "vmbus_bytes.h"
 
 static uint32_t vsp_be32(const uint8_t *p) {
   return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
@@ -45,17 +36,6 @@ static uint32_t vsp_be32(const uint8_t *p) {
 static void vsp_wr_be32(uint8_t *p, uint32_t v) {
   for (int i = 0; i < 4; i++)
     p[i] = (uint8_t)(v >> (24 - 8 * i));
-}
-
-static void vsp_zero(void *p, size_t n) {
-  uint8_t *b = p;
-  for (size_t i = 0; i < n; i++)
-    b[i] = 0;
-}
-
-static void vsp_copy(void *d, const void *s, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    ((uint8_t *)d)[i] = ((const uint8_t *)s)[i];
 }
 
 /* A GPA-direct buffer (one range) as the packet's extension carries it. */
@@ -69,10 +49,10 @@ static bool vsp_range(const struct vmbus_srv_pkt *p, struct vsp_range *r) {
   if (p->pkt.type != VM_PKT_DATA_USING_GPA_DIRECT || p->pkt.data_off < 16 + 16)
     return false;
   const uint8_t *e = p->buf + 16;
-  if (vsp_rd32(e + 4) != 1)
+  if (vmbus_le32(e + 4) != 1)
     return false;
-  r->byte_count = vsp_rd32(e + 8);
-  r->byte_offset = vsp_rd32(e + 12);
+  r->byte_count = vmbus_le32(e + 8);
+  r->byte_offset = vmbus_le32(e + 12);
   if (r->byte_offset >= 4096 || r->byte_count > VSTOR_MAX_TRANSFER)
     return false;
   r->npfn = (r->byte_offset + r->byte_count + 4095) / 4096;
@@ -88,7 +68,7 @@ static bool vsp_xfer(struct vmbus_server *s, struct vmbus_srv_conn *c, const str
     return false;
   while (len) {
     uint32_t at = r->byte_offset + pos, in = at % 4096, n = 4096 - in < len ? 4096 - in : len;
-    uint64_t pfn = vsp_rd64(r->pfns + 8 * (at / 4096));
+    uint64_t pfn = vmbus_le64(r->pfns + 8 * (at / 4096));
     if (pfn >= (1ull << 40) || !vmbus_server_copy(s, c, (pfn << 12) + in, b, n, to_child))
       return false;
     b += n;
@@ -108,7 +88,7 @@ struct vsp_srb {
 static void vsp_srb_status(uint8_t *srb, uint8_t srb_status, uint8_t scsi_status, uint32_t transferred) {
   srb[SRB_SRB_STATUS] = srb_status;
   srb[SRB_SCSI_STATUS] = scsi_status;
-  vsp_wr32(srb + SRB_DATA_TRANSFER_LENGTH, transferred);
+  vmbus_put_le32(srb + SRB_DATA_TRANSFER_LENGTH, transferred);
 }
 
 /* READ/WRITE of count sectors at lba, data in the GPA-direct range. */
@@ -218,20 +198,20 @@ static uint32_t vsp_storage(struct vmbus_server *s, struct vmbus_srv_conn *c, st
   if (len < VSTOR_SRB_AT)
     return 5;
   uint8_t resp[VSTOR_PACKET_BYTES];
-  vsp_zero(resp, sizeof resp);
-  uint32_t op = vsp_rd32(body);
-  vsp_wr32(resp, VSTOR_OPERATION_COMPLETE_IO);
-  vsp_copy(resp + VSTOR_SRB_AT, body + VSTOR_SRB_AT, len - VSTOR_SRB_AT < SRB_BYTES ? len - VSTOR_SRB_AT : SRB_BYTES);
+  vmbus_bzero(resp, sizeof resp);
+  uint32_t op = vmbus_le32(body);
+  vmbus_put_le32(resp, VSTOR_OPERATION_COMPLETE_IO);
+  vmbus_bcopy(resp + VSTOR_SRB_AT, body + VSTOR_SRB_AT, len - VSTOR_SRB_AT < SRB_BYTES ? len - VSTOR_SRB_AT : SRB_BYTES);
   switch (op) {
   case VSTOR_OPERATION_BEGIN_INITIALIZATION:
   case VSTOR_OPERATION_END_INITIALIZATION: break;
   case VSTOR_OPERATION_QUERY_PROTOCOL_VERSION:
     if (len < VSTOR_SRB_AT + 4 || (uint32_t)(body[VSTOR_SRB_AT] | body[VSTOR_SRB_AT + 1] << 8) > VSTOR_PROTO_VERSION_WIN10)
-      vsp_wr32(resp + 8, VMBUS_STATUS_UNSUCCESSFUL);
+      vmbus_put_le32(resp + 8, VMBUS_STATUS_UNSUCCESSFUL);
     break;
   case VSTOR_OPERATION_QUERY_PROPERTIES:
-    vsp_zero(resp + VSTOR_SRB_AT, 24);
-    vsp_wr32(resp + VSTOR_SRB_AT + 12, VSTOR_MAX_TRANSFER); /* max_transfer_bytes */
+    vmbus_bzero(resp + VSTOR_SRB_AT, 24);
+    vmbus_put_le32(resp + VSTOR_SRB_AT + 12, VSTOR_MAX_TRANSFER); /* max_transfer_bytes */
     break;
   case VSTOR_OPERATION_EXECUTE_SRB: {
     if (len < VSTOR_SRB_AT + 36)
@@ -242,7 +222,7 @@ static uint32_t vsp_storage(struct vmbus_server *s, struct vmbus_srv_conn *c, st
       return x.reason;
     break;
   }
-  default: vsp_wr32(resp + 8, VMBUS_STATUS_UNSUCCESSFUL); break;
+  default: vmbus_put_le32(resp + 8, VMBUS_STATUS_UNSUCCESSFUL); break;
   }
   vmbus_server_send(s, c, ch, VM_PKT_COMP, p->pkt.trans_id, 0, 0, resp, sizeof resp);
   return 0;
@@ -253,11 +233,11 @@ static uint32_t vsp_storage(struct vmbus_server *s, struct vmbus_srv_conn *c, st
 static void vsp_nvsp_reply(struct vmbus_server *s, struct vmbus_srv_conn *c, struct vmbus_srv_chan *ch,
                            uint64_t trans_id, uint32_t type, uint32_t a, uint32_t b, uint32_t d) {
   uint8_t m[NVSP_MSG_BYTES];
-  vsp_zero(m, sizeof m);
-  vsp_wr32(m, type);
-  vsp_wr32(m + 4, a);
-  vsp_wr32(m + 8, b);
-  vsp_wr32(m + 12, d);
+  vmbus_bzero(m, sizeof m);
+  vmbus_put_le32(m, type);
+  vmbus_put_le32(m + 4, a);
+  vmbus_put_le32(m + 8, b);
+  vmbus_put_le32(m + 12, d);
   vmbus_server_send(s, c, ch, VM_PKT_COMP, trans_id, 0, 0, m, sizeof m);
 }
 
@@ -291,14 +271,14 @@ static bool vsp_deliver(struct vmbus_server *s, struct vmbus_srv_conn *to, struc
     return false;
   }
   uint8_t ext[16];
-  vsp_zero(ext, sizeof ext);
+  vmbus_bzero(ext, sizeof ext);
   ext[0] = (uint8_t)NETVSC_XFER_PAGESET_ID, ext[1] = (uint8_t)(NETVSC_XFER_PAGESET_ID >> 8);
-  vsp_wr32(ext + 4, 1);
-  vsp_wr32(ext + 8, len);
-  vsp_wr32(ext + 12, at);
+  vmbus_put_le32(ext + 4, 1);
+  vmbus_put_le32(ext + 8, len);
+  vmbus_put_le32(ext + 12, at);
   uint8_t m[NVSP_MSG_BYTES];
-  vsp_zero(m, sizeof m);
-  vsp_wr32(m, NVSP_MSG1_TYPE_SEND_RNDIS_PKT);
+  vmbus_bzero(m, sizeof m);
+  vmbus_put_le32(m, NVSP_MSG1_TYPE_SEND_RNDIS_PKT);
   if (!vmbus_server_send(s, to, ch, VM_PKT_DATA_USING_XFER_PAGES, ch->recv_next, ext, sizeof ext, m, sizeof m))
     return false;
   ch->rx_frames++;
@@ -335,31 +315,31 @@ static void vsp_switch(struct vmbus_server *s, struct vmbus_srv_conn *from, cons
  * receive buffer. Returns the NVSP status of the SEND_RNDIS_PKT. */
 static uint32_t vsp_rndis_control(struct vmbus_server *s, struct vmbus_srv_conn *c, struct vmbus_srv_chan *ch,
                                   const uint8_t *msg, uint32_t bytes) {
-  uint32_t type = vsp_rd32(msg), mlen = vsp_rd32(msg + 4), rid = vsp_rd32(msg + 8);
+  uint32_t type = vmbus_le32(msg), mlen = vmbus_le32(msg + 4), rid = vmbus_le32(msg + 8);
   if (mlen < RNDIS_CTL_HDR || mlen > bytes)
     return NVSP_STAT_FAIL;
   uint8_t r[RNDIS_INIT_CMPLT_BYTES];
   uint32_t rlen = 16, status = RNDIS_STATUS_SUCCESS;
-  vsp_zero(r, sizeof r);
+  vmbus_bzero(r, sizeof r);
   switch (type) {
   case RNDIS_MSG_INIT:
     if (mlen < 24)
       return NVSP_STAT_FAIL;
     rlen = RNDIS_INIT_CMPLT_BYTES;
-    vsp_wr32(r + 16, 1);                     /* major */
-    vsp_wr32(r + 24, 1);                     /* device flags: connectionless */
-    vsp_wr32(r + 32, 1);                     /* max packets per message */
-    vsp_wr32(r + 36, NETVSC_RECV_SECTION);   /* max transfer size */
-    vsp_wr32(r + 40, 3);                     /* packet alignment: 8 bytes */
+    vmbus_put_le32(r + 16, 1);                     /* major */
+    vmbus_put_le32(r + 24, 1);                     /* device flags: connectionless */
+    vmbus_put_le32(r + 32, 1);                     /* max packets per message */
+    vmbus_put_le32(r + 36, NETVSC_RECV_SECTION);   /* max transfer size */
+    vmbus_put_le32(r + 40, 3);                     /* packet alignment: 8 bytes */
     ch->rndis_up = true;
     break;
   case RNDIS_MSG_QUERY: {
     if (mlen < 28)
       return NVSP_STAT_FAIL;
-    uint32_t oid = vsp_rd32(msg + 12), v = 0, n = 4;
+    uint32_t oid = vmbus_le32(msg + 12), v = 0, n = 4;
     switch (oid) {
     case RNDIS_OID_802_3_PERMANENT_ADDRESS:
-    case RNDIS_OID_802_3_CURRENT_ADDRESS: vsp_copy(r + 24, ch->mac, 6), n = 6; break;
+    case RNDIS_OID_802_3_CURRENT_ADDRESS: vmbus_bcopy(r + 24, ch->mac, 6), n = 6; break;
     case RNDIS_OID_GEN_MAXIMUM_FRAME_SIZE: v = NETVSC_FRAME_MAX - 14; break;
     case RNDIS_OID_GEN_LINK_SPEED: v = 100000000; break; /* 100 bps units: 10 Gb/s */
     case RNDIS_OID_GEN_MEDIA_CONNECT_STATUS: v = 0; break; /* connected */
@@ -367,20 +347,20 @@ static uint32_t vsp_rndis_control(struct vmbus_server *s, struct vmbus_srv_conn 
     default: status = RNDIS_STATUS_NOT_SUPPORTED, n = 0; break;
     }
     if (n == 4)
-      vsp_wr32(r + 24, v);
-    vsp_wr32(r + 16, n);
-    vsp_wr32(r + 20, n ? 16 : 0); /* info offset, from the request id */
+      vmbus_put_le32(r + 24, v);
+    vmbus_put_le32(r + 16, n);
+    vmbus_put_le32(r + 20, n ? 16 : 0); /* info offset, from the request id */
     rlen = 24 + n;
     break;
   }
   case RNDIS_MSG_SET: {
     if (mlen < 28)
       return NVSP_STAT_FAIL;
-    uint32_t oid = vsp_rd32(msg + 12), ilen = vsp_rd32(msg + 16), ioff = vsp_rd32(msg + 20);
+    uint32_t oid = vmbus_le32(msg + 12), ilen = vmbus_le32(msg + 16), ioff = vmbus_le32(msg + 20);
     if (ioff > mlen || ilen > mlen - ioff || 8 + ioff + ilen > mlen)
       status = RNDIS_STATUS_FAILURE;
     else if (oid == RNDIS_OID_GEN_CURRENT_PACKET_FILTER && ilen >= 4)
-      ch->rndis_filter = vsp_rd32(msg + 8 + ioff);
+      ch->rndis_filter = vmbus_le32(msg + 8 + ioff);
     else
       status = RNDIS_STATUS_NOT_SUPPORTED;
     break;
@@ -388,9 +368,9 @@ static uint32_t vsp_rndis_control(struct vmbus_server *s, struct vmbus_srv_conn 
   case RNDIS_MSG_RESET: /* RESET_C: type, length, status, addressing reset */
     rlen = 16;
     ch->rndis_filter = 0;
-    vsp_wr32(r, RNDIS_MSG_COMPLETION | type);
-    vsp_wr32(r + 4, rlen);
-    vsp_wr32(r + 12, 1);
+    vmbus_put_le32(r, RNDIS_MSG_COMPLETION | type);
+    vmbus_put_le32(r + 4, rlen);
+    vmbus_put_le32(r + 12, 1);
     return vsp_deliver(s, c, ch, r, rlen) ? NVSP_STAT_SUCCESS : NVSP_STAT_FAIL;
   case RNDIS_MSG_KEEPALIVE: break;
   case RNDIS_MSG_HALT:
@@ -398,10 +378,10 @@ static uint32_t vsp_rndis_control(struct vmbus_server *s, struct vmbus_srv_conn 
     return NVSP_STAT_SUCCESS; /* no completion */
   default: return NVSP_STAT_FAIL;
   }
-  vsp_wr32(r, RNDIS_MSG_COMPLETION | type);
-  vsp_wr32(r + 4, rlen);
-  vsp_wr32(r + 8, rid);
-  vsp_wr32(r + 12, status);
+  vmbus_put_le32(r, RNDIS_MSG_COMPLETION | type);
+  vmbus_put_le32(r + 4, rlen);
+  vmbus_put_le32(r + 8, rid);
+  vmbus_put_le32(r + 12, status);
   return vsp_deliver(s, c, ch, r, rlen) ? NVSP_STAT_SUCCESS : NVSP_STAT_FAIL;
 }
 
@@ -411,7 +391,7 @@ static uint32_t vsp_rndis_control(struct vmbus_server *s, struct vmbus_srv_conn 
 static uint32_t vsp_rndis(struct vmbus_server *s, struct vmbus_srv_conn *c, struct vmbus_srv_chan *ch,
                           const struct vmbus_srv_pkt *p, const uint8_t *body) {
   uint8_t msg[NETVSC_RECV_SECTION];
-  uint32_t section = vsp_rd32(body + 8), bytes = vsp_rd32(body + 12);
+  uint32_t section = vmbus_le32(body + 8), bytes = vmbus_le32(body + 12);
   if (section != NVSP_NO_SECTION) {
     struct vmbus_gpadl *gp = ch->send_gpadl ? vmbus_server_gpadl(c, ch->send_gpadl) : 0;
     if (!gp || section >= ch->send_sections || bytes < RNDIS_CTL_HDR || bytes > sizeof msg)
@@ -426,9 +406,9 @@ static uint32_t vsp_rndis(struct vmbus_server *s, struct vmbus_srv_conn *c, stru
       return 6;
     bytes = r.byte_count;
   }
-  uint32_t type = vsp_rd32(msg), mlen = vsp_rd32(msg + 4), doff = vsp_rd32(msg + 8), dlen = vsp_rd32(msg + 12);
+  uint32_t type = vmbus_le32(msg), mlen = vmbus_le32(msg + 4), doff = vmbus_le32(msg + 8), dlen = vmbus_le32(msg + 12);
   uint32_t status = NVSP_STAT_SUCCESS;
-  if (vsp_rd32(body + 4) == NVSP_CHANNEL_CONTROL || type != RNDIS_MSG_PACKET) {
+  if (vmbus_le32(body + 4) == NVSP_CHANNEL_CONTROL || type != RNDIS_MSG_PACKET) {
     status = vsp_rndis_control(s, c, ch, msg, bytes);
   } else if (bytes < RNDIS_PACKET_HDR || mlen < RNDIS_PACKET_HDR || mlen > bytes || doff < RNDIS_PACKET_HDR - 8 ||
       8ull + doff + dlen > mlen || dlen < 14 || dlen > NETVSC_FRAME_MAX) {
@@ -449,9 +429,9 @@ static uint32_t vsp_network(struct vmbus_server *s, struct vmbus_srv_conn *c, st
   const uint8_t *body = p->buf + p->pkt.data_off;
   if (len < 16)
     return 5;
-  switch (vsp_rd32(body)) {
+  switch (vmbus_le32(body)) {
   case NVSP_MSG_TYPE_INIT: {
-    uint32_t lo = vsp_rd32(body + 4), hi = vsp_rd32(body + 8);
+    uint32_t lo = vmbus_le32(body + 4), hi = vmbus_le32(body + 8);
     bool ok = lo <= NVSP_PROTOCOL_VERSION_61 && hi >= NVSP_PROTOCOL_VERSION_1;
     vsp_nvsp_reply(s, c, ch, p->pkt.trans_id, NVSP_MSG_TYPE_INIT_COMPLETE, 0, 1,
                    ok ? NVSP_STAT_SUCCESS : NVSP_STAT_FAIL);
@@ -459,38 +439,38 @@ static uint32_t vsp_network(struct vmbus_server *s, struct vmbus_srv_conn *c, st
   }
   case NVSP_MSG1_TYPE_SEND_NDIS_VERSION: return 0;
   case NVSP_MSG1_TYPE_SEND_RECV_BUF: {
-    struct vmbus_gpadl *gp = vmbus_server_gpadl(c, vsp_rd32(body + 4));
+    struct vmbus_gpadl *gp = vmbus_server_gpadl(c, vmbus_le32(body + 4));
     uint8_t m[NVSP_MSG_BYTES];
-    vsp_zero(m, sizeof m);
-    vsp_wr32(m, NVSP_MSG1_TYPE_SEND_RECV_BUF_COMPLETE);
+    vmbus_bzero(m, sizeof m);
+    vmbus_put_le32(m, NVSP_MSG1_TYPE_SEND_RECV_BUF_COMPLETE);
     if (gp && gp->handle != ch->gpadl && gp->handle != ch->send_gpadl) {
       ch->recv_gpadl = gp->handle;
       ch->recv_sections = gp->npfn * 4096 / NETVSC_RECV_SECTION;
       ch->recv_next = 0;
-      vsp_wr32(m + 4, NVSP_STAT_SUCCESS);
-      vsp_wr32(m + 8, 1);
-      vsp_wr32(m + 16, NETVSC_RECV_SECTION);
-      vsp_wr32(m + 20, ch->recv_sections);
-      vsp_wr32(m + 24, ch->recv_sections * NETVSC_RECV_SECTION);
+      vmbus_put_le32(m + 4, NVSP_STAT_SUCCESS);
+      vmbus_put_le32(m + 8, 1);
+      vmbus_put_le32(m + 16, NETVSC_RECV_SECTION);
+      vmbus_put_le32(m + 20, ch->recv_sections);
+      vmbus_put_le32(m + 24, ch->recv_sections * NETVSC_RECV_SECTION);
     } else {
-      vsp_wr32(m + 4, NVSP_STAT_FAIL);
+      vmbus_put_le32(m + 4, NVSP_STAT_FAIL);
     }
     vmbus_server_send(s, c, ch, VM_PKT_COMP, p->pkt.trans_id, 0, 0, m, sizeof m);
     return 0;
   }
   case NVSP_MSG1_TYPE_SEND_SEND_BUF: {
     /* body: GPADL handle u32, id u16; completion: status, section size */
-    struct vmbus_gpadl *gp = vmbus_server_gpadl(c, vsp_rd32(body + 4));
+    struct vmbus_gpadl *gp = vmbus_server_gpadl(c, vmbus_le32(body + 4));
     uint8_t m[NVSP_MSG_BYTES];
-    vsp_zero(m, sizeof m);
-    vsp_wr32(m, NVSP_MSG1_TYPE_SEND_SEND_BUF_COMPLETE);
+    vmbus_bzero(m, sizeof m);
+    vmbus_put_le32(m, NVSP_MSG1_TYPE_SEND_SEND_BUF_COMPLETE);
     if (gp && gp->handle != ch->gpadl && gp->handle != ch->recv_gpadl && gp->npfn * 4096 >= NETVSC_SEND_SECTION) {
       ch->send_gpadl = gp->handle;
       ch->send_sections = gp->npfn * 4096 / NETVSC_SEND_SECTION;
-      vsp_wr32(m + 4, NVSP_STAT_SUCCESS);
-      vsp_wr32(m + 8, NETVSC_SEND_SECTION);
+      vmbus_put_le32(m + 4, NVSP_STAT_SUCCESS);
+      vmbus_put_le32(m + 8, NETVSC_SEND_SECTION);
     } else {
-      vsp_wr32(m + 4, NVSP_STAT_FAIL);
+      vmbus_put_le32(m + 4, NVSP_STAT_FAIL);
     }
     vmbus_server_send(s, c, ch, VM_PKT_COMP, p->pkt.trans_id, 0, 0, m, sizeof m);
     return 0;
@@ -525,15 +505,15 @@ static uint32_t vsp_network(struct vmbus_server *s, struct vmbus_srv_conn *c, st
 static void vsp_ic_send(struct vmbus_server *s, struct vmbus_srv_conn *c, struct vmbus_srv_chan *ch, uint16_t type,
                         const uint8_t *body, uint32_t len) {
   uint8_t m[IC_HDR + 64];
-  vsp_zero(m, sizeof m);
-  vsp_wr32(m + 4, IC_HDR - 8 + len);
+  vmbus_bzero(m, sizeof m);
+  vmbus_put_le32(m + 4, IC_HDR - 8 + len);
   m[8] = 3; /* framework 3.0 */
   m[12] = (uint8_t)type;
   m[14] = type == ICMSGTYPE_TIMESYNC ? 4 : 3; /* message version 3.0 (timesync 4.0) */
   m[18] = (uint8_t)len;
   m[24] = (uint8_t)ch->ic_seq;
   m[25] = ICMSGHDRFLAG_TRANSACTION | ICMSGHDRFLAG_REQUEST;
-  vsp_copy(m + IC_HDR, body, len);
+  vmbus_bcopy(m + IC_HDR, body, len);
   vmbus_server_send(s, c, ch, VM_PKT_DATA_INBAND, ++ch->ic_seq, 0, 0, m, IC_HDR + len);
 }
 
@@ -543,13 +523,13 @@ static uint32_t vsp_ic(struct vmbus_srv_conn *c, struct vmbus_srv_chan *ch, cons
   if (len < IC_HDR || !(m[25] & ICMSGHDRFLAG_RESPONSE))
     return 5;
   uint16_t type = (uint16_t)(m[12] | m[13] << 8);
-  uint32_t status = vsp_rd32(m + 20);
+  uint32_t status = vmbus_le32(m + 20);
   if (type == ICMSGTYPE_NEGOTIATE) {
     ch->ic_state = 2;
   } else if (ch->ic_state != 2) {
     return 5; /* an answer before negotiation */
   } else if (type == ICMSGTYPE_HEARTBEAT) {
-    if (len < IC_HDR + 8 || vsp_rd64(m + IC_HDR) != ch->ic_seq + 1)
+    if (len < IC_HDR + 8 || vmbus_le64(m + IC_HDR) != ch->ic_seq + 1)
       return 5; /* heartbeat answers seq + 1 */
     ch->ic_answers++;
   } else if (type == ICMSGTYPE_SHUTDOWN) {
@@ -566,7 +546,7 @@ void vmbus_vsp_tick(struct vmbus_server *s, struct vmbus_srv_conn *c, struct vmb
   if (ch->dev < VMBUS_DEV_HEARTBEAT || ch->state != VMBUS_CH_OPEN)
     return;
   uint8_t b[64];
-  vsp_zero(b, sizeof b);
+  vmbus_bzero(b, sizeof b);
   if (ch->ic_state == 0) { /* NEGOTIATE: one framework version (3.0), one message version */
     b[0] = 1, b[2] = 1;
     b[8] = 3;
@@ -580,8 +560,8 @@ void vmbus_vsp_tick(struct vmbus_server *s, struct vmbus_srv_conn *c, struct vmb
   uint64_t now = guest_rdtsc(s->g);
   if (ch->dev == VMBUS_DEV_SHUTDOWN) {
     if (c->shutdown_requested && !ch->ic_shutdown_sent) {
-      vsp_wr32(b + 8, 1); /* flags: shut down (not reboot) */
-      vsp_copy(b + 12, "hvsim: shutdown requested", 26);
+      vmbus_put_le32(b + 8, 1); /* flags: shut down (not reboot) */
+      vmbus_bcopy(b + 12, "hvsim: shutdown requested", 26);
       ch->ic_shutdown_sent = true;
       vsp_ic_send(s, c, ch, ICMSGTYPE_SHUTDOWN, b, 40);
     }
