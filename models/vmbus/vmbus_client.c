@@ -288,14 +288,7 @@ int vmbus_client_send(struct vmbus_client *c, struct vmbus_cchan *ch, uint16_t t
 int vmbus_client_recv(struct vmbus_client *c, struct vmbus_cchan *ch, void *buf, uint32_t cap,
                       struct vmbus_pkt *pkt) {
   for (;;) {
-    bool sig;
-    int st = vmbus_ring_read(&ch->in, buf, cap, pkt, &sig);
-    if (st == VMBUS_RING_OK) {
-      if (sig)
-        vmbus_client_signal(c, ch);
-      ch->received++;
-      return st;
-    }
+    int st = vmbus_client_try_recv(c, ch, buf, cap, pkt);
     if (st != VMBUS_RING_EMPTY)
       return st;
     if (vc_take(c))
