@@ -48,7 +48,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/hv.h"
+#include "hv/core/hv.h"
 #include "fuzz_common.h"
 #include "fuzz_status.h"
 #include "fuzz_world.h"

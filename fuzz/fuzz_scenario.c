@@ -1,6 +1,6 @@
 /*
  * fuzz_scenario.c — the `scenario` harness: arbitrary bytes to the
- * scenario parser and validator (sim/scenario.c, scenario_load_mem).
+ * scenario parser and validator (sim/scenario/scenario.c, scenario_load_mem).
  *
  * A scenario file is untrusted input: whatever the bytes, loading must
  * return 0 (then scenario_free releases everything) or -1 with a message,
@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "fuzz_common.h"
-#include "scenario.h"
+#include "sim/scenario/scenario.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   struct scenario scn;

@@ -5,7 +5,7 @@
  * channel protocol.
  *
  * The input is the script of the `vmbus-script` guest program
- * (models/child/vmbus_script.c documents the operations): a child VM,
+ * (models/child/hostile/vmbus_script.c documents the operations): a child VM,
  * "evil", runs it as its payload — it opens channels properly or not,
  * writes packets of any type and length into its rings, scribbles over
  * indices, masks and data, posts raw channel messages, builds GPADLs over
@@ -46,9 +46,9 @@
 #include <unistd.h>
 
 #include "fuzz_common.h"
-#include "run.h"
-#include "scenario.h"
-#include "sim.h"
+#include "sim/world/run.h"
+#include "sim/scenario/scenario.h"
+#include "sim/machine/sim.h"
 
 #define FZV_EVIL_PAYLOAD_MAX (1u << 20) /* 4 MiB VM, payload from 3 MiB */
 

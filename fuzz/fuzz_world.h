@@ -3,7 +3,7 @@
  * between fuzz inputs (the harness side of the issue's "reset must be
  * cheap": restore only what changed).
  *
- * The world is an hcdrive machine (sim/hcdrive.h: the root does not run
+ * The world is an hcdrive machine (sim/machine/hcdrive.h: the root does not run
  * its program, hypercalls are driven as any VP). After the harness has
  * built its starting state, fz_world_snapshot() copies struct hv, the
  * simulated memory and the few simulator fields a hypercall can change.
@@ -28,7 +28,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "hcdrive.h"
+#include "sim/machine/hcdrive.h"
 
 struct fz_world {
   struct hcdrive d;

@@ -2,7 +2,7 @@
 """gen_vmbus_corpus.py — writes the vmbus harness's seed corpus and dictionary.
 
   fuzz/corpus/vmbus/*   scripts of the vmbus-script guest program (the format is
-                        documented in models/child/vmbus_script.c): each device's
+                        documented in models/child/hostile/vmbus_script.c): each device's
                         protocol done right (vstor initialisation and every SCSI
                         command, NVSP with a receive buffer and RNDIS frames, the
                         integration components' answers), the channel protocol's

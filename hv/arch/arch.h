@@ -3,7 +3,7 @@
  *
  * The core (hv/core) calls these functions and nothing else of the
  * machine; each backend provides all of them and the build links exactly
- * one: the model simulator's (sim/arch_sim.c, level 1) or the bare-metal
+ * one: the model simulator's (sim/machine/arch_sim.c, level 1) or the bare-metal
  * VT-x / AMD-V backends (hv/arch/x86, levels 2 and 3). A backend that
  * forgets one fails to link.
  *
@@ -19,8 +19,8 @@
 #ifndef HV_ARCH_H
 #define HV_ARCH_H
 
-#include <hv/trace.h>
-#include <hv/types.h>
+#include "hvsim/trace.h"
+#include "hv/types.h"
 
 struct hv;
 struct hv_lp;
@@ -42,7 +42,7 @@ struct hv_exit {
 };
 
 /* Cost categories the core charges (level 1 advances the LP clock by the
- * documented table in sim/cost.c; hardware backends ignore them: real
+ * documented table in sim/machine/cost.c; hardware backends ignore them: real
  * time passes by itself). */
 enum hv_cost {
   HV_COST_HYPERCALL_BASE,  /* decode + dispatch of one hypercall */

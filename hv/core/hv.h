@@ -14,11 +14,11 @@
 #define HV_CORE_HV_H
 
 #include <arch_types.h>
-#include <hv/hvgdk.h>
-#include <hv/trace.h>
-#include <hv/types.h>
+#include "hv/hvgdk.h"
+#include "hvsim/trace.h"
+#include "hv/types.h"
 
-#include "../arch/arch.h"
+#include "hv/arch/arch.h"
 #include "iommu.h"
 #include "synic.h"
 

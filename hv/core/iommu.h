@@ -9,8 +9,8 @@
 #ifndef HV_CORE_IOMMU_H
 #define HV_CORE_IOMMU_H
 
-#include <hv/iommu_abi.h>
-#include <hv/types.h>
+#include "hv/iommu_abi.h"
+#include "hv/types.h"
 
 #define HV_IOMMU_MAX_DOMAINS 32 /* hardware domain id = index + 1 */
 #define HV_IOMMU_MAX_DEVICES 32

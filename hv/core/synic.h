@@ -14,7 +14,7 @@
 #ifndef HV_CORE_SYNIC_H
 #define HV_CORE_SYNIC_H
 
-#include <hv/types.h>
+#include "hv/types.h"
 
 #define HV_SINT_COUNT 16
 #define HV_STIMER_COUNT 4

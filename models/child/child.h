@@ -6,7 +6,7 @@
 #ifndef MODELS_CHILD_H
 #define MODELS_CHILD_H
 
-#include <winhv/winhv.h>
+#include "models/winhv/winhv.h"
 
 #define CHILD_HYPERCALL_PAGE_GPA 0x1000ull
 #define CHILD_IO_PAGES_GPA 0x2000ull /* VP i: input at +0x2000*i, output after */

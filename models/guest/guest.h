@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hvsim/guest_boot.h"
+
 struct guest; /* the VP the program runs on (runtime-private) */
 
 /* Hypercall through the hypercall page: RCX = control, RDX = input GPA
@@ -52,7 +54,7 @@ uint64_t guest_rdtsc(struct guest *g);
 
 /* An architectural event the guest reports (the root's VMMS reports VM
  * state changes and management results this way; kinds of
- * hv/include/hv/trace.h). Level 1 records it directly, levels 2/3 write
+ * include/hvsim/trace.h). Level 1 records it directly, levels 2/3 write
  * it to the debug port. */
 void guest_event(struct guest *g, uint16_t kind, uint64_t a, uint64_t b, uint64_t c);
 
@@ -92,24 +94,6 @@ bool guest_root_payload_read(struct guest *g, uint32_t vm, uint64_t off, void *b
 const void *guest_program_image(struct guest *g, size_t *len);
 
 /* ---- programs ------------------------------------------------------- */
-/* Parameters a program receives, read from the boot page at GPA 0 that the
- * root's worker process (VMWP) wrote before handing the memory over. */
-#define GUEST_BOOT_MAGIC 0x544f4f4256534856ull /* "HVSVBOOT" */
-#define GUEST_MAX_PARAMS 16
-struct guest_boot_param {
-  char key[32];
-  uint64_t value;
-};
-struct guest_boot {
-  uint64_t magic;
-  char program[32];
-  uint64_t memory_bytes; /* the partition's RAM, GPA 0 .. memory_bytes */
-  uint32_t vps;
-  uint32_t nparams;
-  uint64_t seed;         /* per-VM seed derived from the run seed */
-  struct guest_boot_param params[GUEST_MAX_PARAMS];
-};
-#define GUEST_BOOT_GPA 0x0ull
 
 /* Value of parameter key, or def when absent. */
 uint64_t guest_param(const struct guest_boot *b, const char *key, uint64_t def);

@@ -4,6 +4,6 @@
  */
 #include "guest.h"
 
-#include <hv/hvgdk.h>
+#include "hv/hvgdk.h"
 
 void guest_eoi(struct guest *g) { guest_wrmsr(g, HV_X64_MSR_EOI, 0); }

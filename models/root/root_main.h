@@ -4,9 +4,9 @@
 #ifndef MODELS_ROOT_MAIN_H
 #define MODELS_ROOT_MAIN_H
 
-#include <guest/guest.h>
+#include "models/guest/guest.h"
 
-#include "root_boot.h"
+#include "hvsim/root_boot.h"
 
 void root_main(struct guest *g, const struct root_boot *boot);
 

@@ -8,9 +8,9 @@
 #ifndef MODELS_ROOT_VID_H
 #define MODELS_ROOT_VID_H
 
-#include <winhv/winhv.h>
+#include "models/winhv/winhv.h"
 
-#include "root_boot.h"
+#include "hvsim/root_boot.h"
 
 #define VID_MAX_EXTENTS 1024
 #define VID_RESERVED_PAGES 6 /* boot block, hypercall page, WinHv in/out, SIMP, SIEFP */

@@ -4,7 +4,7 @@
  */
 #include "vmms.h"
 
-#include <hv/trace.h>
+#include "hvsim/trace.h"
 
 void vmms_init(struct vmms *m, struct vid *vid, uint64_t seed) {
   m->vms_hi = 0;

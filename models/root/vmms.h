@@ -10,10 +10,10 @@
 #ifndef MODELS_ROOT_VMMS_H
 #define MODELS_ROOT_VMMS_H
 
-#include "mgmt_api.h"
+#include "hvsim/mgmt.h"
 #include "vid.h"
 #include "vmwp.h"
-#include <vmbus/vmbus_server.h>
+#include "models/vmbus/vmbus_server.h"
 
 struct vmms_vm {
   bool exists;

@@ -10,9 +10,9 @@
  */
 #include "vmwp.h"
 
-#include <hv/trace.h>
+#include "hvsim/trace.h"
 
-#include "root_boot.h"
+#include "hvsim/root_boot.h"
 
 static void vmwp_copy(char *d, const char *s, size_t n) {
   size_t i = 0;

@@ -6,7 +6,7 @@
 #ifndef MODELS_ROOT_VMWP_H
 #define MODELS_ROOT_VMWP_H
 
-#include "mgmt_api.h"
+#include "hvsim/mgmt.h"
 #include "vid.h"
 
 #define VMWP_MAX_EXTENTS 64

@@ -14,7 +14,7 @@
  */
 #include "vmwp.h"
 
-#include <winhv/winhv_iommu.h>
+#include "models/winhv/winhv_iommu.h"
 
 #define VMWP_DEV_RETRIES 32
 #define VMWP_DEV_DEPOSIT 16

@@ -12,7 +12,7 @@
 #ifndef MODELS_VMBUS_CLIENT_H
 #define MODELS_VMBUS_CLIENT_H
 
-#include <winhv/winhv.h>
+#include "models/winhv/winhv.h"
 
 #include "vmbus_proto.h"
 #include "vmbus_ring.h"

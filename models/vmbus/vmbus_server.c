@@ -12,7 +12,7 @@
  */
 #include "vmbus_server.h"
 
-#include <hv/trace.h>
+#include "hvsim/trace.h"
 
 #include "vmbus_bytes.h"
 

@@ -19,7 +19,7 @@
 #ifndef MODELS_VMBUS_SERVER_H
 #define MODELS_VMBUS_SERVER_H
 
-#include <root/vid.h>
+#include "models/root/vid.h"
 
 #include "vmbus_proto.h"
 #include "vmbus_ring.h"

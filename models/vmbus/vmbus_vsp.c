@@ -25,7 +25,7 @@
  */
 #include "vmbus_server.h"
 
-#include <hv/trace.h>
+#include "hvsim/trace.h"
 
 #include "vmbus_bytes.h"
 

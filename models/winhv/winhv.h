@@ -10,8 +10,8 @@
 #ifndef MODELS_WINHV_H
 #define MODELS_WINHV_H
 
-#include <guest/guest.h>
-#include <hv/hvgdk.h>
+#include "models/guest/guest.h"
+#include "hv/hvgdk.h"
 
 struct winhv {
   struct guest *g;

@@ -4,7 +4,7 @@
  */
 #include "winhv_iommu.h"
 
-#include <hv/iommu_abi.h>
+#include "hv/iommu_abi.h"
 
 #define WINHV_IOMMU_MAP_BATCH ((4096u - HV_MAP_DEVICE_GPA_IN_SIZE) / 8)
 

@@ -1,7 +1,7 @@
 /*
  * bochs_cfg.c — a scenario translated into the bare-metal image's run
- * description (models/guest/bare/bootcfg.h): the world's events prepared
- * as sim/run.c's world acts (management requests for the root's VMMS,
+ * description (include/hvsim/bare_cfg.h): the world's events prepared
+ * as sim/world/run.c's world acts (management requests for the root's VMMS,
  * device interrupts and storms), and the option ROM that carries it into
  * Bochs. Refuses, with file:line:col, every scenario element the image
  * does not execute (device models).
@@ -21,7 +21,7 @@ static int cfg_refuse(char *err, size_t errlen, const struct scenario *scn, stru
   return -1;
 }
 
-/* One management request, as sim/run.c's run_mgmt builds it. */
+/* One management request, as sim/world/run.c's run_mgmt builds it. */
 static struct mgmt_request *cfg_req(struct bare_cfg *c, const struct scenario *scn, uint32_t action,
                                     uint32_t part, const struct scn_action *a) {
   struct mgmt_request *q = &c->reqs[c->nreqs];
@@ -83,7 +83,7 @@ static int cfg_vms(const struct scenario *scn, struct bare_cfg *c, char *err, si
       if (p->params[k].is_string)
         return cfg_refuse(err, errlen, scn, p->params[k].pos,
                           "string parameters are not passed to bare-metal guests");
-    /* VMs the timeline does not create are created at time 0 (sim/run.c). */
+    /* VMs the timeline does not create are created at time 0 (sim/world/run.c). */
     if (!p->explicit_create && cfg_event_mgmt(c, scn, 0, MGMT_CREATE, i, 0, err, errlen))
       return -1;
   }
@@ -129,7 +129,7 @@ static int cfg_actions(const struct scenario *scn, struct bare_cfg *c, char *err
 uint64_t bochs_until_ns(const struct scenario *scn) {
   if (scn->until_ns)
     return scn->until_ns;
-  uint64_t last = 0; /* as sim/run.c's run_until_ns */
+  uint64_t last = 0; /* as sim/world/run.c's run_until_ns */
   for (uint32_t i = 0; i < scn->nactions; i++) {
     const struct scn_action *a = &scn->actions[i];
     uint64_t t = a->at_ns + (a->irq.count > 1 ? a->irq.period_ns * a->irq.count : 0);

@@ -2,7 +2,7 @@
  * bochs_eval.c — the image's console output parsed into trace records,
  * and the scenario's expectations evaluated over those records after the
  * run, with the simulator's meanings (the shared matcher of
- * sim/scn_filter.c), VM
+ * sim/verdict/filter.c), VM
  * ids come from VM_BIND records, VM states from VM_STATE records up to a
  * state probe's time, counts from the same filter fields.
  */
@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "bochs_int.h"
-#include "trace_file.h"
+#include "sim/trace/trace_file.h"
 
 static int out_hex(char c) {
   if (c >= '0' && c <= '9')
@@ -183,7 +183,7 @@ static bool eval_one(const struct scenario *scn, const struct scn_expect *x, con
     }
     return held;
   }
-  case SCN_EXP_FAIR: { /* as sim/run_report.c: spread of guest cycles */
+  case SCN_EXP_FAIR: { /* as sim/verdict/report.c: spread of guest cycles */
     uint64_t lo = UINT64_MAX, hi = 0;
     for (uint32_t k = 0; k < x->ntargets; k++) {
       uint64_t g = eval_vm_guest(e, o, x->targets[k] + 1);

@@ -9,9 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../models/guest/bare/bootcfg.h"
-#include "../scenario.h"
-#include "hv/trace.h"
+#include "hvsim/bare_cfg.h"
+#include "sim/scenario/scenario.h"
+#include "hvsim/trace.h"
 
 #define BOCHS_DEFAULT_TAIL_NS 100000000ull /* as the simulator: 100 ms after the last item */
 

@@ -30,8 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../sha256.h"
-#include "../trace_file.h"
+#include "sim/trace/sha256.h"
+#include "sim/trace/trace_file.h"
 #include "bochs_int.h"
 
 #ifndef HVSIM_BUILD_ID

@@ -18,7 +18,7 @@
 
 #include <stdint.h>
 
-#include "../scenario.h"
+#include "sim/scenario/scenario.h"
 
 /* Run scn on the image for backend: "bochs-vmx", "bochs-svm", or
  * "qemu-svm" (the AMD image through multiboot on QEMU's TCG with -icount;

@@ -22,7 +22,7 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 HVSIM = os.path.join(REPO, "hvsim")
 BACKENDS = ["bochs-vmx", "bochs-svm"]
 
-# hv/include/hv/trace.h
+# include/hvsim/trace.h
 TR_VP_EXIT, TR_HYPERCALL, TR_GPA_VIOLATION, TR_VM_STATE, TR_GUEST, TR_VM_BIND = 4, 5, 9, 14, 15, 20
 EXIT_SHUTDOWN = 11
 ROOT = 1
@@ -155,7 +155,7 @@ def test_qemu_svm_runs_hello_deterministically(tmp_path):
         pytest.skip("qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)")
     a = hvsim("run", "--backend", "qemu-svm", "scenarios/hello.yaml", "--trace-dir", tmp_path / "a")
     if "unknown backend" in a.stderr:
-        pytest.skip("hvsim run does not list --backend qemu-svm yet (sim/main.c)")
+        pytest.skip("hvsim run does not list --backend qemu-svm yet (sim/tools/main.c)")
     assert a.returncode == 0, a.stdout + a.stderr
     b = hvsim("run", "--backend", "qemu-svm", "scenarios/hello.yaml", "--trace-dir", tmp_path / "b")
     assert b.returncode == 0, b.stdout + b.stderr

@@ -272,7 +272,7 @@ def _enum_values(text, name, prefix):
 
 
 def test_tables_match_trace_h():
-    h = _read("hv/include/hv/trace.h")
+    h = _read("include/hvsim/trace.h")
     kinds = _enum_values(h, "hv_trace_kind", "HV_TR_")
     kinds.pop("KIND_COUNT")
     kinds.pop("NONE")
@@ -295,7 +295,7 @@ def test_tables_match_hvgdk_h():
 
 
 def test_tables_match_scenario_h():
-    h = _read("sim/scenario.h")
+    h = _read("sim/scenario/scenario.h")
     states = _enum_values(h, "scn_vm_state", "SCN_VM_")
     assert {v: k.capitalize() for k, v in states.items()} == T.VM_STATES
     mgmt = _enum_values(h, "scn_mgmt_status", "SCN_MGMT_")
@@ -303,7 +303,7 @@ def test_tables_match_scenario_h():
 
 
 def test_tables_match_mgmt_api_h():
-    actions = _enum_values(_read("models/root/mgmt_api.h"), "mgmt_action", "MGMT_")
+    actions = _enum_values(_read("include/hvsim/mgmt.h"), "mgmt_action", "MGMT_")
     assert {v: k.lower() for k, v in actions.items()} == T.MGMT_ACTIONS
 
 

@@ -6,7 +6,7 @@ hostile partition (isolation verdicts) and every stray DMA is a dma_fault.
 Blocks written by the ptdisk driver are self-describing (models/child/
 ptdisk.c): word 0 "HVSBLK01", word 1 the block number, word 2 the
 generation; completions in the trace (kind dma) carry opcode, first block,
-block count and status (hv/include/hv/trace.h).
+block count and status (include/hvsim/trace.h).
 """
 
 import os

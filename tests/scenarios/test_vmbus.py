@@ -4,11 +4,11 @@ run ends, even for the VM stopped abruptly in the middle of its writes;
 every attack of the hostile client closed its channel with the expected
 reason and no other VM's channel was closed.
 
-The writer's sectors are self-describing (models/child/vsc_storage.c):
+The writer's sectors are self-describing (models/child/vsc/vsc_storage.c):
 u64 magic "SHVSVSC1", lba, sequence number; write number seq goes to
 vsc_lba_of(pattern, seq, region), reproduced below. The writer marks each
 completed write (guest mark code 7, value seq); vmbus events (kind 32)
-carry a = op, b = vm id << 32 | relid, c = reason (hv/include/hv/trace.h).
+carry a = op, b = vm id << 32 | relid, c = reason (include/hvsim/trace.h).
 """
 
 import os

@@ -1,6 +1,6 @@
 /*
- * test_scenario.c — the scenario parser and validator (sim/scenario.c) and
- * its name tables (sim/scenario_names.c): fields, units, defaults, the
+ * test_scenario.c — the scenario parser and validator (sim/scenario/scenario.c) and
+ * its name tables (sim/scenario/names.c): fields, units, defaults, the
  * stable timeline order, expectation filters and texts; every file of
  * tests/malformed/ fails at the line, column and field listed in
  * expected.tsv; truncated and corrupted inputs fail cleanly; every
@@ -14,8 +14,8 @@
 #include <string.h>
 
 #include "hv/hvgdk.h"
-#include "hv/trace.h"
-#include "scenario.h"
+#include "hvsim/trace.h"
+#include "sim/scenario/scenario.h"
 
 static const char quickstart[] =
     "version: 1\n"

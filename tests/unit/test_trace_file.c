@@ -1,6 +1,6 @@
 /*
- * test_trace_file.c — the trace outputs (sim/trace_file.c, trace_jsonl.c,
- * trace_perfetto.c) and SHA-256 (sim/sha256.c): FIPS 180-4 test vectors,
+ * test_trace_file.c — the trace outputs (sim/trace/trace_file.c, trace_jsonl.c,
+ * trace_perfetto.c) and SHA-256 (sim/trace/sha256.c): FIPS 180-4 test vectors,
  * write/read round trip, byte-identical rewrites, JSONL and Perfetto shape,
  * digest stability and sensitivity, rejection of foreign or cut files.
  */
@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "hv/hvgdk.h"
-#include "sha256.h"
-#include "trace_file.h"
+#include "sim/trace/sha256.h"
+#include "sim/trace/trace_file.h"
 
 #define NRECS 9
 

@@ -7,7 +7,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include <vmbus/vmbus_ring.h>
+#include "models/vmbus/vmbus_ring.h"
 
 #define RING_BYTES (4096u + 4096u) /* one control page, one data page */
 

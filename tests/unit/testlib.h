@@ -10,8 +10,8 @@
 
 #include <stdint.h>
 
-#include "core/hc.h"
-#include "hcdrive.h"
+#include "hv/core/hc.h"
+#include "sim/machine/hcdrive.h"
 
 #define TL_MEM_BYTES (64ull << 20)
 #define TL_LPS 2

@@ -1,7 +1,7 @@
 /*
  * arch_types.h (sim) — backend state embedded in the core's objects when
  * the core is built for the model simulator (level 1). The functions of
- * hv/arch/arch.h for this backend are in sim/arch_sim.c. Freestanding.
+ * hv/arch/arch.h for this backend are in sim/machine/arch_sim.c. Freestanding.
  */
 #ifndef HV_ARCH_SIM_TYPES_H
 #define HV_ARCH_SIM_TYPES_H
@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct sim;      /* the simulated machine (sim/sim.h) */
+struct sim;      /* the simulated machine (sim/machine/sim.h) */
 struct sim_vcpu; /* a VP's guest context: coroutine, pending events */
 
 struct arch_hv {
@@ -18,7 +18,7 @@ struct arch_hv {
 
 struct arch_lp {
   uint64_t clock;          /* virtual cycles */
-  const uint64_t *costs;   /* cycles per enum hv_cost (sim/cost.c) */
+  const uint64_t *costs;   /* cycles per enum hv_cost (sim/machine/cost.c) */
 };
 
 struct arch_vp {

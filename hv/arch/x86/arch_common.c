@@ -3,7 +3,7 @@
  * vendor: the direct map, time, LP wake-up and timers, tracing, panics, and
  * the register file kept in struct arch_vp (see arch_types.h).
  */
-#include "../../../models/guest/bare/bootcfg.h"
+#include "hvsim/bare_cfg.h"
 #include "console.h"
 #include "platform.h"
 #include "x86.h"

@@ -5,7 +5,7 @@
  * behind them, no device is assigned on these levels (issue 8 leaves the
  * real DMAR register programming for later).
  */
-#include "../arch.h"
+#include "hv/arch/arch.h"
 
 void arch_iommu_install(struct hv *hv, spa_t root_table, spa_t irt) {
   (void)hv;

@@ -15,9 +15,9 @@
  * description) is static here: this file is the machine's firmware, the
  * core still sees only its struct hv.
  */
-#include "../../../models/guest/bare/bootcfg.h"
-#include "../../../models/root/mgmt_api.h"
-#include "../../../models/root/root_boot.h"
+#include "hvsim/bare_cfg.h"
+#include "hvsim/mgmt.h"
+#include "hvsim/root_boot.h"
 #include "console.h"
 #include "cpu.h"
 #include "platform.h"
@@ -149,7 +149,7 @@ static void platform_world_trace(uint64_t a, uint64_t b, uint64_t c) {
 }
 
 /* A management request to the root's VMMS: onto the queue in the root's
- * memory, then the API vector on LP 0 (sim/run.c does the same). */
+ * memory, then the API vector on LP 0 (sim/world/run.c does the same). */
 static void platform_mgmt(struct hv *hv, const struct mgmt_request *q) {
   platform_world_trace(2, q->action, q->vm_id);
   if (!mgmt_channel_push(platform_channel(), q)) {

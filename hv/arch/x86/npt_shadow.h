@@ -5,7 +5,7 @@
 #ifndef HV_X86_NPT_SHADOW_H
 #define HV_X86_NPT_SHADOW_H
 
-#include "../../core/hv.h"
+#include "hv/core/hv.h"
 
 enum { NPT_VIOLATION = 0, NPT_FILLED = 1, NPT_RETRY_NEW_ROOT = 2 };
 

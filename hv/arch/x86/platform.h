@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "../../core/hv.h"
+#include "hv/core/hv.h"
 
 /* Physical layout (identity: SPA = hypervisor virtual address). */
 #define PLATFORM_KERNEL_BASE 0x100000ull   /* the image (entry.S, kernel.ld) */
@@ -29,7 +29,7 @@ void platform_trace(const struct hv_trace_rec *r);
 /* The vendor-neutral initial register state of a new VP (arch_common.c). */
 void arch_vp_reset_regs(struct hv *hv, struct hv_partition *p, struct hv_vp *vp);
 
-/* A guest's OUT to the event port (models/guest/bare/bootcfg.h): a trace
+/* A guest's OUT to the event port (include/hvsim/bare_cfg.h): a trace
  * record in the name of the VP's partition, or a console byte. Returns
  * true when the access was the event port's (the caller resumes the
  * guest past the instruction). */

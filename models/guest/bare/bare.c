@@ -14,14 +14,14 @@
  * Per-VP state is found from the stack: each VP runs on its own stack
  * slot (crt0.S), and so does its interrupt handler.
  */
-#include <guest/guest.h>
-#include <hv/hvgdk.h>
-#include <hv/trace.h>
-#include <root/mgmt_api.h>
-#include <root/root_boot.h>
-#include <root/root_main.h>
+#include "models/guest/guest.h"
+#include "hv/hvgdk.h"
+#include "hvsim/trace.h"
+#include "hvsim/mgmt.h"
+#include "hvsim/root_boot.h"
+#include "models/root/root_main.h"
 
-#include "bootcfg.h"
+#include "hvsim/bare_cfg.h"
 
 #define BARE_MAX_VPS 16
 #define BARE_STACK 16384

@@ -2,7 +2,7 @@
  * port_io.c — port I/O for the bare runtime (levels 2 and 3): the real
  * OUT and IN instructions; under a hypervisor they exit (I/O intercept).
  */
-#include <guest/guest.h>
+#include "models/guest/guest.h"
 
 void guest_out(struct guest *g, uint16_t port, uint8_t size, uint32_t value) {
   (void)g;

@@ -1,10 +1,10 @@
 """Name tables for decoding trace records, kept in sync with the C headers.
 
-Sources: hv/include/hv/trace.h (trace kinds, exit reasons), hv/include/hv/hvgdk.h
-(HV_STATUS_*, HVCALL_*), sim/scenario.h (VM states, management statuses),
-models/root/mgmt_api.h (management actions).
+Sources: include/hvsim/trace.h (trace kinds, exit reasons), hv/include/hv/hvgdk.h
+(HV_STATUS_*, HVCALL_*), sim/scenario/scenario.h (VM states, management statuses),
+include/hvsim/mgmt.h (management actions).
 tests/scenarios/test_driver.py parses those headers and fails when a table
-here drifts from them; the names are the ones sim/scenario_names.c prints.
+here drifts from them; the names are the ones sim/scenario/names.c prints.
 """
 
 TRACE_NONE = 0xFFFF
@@ -146,7 +146,7 @@ VM_STATES = {0: "Off", 1: "Starting", 2: "Running", 3: "Paused", 4: "Stopping", 
 # enum scn_mgmt_status (scenario.h): trace kind mgmt, field b
 MGMT_STATUSES = {0: "ok", 1: "invalid_state", 2: "failed", 3: "not_found"}
 
-# enum mgmt_action (models/root/mgmt_api.h): trace kind mgmt, field a
+# enum mgmt_action (include/hvsim/mgmt.h): trace kind mgmt, field a
 MGMT_ACTIONS = {1: "create", 2: "start", 3: "stop", 4: "pause", 5: "resume", 6: "delete", 7: "connect",
                 8: "route", 9: "assign", 10: "unassign", 11: "shutdown"}
 

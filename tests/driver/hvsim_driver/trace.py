@@ -1,6 +1,6 @@
 """Reading (and, for tests, writing) hvsim trace.bin files.
 
-Layout (sim/trace_file.h): a little-endian header -- magic "HVTRACE\\0",
+Layout (sim/trace/trace_file.h): a little-endian header -- magic "HVTRACE\\0",
 version, header size, record size, seed, SHA-256 of the scenario file,
 cycles per microsecond, LPs, VM count, build id, options, scenario path,
 VM names -- then 40-byte records <time u64, kind u16, lp u16, vp u16,

@@ -1,0 +1,67 @@
+/*
+ * run_vmbus.c — the root's physical disks for a scenario run: each VM
+ * with `disk: { path, size }` gets a raw image file (created, or grown,
+ * to the size when smaller) that the root's storage VSP reads and writes
+ * through guest_root_disk_* (sim/machine/guest_sim.c). Closed when the run ends;
+ * every completed write is already in the file (pwrite, write-through).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sim/verdict/report.h"
+#include "sim/machine/sim.h"
+
+static void run_vmbus_mkdirs(char *path) {
+  for (char *p = path + 1; *p; p++) {
+    if (*p != '/')
+      continue;
+    *p = '\0';
+    mkdir(path, 0755);
+    *p = '/';
+  }
+}
+
+int run_vmbus_setup(struct run *r) {
+  for (uint32_t i = 0; i < r->scn->npartitions && i + 1 < SIM_MAX_VDISKS; i++) {
+    const struct scn_partition *p = &r->scn->partitions[i];
+    if (!p->disk_path[0])
+      continue;
+    char path[1024];
+    if (p->disk_path[0] == '/' || !r->opts.trace_dir)
+      snprintf(path, sizeof path, "%s", p->disk_path);
+    else
+      snprintf(path, sizeof path, "%s/%s", r->opts.trace_dir, p->disk_path);
+    run_vmbus_mkdirs(path);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 ||
+        ((uint64_t)st.st_size < p->disk_bytes && ftruncate(fd, (off_t)p->disk_bytes) != 0)) {
+      fprintf(stderr, "hvsim: %s:%u:%u: disk: %s: %s\n", r->scn->path, p->disk_pos.line, p->disk_pos.col, path,
+              strerror(errno));
+      if (fd >= 0)
+        close(fd);
+      run_vmbus_finish(r);
+      return -1;
+    }
+    if (fd <= 2) { /* keep 0 meaning "no disk" */
+      int nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+      close(fd);
+      fd = nfd;
+    }
+    r->sim.vdisks[i + 1].fd = fd;
+    r->sim.vdisks[i + 1].sectors = p->disk_bytes / 512;
+  }
+  return 0;
+}
+
+void run_vmbus_finish(struct run *r) {
+  for (uint32_t i = 0; i < SIM_MAX_VDISKS; i++) {
+    if (r->sim.vdisks[i].fd > 0)
+      close(r->sim.vdisks[i].fd);
+    r->sim.vdisks[i].fd = 0;
+  }
+}
