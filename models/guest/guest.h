@@ -111,4 +111,9 @@ const struct guest_program *guest_program_lookup(const char *name);
 /* The i-th program, NULL past the end (for listings). */
 const struct guest_program *guest_program_at(size_t i);
 
+/* The root partition's program (models/root/root_main.c): what a runtime
+ * starts on the root's VPs, with the loader's boot block. */
+struct root_boot;
+void root_main(struct guest *g, const struct root_boot *boot);
+
 #endif /* MODELS_GUEST_H */

@@ -6,7 +6,9 @@
  * serves: management requests from the management API and intercepts for
  * the VM workers, halting in between. The root's other VPs idle (HLT).
  */
-#include "root_main.h"
+#include "models/guest/guest.h"
+
+#include "hvsim/root_boot.h"
 
 #include "vmms.h"
 
@@ -33,6 +35,19 @@ static void root_intercepts(struct guest *g, struct vmms *m, uint64_t slot_gpa) 
   }
 }
 
+/* VID's memory services, as the VMBus server asks for them. */
+static uint16_t root_vmbus_page(void *ctx, uint64_t *gpa) {
+  struct vid_extent e;
+  if (vid_alloc(ctx, 1, &e, 1) != 1)
+    return HV_STATUS_INSUFFICIENT_MEMORY;
+  *gpa = e.gpfn << 12;
+  return HV_STATUS_SUCCESS;
+}
+
+static uint16_t root_vmbus_deposit(void *ctx, uint64_t partition, uint64_t pages) {
+  return vid_deposit(ctx, partition, pages);
+}
+
 void root_main(struct guest *g, const struct root_boot *boot) {
   if (guest_vp_index(g) != 0) {
     for (;;)
@@ -47,7 +62,8 @@ void root_main(struct guest *g, const struct root_boot *boot) {
   }
   vmms_init(&vmms, &vid, boot->seed);
   root_synic(g, boot);
-  vmbus_server_init(&vmms.vmbus, &vid, (boot->first_gpfn + VID_SIMP_PAGE) << 12,
+  struct vmbus_host_mem mem = {&vid, root_vmbus_page, root_vmbus_deposit};
+  vmbus_server_init(&vmms.vmbus, &vid.hv, &mem, (boot->first_gpfn + VID_SIMP_PAGE) << 12,
                     (boot->first_gpfn + VID_SIEFP_PAGE) << 12); /* wired when a VMBus VM starts */
   uint64_t slot = ((boot->first_gpfn + VID_SIMP_PAGE) << 12) + 256 * HV_SYNIC_SINT_INTERCEPT;
   struct mgmt_channel *ch = guest_mgmt_channel(g);

@@ -37,9 +37,9 @@ bool vmbus_server_copy(struct vmbus_server *s, struct vmbus_srv_conn *c, uint64_
     if (to_child) {
       if (!guest_write(s->g, s->bounce_gpa, b, n))
         return false;
-      st = winhv_copy_child_gpa(&s->vid->hv, c->partition, child_gpa, s->bounce_gpa, n, true);
+      st = winhv_copy_child_gpa(s->hv, c->partition, child_gpa, s->bounce_gpa, n, true);
     } else {
-      st = winhv_copy_child_gpa(&s->vid->hv, c->partition, child_gpa, s->bounce_gpa, n, false);
+      st = winhv_copy_child_gpa(s->hv, c->partition, child_gpa, s->bounce_gpa, n, false);
       if (st == HV_STATUS_SUCCESS && !guest_read(s->g, s->bounce_gpa, b, n))
         return false;
     }
@@ -84,7 +84,7 @@ static bool vmbus_srv_ring_write(void *ctx, uint32_t off, const void *buf, uint3
  * buffers (the child drains its slot). */
 static void vmbus_srv_post(struct vmbus_server *s, struct vmbus_srv_conn *c, const void *msg, uint32_t len) {
   for (int tries = 0; tries < 200; tries++) {
-    uint16_t st = winhv_post_message(&s->vid->hv, VMBUS_ROOT_MSG_CONN(c->vm_id), VMBUS_HV_MESSAGE_TYPE, msg, len);
+    uint16_t st = winhv_post_message(s->hv, VMBUS_ROOT_MSG_CONN(c->vm_id), VMBUS_HV_MESSAGE_TYPE, msg, len);
     if (st != HV_STATUS_INSUFFICIENT_BUFFERS)
       return;
     guest_work(s->g, 2000);
@@ -92,7 +92,7 @@ static void vmbus_srv_post(struct vmbus_server *s, struct vmbus_srv_conn *c, con
 }
 
 static void vmbus_srv_signal(struct vmbus_server *s, struct vmbus_srv_conn *c, uint32_t relid) {
-  winhv_signal_event(&s->vid->hv, VMBUS_ROOT_EVENT_CONN(c->vm_id), (uint16_t)relid);
+  winhv_signal_event(s->hv, VMBUS_ROOT_EVENT_CONN(c->vm_id), (uint16_t)relid);
 }
 
 /* A port call, depositing a page into the pool that ran short and retrying. */
@@ -100,19 +100,21 @@ static uint16_t vmbus_srv_port(struct vmbus_server *s, uint64_t port_part, uint3
                                uint32_t type, uint16_t base, uint16_t count) {
   uint16_t st;
   for (int tries = 0; tries < 4; tries++) {
-    st = winhv_create_port(&s->vid->hv, port_part, port_id, conn_part, type, VMBUS_MESSAGE_SINT, 0, base, count);
+    st = winhv_create_port(s->hv, port_part, port_id, conn_part, type, VMBUS_MESSAGE_SINT, 0, base, count);
     if (st != HV_STATUS_INSUFFICIENT_MEMORY)
       return st;
-    if (vid_deposit(s->vid, port_part, 1) != HV_STATUS_SUCCESS)
+    if (s->mem.deposit(s->mem.ctx, port_part, 1) != HV_STATUS_SUCCESS)
       return st;
   }
   return st;
 }
 
-void vmbus_server_init(struct vmbus_server *s, struct vid *vid, uint64_t simp_gpa, uint64_t siefp_gpa) {
+void vmbus_server_init(struct vmbus_server *s, struct winhv *hv, const struct vmbus_host_mem *mem, uint64_t simp_gpa,
+                       uint64_t siefp_gpa) {
   vmbus_bzero(s, sizeof *s);
-  s->vid = vid;
-  s->g = vid->hv.g;
+  s->hv = hv;
+  s->mem = *mem;
+  s->g = hv->g;
   s->simp_slot_gpa = simp_gpa + 256ull * VMBUS_MESSAGE_SINT;
   s->sief_gpa = siefp_gpa + 256ull * VMBUS_MESSAGE_SINT;
   for (uint32_t i = 0; i < VMBUS_MAX_CLIENTS; i++)
@@ -123,10 +125,9 @@ void vmbus_server_init(struct vmbus_server *s, struct vid *vid, uint64_t simp_gp
 static uint16_t vmbus_srv_ready(struct vmbus_server *s) {
   if (s->ready)
     return HV_STATUS_SUCCESS;
-  struct vid_extent e;
-  if (vid_alloc(s->vid, 1, &e, 1) != 1)
-    return HV_STATUS_INSUFFICIENT_MEMORY;
-  s->bounce_gpa = e.gpfn << 12;
+  uint16_t st = s->mem.alloc_page(s->mem.ctx, &s->bounce_gpa);
+  if (st != HV_STATUS_SUCCESS)
+    return st;
   if (!guest_wrmsr(s->g, HV_X64_MSR_SINT0 + VMBUS_MESSAGE_SINT, VMBUS_ROOT_VECTOR))
     return HV_STATUS_ACCESS_DENIED;
   s->ready = true;
@@ -161,7 +162,7 @@ uint16_t vmbus_server_attach(struct vmbus_server *s, uint32_t vm_id, uint64_t pa
     return HV_STATUS_INSUFFICIENT_MEMORY;
   vmbus_bzero(c, sizeof *c);
   c->server = s;
-  struct winhv *w = &s->vid->hv;
+  struct winhv *w = s->hv;
   uint64_t self = HV_PARTITION_ID_SELF;
   uint16_t base = (uint16_t)(vm_id * VMBUS_FLAGS_PER_VM);
   uint16_t st = vmbus_srv_port(s, self, VMBUS_ROOT_MSG_PORT(vm_id), partition, VMBUS_PORT_MESSAGE, 0, 0);
@@ -207,7 +208,7 @@ void vmbus_server_detach(struct vmbus_server *s, uint32_t vm_id) {
   struct vmbus_srv_conn *c = vmbus_srv_find(s, vm_id);
   if (!c)
     return;
-  struct winhv *w = &s->vid->hv;
+  struct winhv *w = s->hv;
   uint64_t self = HV_PARTITION_ID_SELF;
   winhv_disconnect_port(w, self, VMBUS_ROOT_MSG_CONN(vm_id));
   winhv_disconnect_port(w, self, VMBUS_ROOT_EVENT_CONN(vm_id));

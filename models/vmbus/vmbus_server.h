@@ -19,7 +19,7 @@
 #ifndef MODELS_VMBUS_SERVER_H
 #define MODELS_VMBUS_SERVER_H
 
-#include "models/root/vid.h"
+#include "models/winhv/winhv.h"
 
 #include "vmbus_proto.h"
 #include "vmbus_ring.h"
@@ -85,8 +85,18 @@ struct vmbus_srv_conn {
   bool shutdown_acked;     /* the guest said yes: VMMS turns the VM off */
 };
 
+/* What the server needs from the root's memory services (VID, in the
+ * root's stack above this one): a page of the root's RAM, and pages
+ * deposited into a partition's pool. Each returns an HV_STATUS. */
+struct vmbus_host_mem {
+  void *ctx;
+  uint16_t (*alloc_page)(void *ctx, uint64_t *gpa);
+  uint16_t (*deposit)(void *ctx, uint64_t partition, uint64_t pages);
+};
+
 struct vmbus_server {
-  struct vid *vid;
+  struct winhv *hv;
+  struct vmbus_host_mem mem;
   struct guest *g;
   uint64_t simp_slot_gpa; /* the root's SINT 2 message slot */
   uint64_t sief_gpa;      /* the root's SINT 2 event flags (256 bytes) */
@@ -100,7 +110,8 @@ struct vmbus_server {
  * come with the first VMBus VM). simp/siefp: the root's SynIC pages. */
 #define VMBUS_ROOT_VECTOR 0x42
 #define VMBUS_ROOT_TIMER_VECTOR 0x43
-void vmbus_server_init(struct vmbus_server *s, struct vid *vid, uint64_t simp_gpa, uint64_t siefp_gpa);
+void vmbus_server_init(struct vmbus_server *s, struct winhv *hv, const struct vmbus_host_mem *mem, uint64_t simp_gpa,
+                       uint64_t siefp_gpa);
 /* Whether a VM running program is a VMBus client: programs named vmbus-*
  * (models/child/programs.c). Other VMs get no VMBus wiring at all. */
 bool vmbus_server_wanted(const char *program);

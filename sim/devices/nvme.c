@@ -31,10 +31,10 @@
 static uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 static uint64_t rd64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
 
-int nvme_open(struct nvme_dev *d, const struct scn_device *cfg, const char *path, uint64_t cpu_mhz,
+int nvme_open(struct nvme_dev *d, const struct nvme_cfg *cfg, const char *path, uint64_t cpu_mhz,
               char *err, size_t errlen) {
   memset(d, 0, sizeof *d);
-  d->cfg = cfg;
+  d->cfg = *cfg;
   d->rid = cfg->rid;
   d->cycles_per_us = cpu_mhz;
   d->nblocks = cfg->size_bytes / PTDISK_BLOCK;
@@ -131,7 +131,7 @@ static void nvme_fetch(struct nvme_dev *d, struct sim *s, uint64_t now, uint32_t
     c->nblocks = (uint32_t)(e[PTDISK_SQE_NLB] | e[PTDISK_SQE_NLB + 1] << 8) + 1;
     c->submitted = now;
     uint64_t start = d->busy_until > now ? d->busy_until : now;
-    uint64_t media = c->opc == PTDISK_OP_WRITE ? d->cfg->write_ns : c->opc == PTDISK_OP_READ ? d->cfg->read_ns : 0;
+    uint64_t media = c->opc == PTDISK_OP_WRITE ? d->cfg.write_ns : c->opc == PTDISK_OP_READ ? d->cfg.read_ns : 0;
     c->done = start + cyc + nvme_cycles(d, media);
     d->busy_until = c->done;
     d->sq_head = (d->sq_head + 1) % d->qsize;
@@ -274,7 +274,7 @@ uint64_t nvme_step(struct nvme_dev *d, struct sim *s, uint64_t now) {
     nvme_config(d, s);
     if (d->enabled)
       nvme_poll(d, s, now);
-    d->next_poll = now + nvme_cycles(d, d->cfg->poll_ns);
+    d->next_poll = now + nvme_cycles(d, d->cfg.poll_ns);
   }
   while (nvme_complete_one(d, s, now))
     ;
@@ -298,10 +298,10 @@ void nvme_storm(struct nvme_dev *d, uint64_t now, uint64_t count, uint64_t perio
   d->storm_addr = 0;
 }
 
-void nvme_inject(struct nvme_dev *d, uint32_t kind, uint32_t count) {
-  if (kind == SCN_FAULT_MEDIA)
+void nvme_inject(struct nvme_dev *d, enum nvme_fault kind, uint32_t count) {
+  if (kind == NVME_FAULT_MEDIA)
     d->inject_media += count;
-  else if (kind == SCN_FAULT_STRAY_DMA)
+  else if (kind == NVME_FAULT_STRAY_DMA)
     d->inject_stray += count;
   else
     d->inject_msi += count;
@@ -313,7 +313,7 @@ void nvme_report(const struct nvme_dev *d, FILE *f) {
   fprintf(f,
           "device %s (%02x:%02x.%x): %llu commands (%llu reads, %llu writes, %llu errors), %llu bytes, "
           "latency mean %.2f us max %.2f us, %llu MSIs, %llu polls, storm %llu DMAs (%llu blocked)\n",
-          d->cfg->name, d->rid >> 8, (d->rid >> 3) & 31, d->rid & 7, (unsigned long long)t->commands,
+          d->cfg.name, d->rid >> 8, (d->rid >> 3) & 31, d->rid & 7, (unsigned long long)t->commands,
           (unsigned long long)t->reads, (unsigned long long)t->writes, (unsigned long long)t->errors,
           (unsigned long long)t->bytes, lat, (double)t->latency_max / (double)d->cycles_per_us,
           (unsigned long long)t->msis, (unsigned long long)t->polls, (unsigned long long)t->storm_dmas,

@@ -16,9 +16,15 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "sim/scenario/scenario.h"
-
 struct sim;
+
+/* The controller's configuration (a scenario's `devices:` entry). */
+struct nvme_cfg {
+  char name[32];
+  uint16_t rid;                        /* PCI requester id */
+  uint64_t size_bytes;                 /* multiple of 4 KiB */
+  uint64_t read_ns, write_ns, poll_ns; /* media latency per command, register poll period */
+};
 
 #define NVME_MAX_INFLIGHT 64
 
@@ -37,7 +43,7 @@ struct nvme_stats {
 };
 
 struct nvme_dev {
-  const struct scn_device *cfg;
+  struct nvme_cfg cfg;
   uint16_t rid;
   int fd;
   uint64_t nblocks;
@@ -64,7 +70,7 @@ struct nvme_dev {
 
 /* Open (creating when absent, at the configured size) the image at path.
  * Returns 0, or -1 with a message in err. */
-int nvme_open(struct nvme_dev *d, const struct scn_device *cfg, const char *path, uint64_t cpu_mhz,
+int nvme_open(struct nvme_dev *d, const struct nvme_cfg *cfg, const char *path, uint64_t cpu_mhz,
               char *err, size_t errlen);
 void nvme_close(struct nvme_dev *d);
 /* Run what is due at now; returns the time of its next event. */
@@ -74,7 +80,8 @@ uint64_t nvme_step(struct nvme_dev *d, struct sim *s, uint64_t now);
  * (kind 0 media error, 1 stray DMA, 2 bad MSI; count times). */
 void nvme_storm(struct nvme_dev *d, uint64_t now, uint64_t count, uint64_t period, uint32_t bytes,
                 bool random, bool anywhere, uint64_t seed);
-void nvme_inject(struct nvme_dev *d, uint32_t kind, uint32_t count);
+enum nvme_fault { NVME_FAULT_MEDIA, NVME_FAULT_STRAY_DMA, NVME_FAULT_BAD_MSI };
+void nvme_inject(struct nvme_dev *d, enum nvme_fault kind, uint32_t count);
 /* One summary line. */
 void nvme_report(const struct nvme_dev *d, FILE *f);
 

@@ -16,7 +16,6 @@
 
 #include "models/guest/guest.h"
 #include "hvsim/root_boot.h"
-#include "models/root/root_main.h"
 #include "sim.h"
 
 #define VCPU(g) ((struct sim_vcpu *)(void *)(g))

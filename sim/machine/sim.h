@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "coro.h"
-#include "sim/devices/iommu.h"
+#include "iommu.h"
 #include "hv/core/hv.h"
 #include "hvsim/mgmt.h"
 

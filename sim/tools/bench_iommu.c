@@ -9,7 +9,7 @@
  * pass over the child's memory, and the same number at random offsets.
  * Printed per workload: translations per wall second, IOTLB hit ratio,
  * simulated cycles per translation (walks, hits and transfer, from the
- * cost table in sim/devices/iommu.c). The stale-entry check on IOTLB hits is off
+ * cost table in sim/machine/iommu.c). The stale-entry check on IOTLB hits is off
  * here (hardware has none); `--verify` turns it on. Wall time is measured
  * outside the simulation only.
  */

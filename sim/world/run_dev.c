@@ -35,7 +35,10 @@ int run_dev_setup(struct run *r) {
     else
       snprintf(path, sizeof path, "%s/%s", r->opts.trace_dir, c->image);
     run_dev_mkdirs(path);
-    if (nvme_open(&r->devs[i], c, path, r->scn->machine.cpu_mhz, err, sizeof err) != 0) {
+    struct nvme_cfg nc = {.rid = c->rid, .size_bytes = c->size_bytes, .read_ns = c->read_ns,
+                          .write_ns = c->write_ns, .poll_ns = c->poll_ns};
+    snprintf(nc.name, sizeof nc.name, "%s", c->name);
+    if (nvme_open(&r->devs[i], &nc, path, r->scn->machine.cpu_mhz, err, sizeof err) != 0) {
       fprintf(stderr, "hvsim: %s:%u:%u: devices: %s\n", r->scn->path, c->pos.line, c->pos.col, err);
       while (i--)
         nvme_close(&r->devs[i]);
@@ -81,7 +84,10 @@ void run_dev_action(struct run *r, const struct scn_action *a) {
     return;
   case SCN_ACT_DEVICE_FAULT:
     run_dev_trace(r, d, 4 + a->dev.fault, a->dev.count);
-    nvme_inject(d, a->dev.fault, a->dev.count);
+    static const enum nvme_fault faults[] = {[SCN_FAULT_MEDIA] = NVME_FAULT_MEDIA,
+                                             [SCN_FAULT_STRAY_DMA] = NVME_FAULT_STRAY_DMA,
+                                             [SCN_FAULT_BAD_MSI] = NVME_FAULT_BAD_MSI};
+    nvme_inject(d, faults[a->dev.fault], a->dev.count);
     return;
   default:
     return;

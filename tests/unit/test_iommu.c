@@ -1,7 +1,7 @@
 /*
  * test_iommu.c — the IOMMU: device-domain hypercalls (hv/core/hc_iommu.c,
  * iommu.c), the VT-d structures they build walked as the hardware walks
- * them, the simulated remapping hardware (sim/devices/iommu.c): DMA translation,
+ * them, the simulated remapping hardware (sim/machine/iommu.c): DMA translation,
  * the IOTLB and its invalidation (a stale entry surviving an unmap is
  * caught), fault recording, interrupt remapping, cleanup when the owner
  * is deleted, and every status the calls return.

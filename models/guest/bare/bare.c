@@ -19,7 +19,6 @@
 #include "hvsim/trace.h"
 #include "hvsim/mgmt.h"
 #include "hvsim/root_boot.h"
-#include "models/root/root_main.h"
 
 #include "hvsim/bare_cfg.h"
 
