@@ -18,6 +18,7 @@
 
 #define HV_TRACE_VERSION 1u
 #define HV_TRACE_NONE 0xFFFFu /* lp / vp / partition not applicable */
+#define HV_TRACE_ROOT_PARTITION 1u /* the root partition's id (the core creates it first) */
 
 struct hv_trace_rec {
   uint64_t time;      /* virtual time in cycles of the LP's clock */
@@ -120,6 +121,68 @@ enum hv_trace_kind {
    * c = bytes */
   HV_TR_VMBUS_PACKET = 33,
   HV_TR_KIND_COUNT
+};
+
+/* ---- sub-codes of the payload fields, by kind ------------------------- */
+
+/* HV_TR_WORLD field a: what the world did (b, c as listed). */
+enum hv_world_op {
+  HV_WORLD_INTERRUPT = 1, /* b = vector, c = LP */
+  HV_WORLD_MGMT = 2,      /* b = enum mgmt_action, c = VM id */
+  HV_WORLD_SAMPLE = 3,    /* an observation point: b = the state expectation's index */
+};
+
+/* HV_TR_DEVICE field a: the world's action on a device (b = requester id). */
+enum hv_device_op {
+  HV_DEVICE_ASSIGN = 1,      /* c = VM id */
+  HV_DEVICE_UNASSIGN = 2,    /* c = VM id */
+  HV_DEVICE_DMA_STORM = 3,   /* c = reads */
+  HV_DEVICE_FAULT_MEDIA = 4, /* c = count; 4 + enum of the fault kind */
+  HV_DEVICE_FAULT_STRAY_DMA = 5,
+  HV_DEVICE_FAULT_BAD_MSI = 6,
+};
+
+/* HV_TR_GPA_VIOLATION field c: what the hypervisor did. */
+enum hv_gpa_action {
+  HV_GPA_ACTION_GP = 1,   /* #GP injected */
+  HV_GPA_ACTION_STOP = 2, /* partition stopped */
+};
+
+/* HV_TR_IOMMU field a. */
+enum hv_iommu_op {
+  HV_IOMMU_CREATE = 1,
+  HV_IOMMU_DELETE = 2,
+  HV_IOMMU_ATTACH = 3,
+  HV_IOMMU_DETACH = 4,
+  HV_IOMMU_MAP = 5,
+  HV_IOMMU_UNMAP = 6,
+  HV_IOMMU_MSI_MAP = 7,
+  HV_IOMMU_MSI_UNMAP = 8,
+};
+
+/* HV_TR_VMBUS field a: the server's channel event. */
+enum hv_vmbus_op {
+  HV_VMBUS_CONTACT = 1,       /* c = version */
+  HV_VMBUS_OFFER = 2,         /* c = device kind */
+  HV_VMBUS_GPADL = 3,         /* c = pages */
+  HV_VMBUS_OPEN = 4,          /* c = device kind */
+  HV_VMBUS_CLOSE = 5,         /* c = 1 when the channel was dead */
+  HV_VMBUS_TEARDOWN = 6,
+  HV_VMBUS_KILLED = 7,        /* closed by the server: c = enum hv_vmbus_reason */
+  HV_VMBUS_UNLOAD = 8,
+  HV_VMBUS_GPADL_REFUSED = 9, /* c = enum hv_vmbus_reason */
+  HV_VMBUS_OPEN_REFUSED = 10, /* c = enum hv_vmbus_reason */
+};
+
+/* Why the VMBus server refused or closed something (HV_TR_VMBUS field c). */
+enum hv_vmbus_reason {
+  HV_VMBUS_OK = 0,
+  HV_VMBUS_BAD_INDEX = 1,   /* ring indices out of range */
+  HV_VMBUS_BAD_PACKET = 2,  /* a malformed packet descriptor */
+  HV_VMBUS_TOO_BIG = 3,     /* a packet larger than the provider takes */
+  HV_VMBUS_UNREACHABLE = 4, /* the channel's memory could not be copied */
+  HV_VMBUS_PROTOCOL = 5,    /* a protocol violation */
+  HV_VMBUS_NOT_OWNED = 6,   /* a page the guest does not own */
 };
 
 /* VP exit reasons, vendor neutral (the backends translate to these). */

@@ -218,7 +218,7 @@ void vmbus_server_detach(struct vmbus_server *s, uint32_t vm_id) {
   winhv_delete_port(w, c->partition, VMBUS_CHILD_EVENT_PORT);
   for (uint32_t i = 0; i < VMBUS_MAX_CHANNELS; i++)
     if (c->ch[i].state == VMBUS_CH_OPEN)
-      vmbus_trace(s, 5, vm_id, c->ch[i].relid, 0);
+      vmbus_trace(s, HV_VMBUS_CLOSE, vm_id, c->ch[i].relid, 0);
   c->used = false;
 }
 
@@ -242,7 +242,7 @@ void vmbus_server_kill(struct vmbus_server *s, struct vmbus_srv_conn *c, struct 
   if (ch->state == VMBUS_CH_DEAD)
     return;
   ch->state = VMBUS_CH_DEAD;
-  vmbus_trace(s, 7, c->vm_id, ch->relid, reason);
+  vmbus_trace(s, HV_VMBUS_KILLED, c->vm_id, ch->relid, reason);
   uint8_t m[VMBUS_RELID_MSG_BYTES];
   vmbus_bzero(m, sizeof m);
   vmbus_put_le32(m, CHANNELMSG_RESCIND_CHANNELOFFER);
@@ -289,7 +289,7 @@ static void vmbus_srv_offers(struct vmbus_server *s, struct vmbus_srv_conn *c) {
     m[VMBUS_OFFER_DEDICATED] = 1;
     vmbus_put_le32(m + VMBUS_OFFER_CONNECTION_ID, VMBUS_EVENT_CONNECTION_ID);
     vmbus_srv_post(s, c, m, sizeof m);
-    vmbus_trace(s, 2, c->vm_id, r, ch->dev);
+    vmbus_trace(s, HV_VMBUS_OFFER, c->vm_id, r, ch->dev);
   }
   uint8_t done[VMBUS_MSG_HDR] = {CHANNELMSG_ALLOFFERS_DELIVERED};
   vmbus_srv_post(s, c, done, sizeof done);
@@ -307,7 +307,7 @@ static void vmbus_srv_contact(struct vmbus_server *s, struct vmbus_srv_conn *c, 
   if (ok) {
     c->contacted = true;
     c->version = want;
-    vmbus_trace(s, 1, c->vm_id, 0, want);
+    vmbus_trace(s, HV_VMBUS_CONTACT, c->vm_id, 0, want);
   }
   vmbus_srv_post(s, c, r, sizeof r);
 }
@@ -326,10 +326,10 @@ static void vmbus_srv_gpadl_done(struct vmbus_server *s, struct vmbus_srv_conn *
   vmbus_put_le32(r + 12, gp->handle);
   if (owned) {
     gp->state = 2;
-    vmbus_trace(s, 3, c->vm_id, gp->handle, gp->npfn);
+    vmbus_trace(s, HV_VMBUS_GPADL, c->vm_id, gp->handle, gp->npfn);
   } else {
     vmbus_put_le32(r + 16, VMBUS_STATUS_UNSUCCESSFUL);
-    vmbus_trace(s, 9, c->vm_id, gp->handle, 6);
+    vmbus_trace(s, HV_VMBUS_GPADL_REFUSED, c->vm_id, gp->handle, HV_VMBUS_NOT_OWNED);
     gp->state = 0;
     struct vmbus_srv_chan *ch = vmbus_srv_chan(c, gp->relid);
     if (ch)
@@ -361,7 +361,7 @@ static void vmbus_srv_gpadl_header(struct vmbus_server *s, struct vmbus_srv_conn
   if (!gp || ranges != 1 || want == 0 || want > VMBUS_GPADL_MAX_PFNS || byte_offset != 0 ||
       byte_count != want * 4096) {
     vmbus_put_le32(r + 16, VMBUS_STATUS_UNSUCCESSFUL);
-    vmbus_trace(s, 9, c->vm_id, handle, 5);
+    vmbus_trace(s, HV_VMBUS_GPADL_REFUSED, c->vm_id, handle, HV_VMBUS_PROTOCOL);
     vmbus_srv_post(s, c, r, sizeof r);
     return;
   }
@@ -431,7 +431,8 @@ static void vmbus_srv_open(struct vmbus_server *s, struct vmbus_srv_conn *c, con
       }
     }
   }
-  vmbus_trace(s, status ? 10 : 4, c->vm_id, relid, status ? 5 : (ch ? ch->dev : 0));
+  vmbus_trace(s, status ? HV_VMBUS_OPEN_REFUSED : HV_VMBUS_OPEN, c->vm_id, relid,
+              status ? HV_VMBUS_PROTOCOL : (ch ? ch->dev : 0));
   uint8_t r[VMBUS_OPEN_RESULT_BYTES];
   vmbus_bzero(r, sizeof r);
   vmbus_put_le32(r, CHANNELMSG_OPENCHANNEL_RESULT);
@@ -445,7 +446,7 @@ static void vmbus_srv_close(struct vmbus_server *s, struct vmbus_srv_conn *c, ui
   struct vmbus_srv_chan *ch = vmbus_srv_chan(c, relid);
   if (!ch || ch->state == VMBUS_CH_OFFERED)
     return;
-  vmbus_trace(s, 5, c->vm_id, relid, ch->state == VMBUS_CH_DEAD);
+  vmbus_trace(s, HV_VMBUS_CLOSE, c->vm_id, relid, ch->state == VMBUS_CH_DEAD);
   ch->state = VMBUS_CH_OFFERED; /* the guest let go: it may open it again */
 }
 
@@ -459,7 +460,7 @@ static void vmbus_srv_teardown(struct vmbus_server *s, struct vmbus_srv_conn *c,
           (c->ch[r].gpadl == handle || c->ch[r].recv_gpadl == handle || c->ch[r].send_gpadl == handle))
         vmbus_server_kill(s, c, &c->ch[r], 5);
     gp->state = 0;
-    vmbus_trace(s, 6, c->vm_id, handle, 0);
+    vmbus_trace(s, HV_VMBUS_TEARDOWN, c->vm_id, handle, 0);
     uint8_t m[VMBUS_GPADL_TORNDOWN_BYTES];
     vmbus_bzero(m, sizeof m);
     vmbus_put_le32(m, CHANNELMSG_GPADL_TORNDOWN);
@@ -476,7 +477,7 @@ static void vmbus_srv_unload(struct vmbus_server *s, struct vmbus_srv_conn *c) {
   for (uint32_t i = 0; i < VMBUS_MAX_GPADLS; i++)
     c->gpadl[i].state = 0;
   c->contacted = false;
-  vmbus_trace(s, 8, c->vm_id, 0, 0);
+  vmbus_trace(s, HV_VMBUS_UNLOAD, c->vm_id, 0, 0);
   uint8_t m[VMBUS_MSG_HDR] = {CHANNELMSG_UNLOAD_RESPONSE};
   vmbus_srv_post(s, c, m, sizeof m);
 }
@@ -511,10 +512,10 @@ static void vmbus_srv_message(struct vmbus_server *s, struct vmbus_srv_conn *c, 
 
 static uint32_t vmbus_srv_reason(int st) {
   switch (st) {
-  case VMBUS_RING_BAD_INDEX: return 1;
-  case VMBUS_RING_BAD_PACKET: return 2;
-  case VMBUS_RING_TOO_BIG: return 3;
-  default: return 4;
+  case VMBUS_RING_BAD_INDEX: return HV_VMBUS_BAD_INDEX;
+  case VMBUS_RING_BAD_PACKET: return HV_VMBUS_BAD_PACKET;
+  case VMBUS_RING_TOO_BIG: return HV_VMBUS_TOO_BIG;
+  default: return HV_VMBUS_UNREACHABLE;
   }
 }
 

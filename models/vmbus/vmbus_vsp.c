@@ -107,14 +107,14 @@ static void vsp_rw(struct vmbus_server *s, struct vmbus_srv_conn *c, const struc
     bool ok;
     if (write) {
       if (!vsp_xfer(s, c, r, pos, buf, n, false)) {
-        x->reason = 6;
+        x->reason = HV_VMBUS_NOT_OWNED;
         return;
       }
       ok = guest_root_disk_write(s->g, c->vm_id, at, buf, n / GUEST_DISK_SECTOR);
     } else {
       ok = guest_root_disk_read(s->g, c->vm_id, at, buf, n / GUEST_DISK_SECTOR);
       if (ok && !vsp_xfer(s, c, r, pos, buf, n, true)) {
-        x->reason = 6;
+        x->reason = HV_VMBUS_NOT_OWNED;
         return;
       }
     }
@@ -136,7 +136,7 @@ static void vsp_reply_data(struct vmbus_server *s, struct vmbus_srv_conn *c, con
   }
   uint32_t n = len < r.byte_count ? len : r.byte_count;
   if (n && !vsp_xfer(s, c, &r, 0, (void *)data, n, true)) {
-    x->reason = 6;
+    x->reason = HV_VMBUS_NOT_OWNED;
     return;
   }
   vsp_srb_status(x->srb, SRB_STATUS_SUCCESS, SCSI_STATUS_GOOD, n);
@@ -196,7 +196,7 @@ static uint32_t vsp_storage(struct vmbus_server *s, struct vmbus_srv_conn *c, st
   uint32_t len = p->pkt.len - p->pkt.data_off;
   const uint8_t *body = p->buf + p->pkt.data_off;
   if (len < VSTOR_SRB_AT)
-    return 5;
+    return HV_VMBUS_PROTOCOL;
   uint8_t resp[VSTOR_PACKET_BYTES];
   vmbus_bzero(resp, sizeof resp);
   uint32_t op = vmbus_le32(body);
@@ -215,7 +215,7 @@ static uint32_t vsp_storage(struct vmbus_server *s, struct vmbus_srv_conn *c, st
     break;
   case VSTOR_OPERATION_EXECUTE_SRB: {
     if (len < VSTOR_SRB_AT + 36)
-      return 5;
+      return HV_VMBUS_PROTOCOL;
     struct vsp_srb x = {resp + VSTOR_SRB_AT, 0};
     vsp_scsi(s, c, p, &x);
     if (x.reason)
@@ -395,15 +395,15 @@ static uint32_t vsp_rndis(struct vmbus_server *s, struct vmbus_srv_conn *c, stru
   if (section != NVSP_NO_SECTION) {
     struct vmbus_gpadl *gp = ch->send_gpadl ? vmbus_server_gpadl(c, ch->send_gpadl) : 0;
     if (!gp || section >= ch->send_sections || bytes < RNDIS_CTL_HDR || bytes > sizeof msg)
-      return 5;
+      return HV_VMBUS_PROTOCOL;
     if (!vsp_gpadl_copy(s, c, gp, section * NETVSC_SEND_SECTION, msg, bytes, false))
-      return 6;
+      return HV_VMBUS_NOT_OWNED;
   } else {
     struct vsp_range r;
     if (!vsp_range(p, &r) || r.byte_count < RNDIS_CTL_HDR || r.byte_count > sizeof msg)
-      return 5;
+      return HV_VMBUS_PROTOCOL;
     if (!vsp_xfer(s, c, &r, 0, msg, r.byte_count, false))
-      return 6;
+      return HV_VMBUS_NOT_OWNED;
     bytes = r.byte_count;
   }
   uint32_t type = vmbus_le32(msg), mlen = vmbus_le32(msg + 4), doff = vmbus_le32(msg + 8), dlen = vmbus_le32(msg + 12);
@@ -428,7 +428,7 @@ static uint32_t vsp_network(struct vmbus_server *s, struct vmbus_srv_conn *c, st
   uint32_t len = p->pkt.len - p->pkt.data_off;
   const uint8_t *body = p->buf + p->pkt.data_off;
   if (len < 16)
-    return 5;
+    return HV_VMBUS_PROTOCOL;
   switch (vmbus_le32(body)) {
   case NVSP_MSG_TYPE_INIT: {
     uint32_t lo = vmbus_le32(body + 4), hi = vmbus_le32(body + 8);
@@ -521,16 +521,16 @@ static uint32_t vsp_ic(struct vmbus_srv_conn *c, struct vmbus_srv_chan *ch, cons
   uint32_t len = p->pkt.len - p->pkt.data_off;
   const uint8_t *m = p->buf + p->pkt.data_off;
   if (len < IC_HDR || !(m[25] & ICMSGHDRFLAG_RESPONSE))
-    return 5;
+    return HV_VMBUS_PROTOCOL;
   uint16_t type = (uint16_t)(m[12] | m[13] << 8);
   uint32_t status = vmbus_le32(m + 20);
   if (type == ICMSGTYPE_NEGOTIATE) {
     ch->ic_state = 2;
   } else if (ch->ic_state != 2) {
-    return 5; /* an answer before negotiation */
+    return HV_VMBUS_PROTOCOL; /* an answer before negotiation */
   } else if (type == ICMSGTYPE_HEARTBEAT) {
     if (len < IC_HDR + 8 || vmbus_le64(m + IC_HDR) != ch->ic_seq + 1)
-      return 5; /* heartbeat answers seq + 1 */
+      return HV_VMBUS_PROTOCOL; /* heartbeat answers seq + 1 */
     ch->ic_answers++;
   } else if (type == ICMSGTYPE_SHUTDOWN) {
     if (status == 0 && ch->ic_shutdown_sent)

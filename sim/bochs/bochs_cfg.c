@@ -1,10 +1,8 @@
 /*
- * bochs_cfg.c — a scenario translated into the bare-metal image's run
- * description (include/hvsim/bare_cfg.h): the world's events prepared
- * as sim/world/run.c's world acts (management requests for the root's VMMS,
- * device interrupts and storms), and the option ROM that carries it into
- * Bochs. Refuses, with file:line:col, every scenario element the image
- * does not execute (device models).
+ * bochs_cfg.c — the world's plan (sim/world/plan.c) serialised into the
+ * bare-metal image's run description (hvsim/bare_cfg.h), and the option
+ * ROM that carries it into Bochs. Refuses, with file:line:col and the
+ * level's name, every part of a scenario level 2 cannot play.
  */
 #include "bochs_int.h"
 
@@ -13,154 +11,79 @@
 #include <string.h>
 
 static int cfg_refuse(char *err, size_t errlen, const struct scenario *scn, struct scn_pos pos,
-                      const char *what) {
+                      const char *backend, const char *what) {
   if (pos.line)
-    snprintf(err, errlen, "%s:%u:%u: %s", scn->path, pos.line, pos.col, what);
+    snprintf(err, errlen, "%s:%u:%u: %s (level 2, %s)", scn->path, pos.line, pos.col, what, backend);
   else
-    snprintf(err, errlen, "%s: %s", scn->path, what);
+    snprintf(err, errlen, "%s: %s (level 2, %s)", scn->path, what, backend);
   return -1;
 }
 
-/* One management request, as sim/world/run.c's run_mgmt builds it. */
-static struct mgmt_request *cfg_req(struct bare_cfg *c, const struct scenario *scn, uint32_t action,
-                                    uint32_t part, const struct scn_action *a) {
-  struct mgmt_request *q = &c->reqs[c->nreqs];
-  memset(q, 0, sizeof *q);
-  q->action = action;
-  q->vm_id = part + 1;
-  if (a && action == MGMT_CONNECT) {
-    q->peer_vm = a->targets[1] + 1;
-    q->conn_id = a->conn.id;
-    q->sint = (uint8_t)a->conn.sint;
-    q->flags = (uint16_t)a->conn.flags;
-  } else if (a && action == MGMT_ROUTE) {
-    q->vector = (uint8_t)a->route.vector;
-    q->to_vector = (uint8_t)a->route.to_vector;
-    q->vp = a->route.vp;
-  }
-  if (action == MGMT_CREATE) {
-    const struct scn_partition *p = &scn->partitions[part];
-    snprintf(q->config.name, sizeof q->config.name, "%s", p->name);
-    snprintf(q->config.program, sizeof q->config.program, "%s", p->program);
-    q->config.memory_bytes = p->memory_bytes;
-    q->config.vps = p->vps;
-    for (uint32_t i = 0; i < p->nparams && q->config.nparams < GUEST_MAX_PARAMS; i++) {
-      if (p->params[i].is_string)
-        continue;
-      struct guest_boot_param *bp = &q->config.params[q->config.nparams++];
-      snprintf(bp->key, sizeof bp->key, "%s", p->params[i].key);
-      bp->value = p->params[i].value;
-    }
-  }
-  return q;
-}
-
-static int cfg_event_mgmt(struct bare_cfg *c, const struct scenario *scn, uint64_t at_ns,
-                          uint32_t action, uint32_t part, const struct scn_action *a, char *err,
-                          size_t errlen) {
-  if (c->nevents == BARE_MAX_EVENTS || c->nreqs == BARE_MAX_EVENTS)
-    return cfg_refuse(err, errlen, scn, a ? a->pos : scn->partitions[part].pos,
-                      "more than 64 world events (creations and timeline actions per VM)");
-  cfg_req(c, scn, action, part, a);
-  c->events[c->nevents++] = (struct bare_event){.at_ns = at_ns, .kind = BARE_EV_MGMT,
-                                                .req = c->nreqs++, .count = 1};
-  return 0;
-}
-
-static int cfg_vms(const struct scenario *scn, struct bare_cfg *c, char *err, size_t errlen) {
+static int cfg_vms(const struct scenario *scn, const char *backend, char *err, size_t errlen) {
   for (uint32_t i = 0; i < scn->npartitions; i++) {
     const struct scn_partition *p = &scn->partitions[i];
     if (p->vps > 16)
-      return cfg_refuse(err, errlen, scn, p->pos, "vps: the bare guest runtime runs at most 16 VPs");
+      return cfg_refuse(err, errlen, scn, p->pos, backend, "vps: the bare guest runtime runs at most 16 VPs");
     if (p->memory_bytes < (2ull << 20))
-      return cfg_refuse(err, errlen, scn, p->pos,
-                        "memory: a bare-metal child needs at least 2 MiB (its image is "
-                        "loaded at 1 MiB)");
+      return cfg_refuse(err, errlen, scn, p->pos, backend,
+                        "memory: a bare-metal child needs at least 2 MiB (its image is loaded at 1 MiB)");
     if (p->payload)
-      return cfg_refuse(err, errlen, scn, p->pos,
-                        "payload: the bare-metal root has no platform payloads (level 1 only)");
+      return cfg_refuse(err, errlen, scn, p->pos, backend, "payload: the bare-metal root has no platform payloads");
+    if (p->disk_path[0])
+      return cfg_refuse(err, errlen, scn, p->disk_pos, backend,
+                        "disk: the bare-metal root has no disk of the machine yet");
     for (uint32_t k = 0; k < p->nparams; k++)
       if (p->params[k].is_string)
-        return cfg_refuse(err, errlen, scn, p->params[k].pos,
+        return cfg_refuse(err, errlen, scn, p->params[k].pos, backend,
                           "string parameters are not passed to bare-metal guests");
-    /* VMs the timeline does not create are created at time 0 (sim/world/run.c). */
-    if (!p->explicit_create && cfg_event_mgmt(c, scn, 0, MGMT_CREATE, i, 0, err, errlen))
-      return -1;
   }
   return 0;
 }
 
-static int cfg_actions(const struct scenario *scn, struct bare_cfg *c, char *err, size_t errlen) {
-  static const uint32_t mgmt[] = {
-      [SCN_ACT_CREATE] = MGMT_CREATE, [SCN_ACT_START] = MGMT_START,
-      [SCN_ACT_STOP] = MGMT_STOP,     [SCN_ACT_PAUSE] = MGMT_PAUSE,
-      [SCN_ACT_RESUME] = MGMT_RESUME, [SCN_ACT_DELETE] = MGMT_DELETE,
-      [SCN_ACT_CONNECT] = MGMT_CONNECT, [SCN_ACT_ROUTE] = MGMT_ROUTE,
-  };
-  for (uint32_t i = 0; i < scn->nactions; i++) {
-    const struct scn_action *a = &scn->actions[i];
-    if (a->kind == SCN_ACT_INTERRUPT) {
-      if (a->irq.lp >= scn->machine.lps)
-        return cfg_refuse(err, errlen, scn, a->pos, "interrupt: no such LP");
-      if (c->nevents == BARE_MAX_EVENTS)
-        return cfg_refuse(err, errlen, scn, a->pos, "more than 64 world events");
-      c->events[c->nevents++] = (struct bare_event){
-          .at_ns = a->at_ns, .kind = BARE_EV_INTERRUPT, .vector = a->irq.vector,
-          .lp = a->irq.lp, .count = a->irq.count ? a->irq.count : 1,
-          .period_ns = a->irq.period_ns};
+static int cfg_plan(const struct scenario *scn, const struct plan *plan, struct bare_cfg *c, const char *backend,
+                    char *err, size_t errlen) {
+  for (uint32_t i = 0; i < plan->nev; i++) {
+    const struct world_event *e = &plan->ev[i];
+    if (e->kind == WORLD_EV_DEVICE)
+      return cfg_refuse(err, errlen, scn, plan->pos[i], backend,
+                        "device actions (assign, unassign, DMA storms, device faults) need the IOMMU and "
+                        "device models, which the bare-metal image does not have");
+    if (e->kind == WORLD_EV_INTERRUPT && e->lp >= scn->machine.lps)
+      return cfg_refuse(err, errlen, scn, plan->pos[i], backend, "interrupt: no such LP");
+    if (c->nevents == BARE_MAX_EVENTS)
+      return cfg_refuse(err, errlen, scn, plan->pos[i], backend,
+                        "more than 128 world events (creations, timeline actions per VM, state checks)");
+    struct world_event *out = &c->events[c->nevents++];
+    *out = *e;
+    if (e->kind != WORLD_EV_MGMT)
       continue;
-    }
-    if ((unsigned)a->kind >= sizeof mgmt / sizeof mgmt[0] || !mgmt[a->kind])
-      return cfg_refuse(err, errlen, scn, a->pos,
-                        "device actions (assign, unassign, DMA storms, device faults) need "
-                        "device models the bare-metal image does not have");
-    if (a->kind == SCN_ACT_CONNECT || a->kind == SCN_ACT_ROUTE) {
-      if (cfg_event_mgmt(c, scn, a->at_ns, mgmt[a->kind], a->targets[0], a, err, errlen))
-        return -1;
-      continue;
-    }
-    for (uint32_t k = 0; k < a->ntargets; k++)
-      if (cfg_event_mgmt(c, scn, a->at_ns, mgmt[a->kind], a->targets[k], 0, err, errlen))
-        return -1;
+    if (c->nreqs == BARE_MAX_REQS)
+      return cfg_refuse(err, errlen, scn, plan->pos[i], backend, "more than 64 management requests");
+    c->reqs[c->nreqs] = plan->reqs[e->arg];
+    out->arg = c->nreqs++;
   }
   return 0;
 }
 
-uint64_t bochs_until_ns(const struct scenario *scn) {
-  if (scn->until_ns)
-    return scn->until_ns;
-  uint64_t last = 0; /* as sim/world/run.c's run_until_ns */
-  for (uint32_t i = 0; i < scn->nactions; i++) {
-    const struct scn_action *a = &scn->actions[i];
-    uint64_t t = a->at_ns + (a->irq.count > 1 ? a->irq.period_ns * a->irq.count : 0);
-    if (t > last)
-      last = t;
-  }
-  for (uint32_t i = 0; i < scn->nexpects; i++)
-    if (scn->expects[i].kind == SCN_EXP_STATE && scn->expects[i].at_ns > last)
-      last = scn->expects[i].at_ns;
-  return last + BOCHS_DEFAULT_TAIL_NS;
-}
-
-int bochs_cfg_build(const struct scenario *scn, uint64_t seed, struct bare_cfg *c, char *err,
-                    size_t errlen) {
+int bochs_cfg_build(const struct scenario *scn, const struct plan *plan, uint64_t seed, const char *backend,
+                    struct bare_cfg *c, char *err, size_t errlen) {
   memset(c, 0, sizeof *c);
   c->magic = BARE_CFG_MAGIC;
   c->version = BARE_CFG_VERSION;
   c->size = sizeof *c;
   c->seed = seed;
   if (scn->machine.lps > 8 || scn->machine.lps == 0)
-    return cfg_refuse(err, errlen, scn, (struct scn_pos){0, 0},
+    return cfg_refuse(err, errlen, scn, (struct scn_pos){0, 0}, backend,
                       "machine: lps: the bare-metal image runs at most 8 LPs");
   if (scn->machine.memory_bytes < (32ull << 20) || scn->machine.memory_bytes > (2048ull << 20))
-    return cfg_refuse(err, errlen, scn, (struct scn_pos){0, 0},
+    return cfg_refuse(err, errlen, scn, (struct scn_pos){0, 0}, backend,
                       "machine: memory: Bochs runs the image with 32 MiB to 2 GiB");
   c->memory_bytes = scn->machine.memory_bytes;
   c->cpu_mhz = scn->machine.cpu_mhz;
   c->slice_us = scn->machine.slice_us;
-  c->until_ns = bochs_until_ns(scn);
+  c->until_ns = plan->until_ns;
   c->lps = scn->machine.lps;
-  if (cfg_vms(scn, c, err, errlen) || cfg_actions(scn, c, err, errlen))
+  if (cfg_vms(scn, backend, err, errlen) || cfg_plan(scn, plan, c, backend, err, errlen))
     return -1;
   return 0;
 }

@@ -44,10 +44,13 @@ struct runner {
   const char *backend, *vendor, *cpu_model;
   bool qemu; /* qemu-svm: QEMU's TCG instead of Bochs */
   const struct scenario *scn;
+  const struct run_opts *opts;
   uint64_t seed;
+  struct plan plan;
   char dir[RUNNER_PATH_MAX];  /* trace directory */
   char work[RUNNER_PATH_MAX]; /* DIR/bochs */
   bool temporary;
+  bool keep; /* a temporary directory kept: the run did not finish */
   char rom[RUNNER_PATH_MAX];
   struct bare_cfg cfg;
   double wall;
@@ -113,11 +116,11 @@ static int runner_exec(const char *dir, char *const argv[], const char *out, con
   return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-/* make -C hv/arch/x86 O=ROOT/build/image VENDOR: incremental, so a no-op
+/* make -C platform/bare O=ROOT/build/image VENDOR: incremental, so a no-op
  * when the image is current. */
 static int runner_image(struct runner *r, const char *root) {
   char mk[RUNNER_PATH_MAX], o[RUNNER_PATH_MAX + 8], log[RUNNER_PATH_MAX], logerr[RUNNER_PATH_MAX];
-  if (snprintf(mk, sizeof mk, "%s/hv/arch/x86", root) >= (int)sizeof mk ||
+  if (snprintf(mk, sizeof mk, "%s/platform/bare", root) >= (int)sizeof mk ||
       snprintf(o, sizeof o, "O=%s/build/image", root) >= (int)sizeof o ||
       runner_path(log, r->work, "make.out") || runner_path(logerr, r->work, "make.err") ||
       snprintf(r->rom, sizeof r->rom, "%s/build/image/%s/hvsim.rom", root, r->vendor) >=
@@ -234,23 +237,14 @@ static int runner_bochs(struct runner *r) {
   return st;
 }
 
-static int runner_trace(struct runner *r, const struct bochs_output *o, char digest[65]) {
+/* The records as the simulator writes them: trace.bin, .jsonl and
+ * .perfetto.json in DIR, and their digest. */
+static int runner_trace(struct runner *r, const struct hv_trace_rec *recs, size_t n, char digest[65]) {
   struct trace_meta *m = calloc(1, sizeof *m);
-  if (!m)
-    return -1;
-  m->seed = r->seed;
-  if (sha256_file(r->scn->path, m->scenario_sha256) != 0) {
+  if (!m || trace_meta_init(m, r->scn, r->seed, r->opts->options) != 0) {
     free(m);
     return -1;
   }
-  snprintf(m->scenario_path, sizeof m->scenario_path, "%s", r->scn->path);
-  snprintf(m->build_id, sizeof m->build_id, "%s", HVSIM_BUILD_ID);
-  snprintf(m->options, sizeof m->options, "--backend %s", r->backend);
-  m->cycles_per_us = r->scn->machine.cpu_mhz;
-  m->lps = r->scn->machine.lps;
-  m->nvms = r->scn->npartitions;
-  for (uint32_t i = 0; i < r->scn->npartitions && i < TRACE_MAX_VMS; i++)
-    snprintf(m->vm_names[i], sizeof m->vm_names[i], "%s", r->scn->partitions[i].name);
   struct trace_digest d;
   trace_digest_init(&d);
   char err[256];
@@ -260,9 +254,9 @@ static int runner_trace(struct runner *r, const struct bochs_output *o, char dig
     fprintf(stderr, "hvsim: %s\n", err);
     return -1;
   }
-  for (size_t i = 0; i < o->nrecs; i++) {
-    trace_writer_rec(w, &o->recs[i]);
-    trace_digest_update(&d, &o->recs[i]);
+  for (size_t i = 0; i < n; i++) {
+    trace_writer_rec(w, &recs[i]);
+    trace_digest_update(&d, &recs[i]);
   }
   trace_digest_final(&d, digest);
   return trace_writer_close(w);
@@ -283,7 +277,7 @@ static uint64_t runner_hc_gap(const struct bochs_output *o) {
     return 0;
   for (size_t i = 0, last = SIZE_MAX; i < o->nrecs; i++) {
     const struct hv_trace_rec *r = &o->recs[i];
-    if (r->kind != HV_TR_HYPERCALL || r->partition == TRACE_ROOT_PARTITION)
+    if (r->kind != HV_TR_HYPERCALL || r->partition == HV_TRACE_ROOT_PARTITION)
       continue;
     if (last != SIZE_MAX && o->recs[last].partition == r->partition && o->recs[last].vp == r->vp)
       gaps[n++] = r->time - o->recs[last].time;
@@ -330,87 +324,124 @@ static int runner_setup(struct runner *r, const char *backend, const char *trace
   return (runner_path(r->work, r->dir, "bochs") || runner_mkdirs(r->work)) ? -1 : 0;
 }
 
-/* The expectation verdicts join the trace as the simulator writes them:
- * HV_TR_EXPECT records at the end of the run (a = index, b = held). */
-static int runner_append_verdicts(struct runner *r, struct bochs_output *o, const bool *held) {
-  uint64_t end = r->cfg.until_ns * r->cfg.cpu_mhz / 1000;
-  for (uint32_t i = 0; i < r->scn->nexpects; i++) {
-    if (o->nrecs == o->cap) {
-      size_t cap = o->cap ? o->cap * 2 : 64;
-      struct hv_trace_rec *n = realloc(o->recs, cap * sizeof *n);
-      if (!n)
-        return -1;
-      o->recs = n;
-      o->cap = cap;
-    }
-    o->recs[o->nrecs++] = (struct hv_trace_rec){end, HV_TR_EXPECT, HV_TRACE_NONE, HV_TRACE_NONE,
-                                                HV_TRACE_NONE, i, held[i], 0};
-  }
-  return 0;
+/* Why a run did not finish, "" when it did. */
+static void runner_error(const struct runner *r, const struct bochs_output *o, int st, char *buf, size_t len) {
+  buf[0] = 0;
+  if (o->end_status < 0)
+    snprintf(buf, len, "the image did not finish (%s exit %d%s); see %s/bochs.log", r->qemu ? "qemu" : "bochs", st,
+             st == 124 ? ", timed out" : "", r->work);
+  else if (o->end_status != 0)
+    snprintf(buf, len, "the image stopped with status %d: %s", o->end_status, o->panic[0] ? o->panic : "(no message)");
 }
 
-static int runner_report(struct runner *r, struct bochs_output *o) {
+static void runner_figures(const struct runner *r, const struct bochs_output *o) {
   const struct scenario *scn = r->scn;
-  printf("hvsim run %s  seed %llu  backend %s (%s, cpu %s)\n", scn->path,
-         (unsigned long long)r->seed, r->backend, r->qemu ? "QEMU TCG, -icount" : "Bochs",
-         r->cpu_model);
-  printf("ran %.3f ms of virtual time (cycles = instructions at %llu MHz) on %u LP%s "
-         "(time-multiplexed on CPU 0)\n",
-         (double)r->cfg.until_ns / 1e6, (unsigned long long)scn->machine.cpu_mhz,
-         scn->machine.lps, scn->machine.lps == 1 ? "" : "s");
-  printf("instructions: %llu in total, %llu to hv_init's return, %llu to the first guest "
-         "instruction\n",
-         (unsigned long long)o->end_tsc, (unsigned long long)o->hv_init_done,
-         (unsigned long long)o->first_entry);
+  printf("hvsim run %s  seed %llu  backend %s (%s, cpu %s)\n", scn->path, (unsigned long long)r->seed, r->backend,
+         r->qemu ? "QEMU TCG, -icount" : "Bochs", r->cpu_model);
+  printf("ran %.3f ms of virtual time (cycles = instructions at %llu MHz) on %u LP%s (time-multiplexed on CPU 0)\n",
+         (double)r->cfg.until_ns / 1e6, (unsigned long long)scn->machine.cpu_mhz, scn->machine.lps,
+         scn->machine.lps == 1 ? "" : "s");
+  printf("instructions: %llu in total, %llu to hv_init's return, %llu to the first guest instruction\n",
+         (unsigned long long)o->end_tsc, (unsigned long long)o->hv_init_done, (unsigned long long)o->first_entry);
   if (o->hc_exits)
-    printf("child hypercalls: %llu, %llu instructions each in the hypervisor (exit to "
-           "entry), %llu per round trip seen by the child (median gap between its calls)\n",
+    printf("child hypercalls: %llu, %llu instructions each in the hypervisor (exit to entry), %llu per round trip "
+           "seen by the child (median gap between its calls)\n",
            (unsigned long long)o->hc_exits, (unsigned long long)(o->hc_hv_cycles / o->hc_exits),
            (unsigned long long)runner_hc_gap(o));
   printf("image: %s\n", o->figures);
-  bool *held = calloc(scn->nexpects + 1, sizeof *held);
-  if (!held)
+}
+
+/* The records the image left (up to --stop-at), judged by the verdict all
+ * levels share, then the trace with the verdict records, result.json. */
+static int runner_report(struct runner *r, struct bochs_output *o, int st) {
+  const struct run_opts *opt = r->opts;
+  char error[RUNNER_PATH_MAX + 128];
+  runner_error(r, o, st, error, sizeof error);
+  size_t n = o->nrecs;
+  bool stopped = opt->stop_at && opt->stop_at < n;
+  if (stopped)
+    n = opt->stop_at;
+  struct verdict v;
+  if (verdict_init(&v, r->scn) != 0)
     return 2;
-  bochs_print_vms(scn, o);
-  uint32_t failed = bochs_expect_eval(scn, o, held);
-  char digest[65];
-  int wrote = runner_append_verdicts(r, o, held) == 0 ? runner_trace(r, o, digest) : -1;
-  free(held);
-  if (wrote != 0) {
-    fprintf(stderr, "hvsim: %s: writing the trace failed\n", r->dir);
+  for (size_t i = 0; i < n; i++)
+    verdict_rec(&v, &o->recs[i]);
+  uint64_t end = r->cfg.until_ns * r->cfg.cpu_mhz / 1000;
+  if (stopped || error[0])
+    end = n ? o->recs[n - 1].time : 0;
+  verdict_finish(&v, end, o->vps, (uint32_t)o->nvps, error[0] ? error : 0);
+  int code = verdict_exit_code(&v);
+  /* the trace: the records kept, then the verdicts, as the simulator writes them */
+  struct hv_trace_rec *recs = calloc(n + r->scn->nexpects + 1, sizeof *recs);
+  char digest[65] = "";
+  if (!recs) {
+    verdict_free(&v);
     return 2;
   }
-  printf("verdict: %s (%u/%u expectations hold)\n", failed ? "FAIL" : "PASS",
-         scn->nexpects - failed, scn->nexpects);
-  printf("digest: %s events: %llu\n", digest, (unsigned long long)o->nrecs);
+  memcpy(recs, o->recs, n * sizeof *recs);
+  for (uint32_t i = 0; i < r->scn->nexpects; i++)
+    recs[n + i] = verdict_record(&v, i);
+  int wrote = runner_trace(r, recs, n + r->scn->nexpects, digest);
+  free(recs);
+  if (error[0]) {
+    printf("hvsim: ERROR: %s\n", error);
+    r->keep = true;
+  }
+  runner_figures(r, o);
+  if (stopped)
+    printf("\nstopped after event %llu (level 2: the image ran on; the records after it are not judged)\n",
+           (unsigned long long)n);
+  if (!opt->quiet)
+    report_table(stdout, &v);
+  report_verdicts(stdout, &v);
+  printf("digest: %s events: %llu\n", digest, (unsigned long long)(n + r->scn->nexpects));
   fprintf(stderr, "hvsim: %s ran %llu instructions in %.2f s wall (%.1f M instructions/s)\n",
           r->qemu ? "qemu" : "bochs", (unsigned long long)o->end_tsc, r->wall,
           r->wall > 0 ? (double)o->end_tsc / r->wall / 1e6 : 0.0);
-  return failed ? 1 : 0;
+  if (wrote != 0) {
+    fprintf(stderr, "hvsim: %s: writing the trace failed\n", r->dir);
+    code = 2;
+  }
+  char path[RUNNER_PATH_MAX + 16];
+  const char *rp = opt->result_path;
+  if (!rp && !r->temporary) {
+    snprintf(path, sizeof path, "%s/result.json", r->dir);
+    rp = path;
+  }
+  if (rp && report_json(rp, &v, r->seed, code, digest, r->backend) != 0) {
+    fprintf(stderr, "hvsim: %s: cannot write the result\n", rp);
+    code = 2;
+  }
+  verdict_free(&v);
+  return code;
 }
 
-int bochs_backend_run(const char *backend, const struct scenario *scn, uint64_t seed,
-                      const char *trace_dir, const char *hvsim_root) {
+int bochs_backend_run(const char *backend, const struct scenario *scn, const struct run_opts *opts,
+                      const char *hvsim_root) {
   struct runner *r = calloc(1, sizeof *r);
   char err[512];
   if (!r)
     return 2;
   r->scn = scn;
-  r->seed = seed;
+  r->opts = opts;
+  r->seed = opts->seed;
   int code = 2;
   struct bochs_output o;
   memset(&o, 0, sizeof o);
-  if (bochs_cfg_build(scn, seed, &r->cfg, err, sizeof err) != 0) {
-    fprintf(stderr, "hvsim: %s (backend %s)\n", err, backend);
+  if (plan_build(scn, opts->until_ns, &r->plan) != 0) {
+    fprintf(stderr, "hvsim: out of memory\n");
     goto out;
   }
-  if (runner_setup(r, backend, trace_dir) != 0) {
+  if (bochs_cfg_build(scn, &r->plan, r->seed, backend, &r->cfg, err, sizeof err) != 0) {
+    fprintf(stderr, "hvsim: %s\n", err);
+    goto out;
+  }
+  if (runner_setup(r, backend, opts->trace_dir) != 0) {
     fprintf(stderr, "hvsim: cannot create the run directory %s\n", r->dir);
     goto out;
   }
   if (!runner_have(r->qemu ? "qemu-system-x86_64" : "bochs") || !runner_have("timeout")) {
-    fprintf(stderr, "hvsim: %s is not installed (apt-get install %s)\n",
-            r->qemu ? "qemu-system-x86_64" : "bochs",
+    fprintf(stderr, "hvsim: %s is not installed (apt-get install %s)\n", r->qemu ? "qemu-system-x86_64" : "bochs",
             r->qemu ? "qemu-system-x86" : "bochs bochsbios vgabios bochs-term");
     goto out;
   }
@@ -418,25 +449,17 @@ int bochs_backend_run(const char *backend, const struct scenario *scn, uint64_t 
     goto out;
   int st = r->qemu ? runner_qemu(r, hvsim_root) : runner_bochs(r);
   char out_path[RUNNER_PATH_MAX];
-  if (runner_path(out_path, r->work, "bochs.out") ||
-      bochs_output_parse(out_path, &o, err, sizeof err) != 0) {
+  if (runner_path(out_path, r->work, "bochs.out") || bochs_output_parse(out_path, &o, err, sizeof err) != 0) {
     fprintf(stderr, "hvsim: %s\n", err);
     goto out;
   }
-  if (o.end_status < 0) {
-    fprintf(stderr, "hvsim: the image did not finish (bochs exit %d%s); see %s/bochs.log\n", st,
-            st == 124 ? ", timed out" : "", r->work);
-    goto out;
-  }
-  code = runner_report(r, &o);
-  if (o.end_status != 0) {
-    fprintf(stderr, "hvsim: the image stopped with status %d: %s\n", o.end_status,
-            o.panic[0] ? o.panic : "(no message)");
-    code = code == 2 ? 2 : 1;
-  }
+  code = runner_report(r, &o, st);
 out:
   bochs_output_free(&o);
-  if (r->temporary)
+  plan_free(&r->plan);
+  if (r->temporary && r->keep)
+    fprintf(stderr, "hvsim: the run's files are kept in %s\n", r->dir);
+  else if (r->temporary)
     runner_cleanup(r);
   free(r);
   fflush(stdout);

@@ -173,6 +173,10 @@ void arch_charge(struct hv_lp *lp, enum hv_cost c, uint64_t n) {
     lp->arch.clock += lp->arch.costs[c] * n;
 }
 
+/* The oracle is charged nothing: no clock to stop. */
+void arch_clock_pause(struct hv *hv) {}
+void arch_clock_resume(struct hv *hv) {}
+
 void arch_lp_kick(struct hv *hv, struct hv_lp *from, struct hv_lp *lp) {
   struct sim *s = arch_sim(hv);
   uint64_t t = from ? from->arch.clock : s->now;

@@ -212,13 +212,6 @@ int scenario_load_mem(const char *name, const uint8_t *buf, size_t len,
                       struct scenario *out, struct scn_error *err);
 void scenario_free(struct scenario *s);
 
-/* The filter of a count / latency expectation over trace records
- * (scn_filter.c): pid_vm maps a partition id to its VM id (scenario
- * partition index + 1, 0 for the root or none), as VMMS's vm_bind records
- * set it. */
-struct hv_trace_rec;
-uint32_t scn_record_vm(const uint16_t *pid_vm, const struct hv_trace_rec *r);
-bool scn_filter_match(const struct scn_filter *f, const uint16_t *pid_vm, const struct hv_trace_rec *r);
 
 /* Names shared by the parser, the summary and the tools. */
 const char *scn_vm_state_name(enum scn_vm_state s);

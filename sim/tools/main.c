@@ -150,7 +150,7 @@ static int main_run(int argc, char **argv) {
   if (strcmp(backend, "sim") == 0)
     code = run_scenario(&scn, &o);
   else
-    code = bochs_backend_run(backend, &scn, o.seed, o.trace_dir, HVSIM_SOURCE_ROOT);
+    code = bochs_backend_run(backend, &scn, &o, HVSIM_SOURCE_ROOT);
   scenario_free(&scn);
   return code;
 }

@@ -13,6 +13,11 @@
 #include <sys/stat.h>
 
 #include "hvsim/mgmt.h"
+#include "sim/scenario/scenario.h"
+
+#ifndef HVSIM_BUILD_ID
+#define HVSIM_BUILD_ID "unknown"
+#endif
 
 #define TRACE_STDIO_BUF (1u << 20)
 
@@ -422,4 +427,20 @@ void trace_json_us(FILE *f, uint64_t cycles, uint64_t cycles_per_us) {
                                            : rem / (cycles_per_us / 1000);
   fprintf(f, "%llu.%03llu", (unsigned long long)whole,
           (unsigned long long)frac);
+}
+
+int trace_meta_init(struct trace_meta *m, const struct scenario *scn, uint64_t seed, const char *options) {
+  memset(m, 0, sizeof *m);
+  m->seed = seed;
+  if (sha256_file(scn->path, m->scenario_sha256) != 0)
+    return -1;
+  snprintf(m->scenario_path, sizeof m->scenario_path, "%s", scn->path);
+  snprintf(m->build_id, sizeof m->build_id, "%s", HVSIM_BUILD_ID);
+  snprintf(m->options, sizeof m->options, "%s", options);
+  m->cycles_per_us = scn->machine.cpu_mhz;
+  m->lps = scn->machine.lps;
+  m->nvms = scn->npartitions;
+  for (uint32_t i = 0; i < scn->npartitions && i < TRACE_MAX_VMS; i++)
+    snprintf(m->vm_names[i], sizeof m->vm_names[i], "%s", scn->partitions[i].name);
+  return 0;
 }

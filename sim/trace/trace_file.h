@@ -46,7 +46,6 @@
 #define TRACE_HDR_FIXED 1168u /* header bytes before the VM names */
 #define TRACE_MAX_VMS 256u
 #define TRACE_VM_NAME_LEN 32u
-#define TRACE_ROOT_PARTITION 1u /* the root partition's id */
 
 struct trace_meta {
   uint64_t seed;
@@ -59,6 +58,12 @@ struct trace_meta {
   uint32_t nvms;
   char vm_names[TRACE_MAX_VMS][TRACE_VM_NAME_LEN]; /* VM id i+1 -> name */
 };
+
+struct scenario;
+/* The header of a run of scn: its path and SHA-256, the seed, this build,
+ * the options as given, the machine and the VM names. Returns 0, or -1
+ * when the scenario file cannot be read to hash it. */
+int trace_meta_init(struct trace_meta *m, const struct scenario *scn, uint64_t seed, const char *options);
 
 /* ---- writing ------------------------------------------------------------ */
 

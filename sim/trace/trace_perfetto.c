@@ -119,7 +119,7 @@ static const char *pf_vm_of_partition(const struct trace_perfetto *p,
 static void pf_partition_name(const struct trace_perfetto *p,
                               uint16_t partition, char *buf, size_t len) {
   const char *vm = pf_vm_of_partition(p, partition);
-  if (partition == TRACE_ROOT_PARTITION)
+  if (partition == HV_TRACE_ROOT_PARTITION)
     snprintf(buf, len, "root");
   else if (vm)
     snprintf(buf, len, "%.*s", (int)TRACE_VM_NAME_LEN, vm);

@@ -1,14 +1,9 @@
 /*
- * scn_filter.c — the meaning of a scenario's event filter (count and
- * latency expectations) over trace records, shared by every backend's
- * evaluator (sim/world/run.c for the simulator, sim/bochs/bochs_eval.c for the
- * bare-metal image) so they cannot drift apart.
+ * filter.c — the meaning of a scenario's event filter (count and
+ * latency expectations) over trace records, for the verdict of every
+ * level (verdict.c).
  */
-#include "sim/scenario/scenario.h"
-
-#include "hvsim/trace.h"
-
-#define SCN_ROOT_PARTITION 1u
+#include "verdict.h"
 
 uint32_t scn_record_vm(const uint16_t *pid_vm, const struct hv_trace_rec *r) {
   switch (r->kind) {
@@ -34,7 +29,7 @@ bool scn_filter_match(const struct scn_filter *f, const uint16_t *pid_vm, const 
     return false;
   if (r->kind == HV_TR_HYPERCALL && (r->b >> 63))
     return false; /* a continuation, not a completed call */
-  if (f->partition == -2 && r->partition != SCN_ROOT_PARTITION)
+  if (f->partition == -2 && r->partition != HV_TRACE_ROOT_PARTITION)
     return false;
   if (f->partition >= 0 && scn_record_vm(pid_vm, r) != (uint32_t)f->partition + 1)
     return false;

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "sim/verdict/report.h"
+#include "run_int.h"
 #include "sim/machine/sim.h"
 
 static uint64_t run_dev_cycles(const struct run *r, uint64_t ns) { return ns * r->scn->machine.cpu_mhz / 1000; }
@@ -71,19 +71,19 @@ void run_dev_action(struct run *r, const struct scn_action *a) {
     } else {
       for (uint32_t i = 0; i < MGMT_MAX_DEVICES; i++)
         if (r->sim.mgmt.devices[i].enabled && r->sim.mgmt.devices[i].rid == d->rid)
-          q.vm_id = r->pid_vm[r->sim.mgmt.devices[i].owner % RUN_MAX_PIDS];
+          q.vm_id = r->verdict.pid_vm[r->sim.mgmt.devices[i].owner % VERDICT_MAX_PIDS];
     }
-    run_dev_trace(r, d, a->kind == SCN_ACT_ASSIGN ? 1 : 2, q.vm_id);
+    run_dev_trace(r, d, a->kind == SCN_ACT_ASSIGN ? HV_DEVICE_ASSIGN : HV_DEVICE_UNASSIGN, q.vm_id);
     if (mgmt_channel_push(&r->sim.mgmt, &q))
       sim_irq(&r->sim, 0, MGMT_API_VECTOR);
     return;
   case SCN_ACT_DMA_STORM:
-    run_dev_trace(r, d, 3, a->dev.count);
+    run_dev_trace(r, d, HV_DEVICE_DMA_STORM, a->dev.count);
     nvme_storm(d, r->sim.now, a->dev.count, run_dev_cycles(r, a->dev.period_ns), a->dev.bytes, a->dev.random,
                a->dev.anywhere, r->opts.seed + a->dev.index);
     return;
   case SCN_ACT_DEVICE_FAULT:
-    run_dev_trace(r, d, 4 + a->dev.fault, a->dev.count);
+    run_dev_trace(r, d, HV_DEVICE_FAULT_MEDIA + a->dev.fault, a->dev.count);
     static const enum nvme_fault faults[] = {[SCN_FAULT_MEDIA] = NVME_FAULT_MEDIA,
                                              [SCN_FAULT_STRAY_DMA] = NVME_FAULT_STRAY_DMA,
                                              [SCN_FAULT_BAD_MSI] = NVME_FAULT_BAD_MSI};

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sim/verdict/report.h"
+#include "run_int.h"
 #include "sim/machine/sim.h"
 
 static void run_vmbus_mkdirs(char *path) {

@@ -1,9 +1,9 @@
 /*
  * arch_common.c — the parts of hv/arch/arch.h that do not depend on the
  * vendor: the direct map, time, LP wake-up and timers, tracing, panics, and
- * the register file kept in struct arch_vp (see arch_types.h).
+ * the register file kept in struct arch_vp (see arch_types.h). What the
+ * backend needs from the platform around it is in platform.h.
  */
-#include "hvsim/bare_cfg.h"
 #include "console.h"
 #include "platform.h"
 #include "x86.h"
@@ -43,6 +43,21 @@ void platform_entry_account(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, u
 /* Real time passes by itself on hardware and on Bochs: nothing to charge. */
 void arch_charge(struct hv_lp *lp, enum hv_cost c, uint64_t n) {}
 
+/* The core's clock is TSC - tsc_origin: moving every LP's origin (and the
+ * world's deadline, a TSC value) forward by the pause keeps it stopped. */
+void arch_clock_pause(struct hv *hv) { hv->arch.paused_tsc = x86_rdtsc(); }
+
+void arch_clock_resume(struct hv *hv) {
+  uint64_t d = x86_rdtsc() - hv->arch.paused_tsc;
+  if (!hv->lps[0].arch.tsc_origin)
+    return; /* still booting: the clock has not started */
+  for (uint32_t i = 0; i < hv->boot.nlps; i++)
+    hv->lps[i].arch.tsc_origin += d;
+  if (hv->arch.world_deadline)
+    hv->arch.world_deadline += d;
+  hv->arch.paused_cycles += d;
+}
+
 /* One LP: the caller is the LP itself, which looks at the run queue again
  * when it leaves hv_lp_step(); an IPI is needed only with several LPs. */
 void arch_lp_kick(struct hv *hv, struct hv_lp *from, struct hv_lp *lp) {}
@@ -55,62 +70,7 @@ void arch_trace(struct hv *hv, const struct hv_trace_rec *rec) { platform_trace(
 
 _Noreturn void arch_panic(const char *file, int line, const char *msg) {
   console_printf("hvsim: PANIC %s:%d: %s\n", file, line, msg);
-  platform_halt(3);
-}
-
-bool platform_io_event(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint16_t port,
-                       uint8_t size, bool write) {
-  if (port != BARE_EVENT_PORT || !write)
-    return false;
-  const uint64_t *r = vp->arch.gpr;
-  if (size == 1) {
-    console_putc((char)r[0]); /* guest console output (debugging) */
-    return true;
-  }
-  if (size != 4 || ((uint32_t)r[0] & 0xFFFF0000u) != BARE_EVENT_TAG)
-    return false;
-  hv->arch.events++;
-  hv_trace(hv, lp, (uint16_t)hv->partitions[vp->partition].id, (uint16_t)vp->index,
-           (uint16_t)r[0], r[6], r[7], r[8]);
-  return true;
-}
-
-/* ---- per-VP statistics for the report ----------------------------------- */
-/* VPs deleted during the run keep their counters here (the simulator keeps
- * a list of them too); platform_stats_print() prints them with the live
- * ones as "@S" lines for the runner's summary and fairness checks. */
-#define PLATFORM_GONE_MAX 1024
-struct platform_gone {
-  uint64_t pid;
-  uint32_t vp;
-  struct hv_vp_stats stats;
-};
-static struct platform_gone platform_gone[PLATFORM_GONE_MAX];
-static uint32_t platform_ngone;
-
-void platform_vp_gone(struct hv *hv, const struct hv_vp *vp) {
-  if (platform_ngone == PLATFORM_GONE_MAX)
-    return;
-  struct platform_gone *g = &platform_gone[platform_ngone++];
-  g->pid = hv->partitions[vp->partition].id;
-  g->vp = vp->index;
-  g->stats = vp->stats;
-}
-
-static void platform_stats_line(uint64_t pid, uint32_t vp, const struct hv_vp_stats *s) {
-  console_printf("@S pid=%lu vp=%u guest=%lu hv=%lu exit=%lu exits=%lu hypercalls=%lu "
-                 "dispatches=%lu\n",
-                 pid, vp, s->guest_cycles, s->hv_cycles, s->exit_cycles, s->exits, s->hypercalls,
-                 s->dispatches);
-}
-
-void platform_stats_print(struct hv *hv) {
-  for (uint32_t i = 0; i < platform_ngone; i++)
-    platform_stats_line(platform_gone[i].pid, platform_gone[i].vp, &platform_gone[i].stats);
-  for (uint32_t i = 0; i < HV_MAX_VPS; i++)
-    if (hv->vps[i].in_use)
-      platform_stats_line(hv->partitions[hv->vps[i].partition].id, hv->vps[i].index,
-                          &hv->vps[i].stats);
+  platform_halt(3); /* hvsim/debug_port.h: DEBUG_END_PANIC */
 }
 
 /* ---- register file ------------------------------------------------------ */

@@ -24,6 +24,8 @@ struct arch_hv {
                                there silently (HV_EXIT_NONE), as the
                                simulator pauses at its boundary */
   uint64_t events;          /* guest event-port records */
+  uint64_t paused_tsc;      /* arch_clock_pause: TSC when the clock stopped */
+  uint64_t paused_cycles;   /* TSC cycles kept off the clock in all (figures) */
   uint64_t hc_exits, hc_hv_cycles; /* hypercall exits re-entered directly, and
                                       their exit-to-entry TSC cycles */
   uint64_t entries, exits_internal; /* counters for the report */

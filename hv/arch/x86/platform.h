@@ -37,7 +37,7 @@ bool platform_io_event(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint16
                        uint8_t size, bool write);
 
 /* Per-VP counters: keep a deleted VP's (called by arch_vp_destroy), print
- * every VP's as "@S" lines at the end of a run (arch_common.c). */
+ * every VP's as "@S" lines at the end of a run (platform/bare/debug_stream.c). */
 void platform_vp_gone(struct hv *hv, const struct hv_vp *vp);
 void platform_stats_print(struct hv *hv);
 

@@ -21,6 +21,7 @@
 #include "hvsim/root_boot.h"
 
 #include "hvsim/bare_cfg.h"
+#include "hvsim/debug_port.h"
 
 #define BARE_MAX_VPS 16
 #define BARE_STACK 16384

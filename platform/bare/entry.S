@@ -10,7 +10,7 @@
  * segment. The first 4 GiB are identity mapped with 2 MiB pages (SDM 3A
  * 4.5), which is the hypervisor's direct map (arch_phys_page).
  */
-#include "x86.h"
+#include "hv/arch/x86/x86.h"
 
 #define MB_MAGIC 0x1BADB002
 #define MB_FLAGS 0x00010003 /* page align, memory info, address fields */

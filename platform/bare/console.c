@@ -9,9 +9,9 @@
  * goes to 0xE9 only (the UART would cost thousands of instructions per
  * byte in polling); on hardware to COM1.
  */
-#include "console.h"
+#include "hv/arch/x86/console.h"
 
-#include "x86.h"
+#include "hv/arch/x86/x86.h"
 
 #define COM1 0x3F8
 #define E9 0xE9

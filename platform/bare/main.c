@@ -7,72 +7,43 @@
  * information, else CMOS), the vendor backend (VMXON / EFER.SVME), the
  * root partition's image copied to its fixed GPA, then hv_init() — which
  * gives all RAM after the image to the root, identity-mapped — and the LP
- * loop: hv_lp_step() on each LP in turn, with the scenario's timeline run
- * between steps, until the scenario's end. The machine's LPs are
- * time-multiplexed on CPU 0 (no AP is started).
+ * loop: hv_lp_step() on each LP in turn, with the world's plan played
+ * between steps (world.c), until the scenario's end; then the isolation
+ * oracle once more, the records and counters on the debug port
+ * (debug_stream.c). The machine's LPs are time-multiplexed on CPU 0 (no AP
+ * is started).
  *
- * Platform state (the one struct hv, the trace buffer, the run
- * description) is static here: this file is the machine's firmware, the
- * core still sees only its struct hv.
+ * Platform state (the one struct hv, the run description) is static here:
+ * this file is the machine's firmware, the core still sees only its
+ * struct hv.
  */
+#include "hv/arch/x86/cpu.h"
+#include "hv/arch/x86/x86.h"
 #include "hvsim/bare_cfg.h"
-#include "hvsim/mgmt.h"
+#include "hvsim/debug_port.h"
 #include "hvsim/root_boot.h"
-#include "console.h"
-#include "cpu.h"
-#include "platform.h"
-#include "x86.h"
+#include "platform_bare.h"
 
 #define MB_BOOT_MAGIC 0x2BADB002u
 #define ROM_BOOT_MAGIC 0x4D4F5248u
-#define TRACE_BUF_RECS 49152 /* 1.9 MiB: a whole run's records, printed at the end */
 
 extern const uint8_t root_image_start[], root_image_end[];
 extern const uint8_t __image_end[];
 
 static struct hv platform_hv;
 static struct bare_cfg platform_cfg;
-static struct hv_trace_rec trace_buf[TRACE_BUF_RECS] __attribute__((section(".noinit")));
-static uint32_t trace_n;
-static uint64_t trace_total;
 
-static struct mgmt_channel *platform_channel(void);
-
-/* ---- trace stream ------------------------------------------------------ */
-static void trace_flush(void) {
-  static const char hex[] = "0123456789abcdef";
-  char line[3 + 80 + 1];
-  line[0] = '@';
-  line[1] = 'T';
-  line[2] = ' ';
-  line[83] = '\n';
-  for (uint32_t i = 0; i < trace_n; i++) {
-    const uint8_t *b = (const uint8_t *)&trace_buf[i]; /* little-endian layout */
-    for (int k = 0; k < 40; k++) {
-      line[3 + 2 * k] = hex[b[k] >> 4];
-      line[4 + 2 * k] = hex[b[k] & 15];
-    }
-    console_write(line, sizeof line);
-  }
-  trace_n = 0;
-}
-
-void platform_trace(const struct hv_trace_rec *r) {
-  if (!platform_hv.lps[0].arch.tsc_origin)
-    return; /* hv_init's own records: the simulator starts its trace after boot too */
-  if (trace_n == TRACE_BUF_RECS)
-    trace_flush();
-  trace_buf[trace_n++] = *r;
-  trace_total++;
-}
+bool platform_booted(void) { return platform_hv.lps[0].arch.tsc_origin != 0; }
 
 _Noreturn void platform_halt(int status) {
-  trace_flush();
-  if (platform_hv.lps[0].arch.tsc_origin)
+  platform_trace_flush();
+  if (platform_booted())
     platform_stats_print(&platform_hv);
   backend_report(&platform_hv);
-  console_printf("@F trace_records=%lu end_tsc=%lu\n", trace_total, x86_rdtsc());
-  console_printf("@END status=%d\n", status);
+  console_printf(DEBUG_LINE_FIGURES "trace_records=%lu isolation_checks=%lu oracle_tsc=%lu end_tsc=%lu\n",
+                 platform_trace_total(), platform_hv.counters.isolation_checks, platform_hv.arch.paused_cycles,
+                 x86_rdtsc());
+  console_printf(DEBUG_LINE_END "%d\n", status);
   console_drain();
   x86_magic_break();              /* Bochs: the debugger script quits */
   x86_outb(0xF4, (uint8_t)status); /* QEMU isa-debug-exit, if present */
@@ -123,8 +94,9 @@ static const struct bare_cfg *platform_find_cfg(uint32_t magic, const struct mb_
 static void platform_load_root(struct hv *hv) {
   uint64_t size = (uint64_t)(root_image_end - root_image_start);
   hv_memcpy((void *)(uintptr_t)BARE_ROOT_IMAGE_GPA, root_image_start, size);
-  hv_memset((void *)(uintptr_t)BARE_MGMT_CHANNEL_GPA, 0, sizeof(struct mgmt_channel));
-  platform_channel()->seed = platform_cfg.seed;
+  struct mgmt_channel *ch = (struct mgmt_channel *)(uintptr_t)BARE_MGMT_CHANNEL_GPA;
+  hv_memset(ch, 0, sizeof *ch);
+  ch->seed = platform_cfg.seed;
   uint64_t top = hv->boot.mem_base + hv->boot.mem_pages * HV_PAGE_SIZE;
   struct root_boot *rb = (struct root_boot *)(uintptr_t)BARE_ROOT_BOOT_GPA;
   hv_memset(rb, 0, sizeof *rb);
@@ -133,75 +105,6 @@ static void platform_load_root(struct hv *hv) {
   rb->npages = (top - BARE_ROOT_BOOT_GPA) >> HV_PAGE_SHIFT;
   rb->nlps = hv->boot.nlps;
   rb->seed = platform_cfg.seed;
-}
-
-/* ---- the world: the scenario's timeline, as the simulator runs it ------ */
-static struct mgmt_channel *platform_channel(void) {
-  return (struct mgmt_channel *)(uintptr_t)BARE_MGMT_CHANNEL_GPA;
-}
-
-static uint64_t platform_ns_cycles(uint64_t ns) { return ns * platform_cfg.cpu_mhz / 1000; }
-
-static void platform_world_trace(uint64_t a, uint64_t b, uint64_t c) {
-  struct hv_trace_rec r = {arch_cycles(&platform_hv.lps[0]), HV_TR_WORLD, HV_TRACE_NONE, HV_TRACE_NONE,
-                           HV_TRACE_NONE, a, b, c};
-  platform_trace(&r);
-}
-
-/* A management request to the root's VMMS: onto the queue in the root's
- * memory, then the API vector on LP 0 (sim/world/run.c does the same). */
-static void platform_mgmt(struct hv *hv, const struct mgmt_request *q) {
-  platform_world_trace(2, q->action, q->vm_id);
-  if (!mgmt_channel_push(platform_channel(), q)) {
-    struct hv_trace_rec r = {arch_cycles(&platform_hv.lps[0]), HV_TR_MGMT, HV_TRACE_NONE,
-                             HV_TRACE_NONE, HV_ROOT_PARTITION_ID, q->action, MGMT_FAILED,
-                             q->vm_id};
-    platform_trace(&r);
-    return;
-  }
-  hv_irq_raise(hv, 0, MGMT_API_VECTOR);
-}
-
-/* Storms in progress: the next interrupt of each event with count > 1. */
-static uint64_t platform_storm_next[BARE_MAX_EVENTS];
-static uint32_t platform_storm_left[BARE_MAX_EVENTS];
-
-/* Run what is due at now; return the time of the next world event. */
-static uint64_t platform_world(struct hv *hv, uint64_t now) {
-  static uint32_t next;
-  while (next < platform_cfg.nevents &&
-         platform_ns_cycles(platform_cfg.events[next].at_ns) <= now) {
-    uint32_t i = next++;
-    const struct bare_event *e = &platform_cfg.events[i];
-    if (e->kind == BARE_EV_MGMT && e->req < platform_cfg.nreqs) {
-      platform_mgmt(hv, &platform_cfg.reqs[e->req]);
-    } else if (e->kind == BARE_EV_INTERRUPT) {
-      uint32_t lp = e->lp < hv->boot.nlps ? e->lp : 0;
-      platform_world_trace(1, e->vector, lp);
-      hv_irq_raise(hv, lp, (uint8_t)e->vector);
-      if (e->count > 1) {
-        platform_storm_left[i] = e->count - 1;
-        platform_storm_next[i] = now + platform_ns_cycles(e->period_ns);
-      }
-    }
-  }
-  uint64_t when = platform_ns_cycles(platform_cfg.until_ns);
-  for (uint32_t i = 0; i < platform_cfg.nevents; i++) {
-    const struct bare_event *e = &platform_cfg.events[i];
-    while (platform_storm_left[i] && platform_storm_next[i] <= now) {
-      hv_irq_raise(hv, e->lp < hv->boot.nlps ? e->lp : 0, (uint8_t)e->vector);
-      platform_storm_left[i]--;
-      platform_storm_next[i] += platform_ns_cycles(e->period_ns);
-    }
-    if (platform_storm_left[i] && platform_storm_next[i] < when)
-      when = platform_storm_next[i];
-  }
-  if (next < platform_cfg.nevents) {
-    uint64_t t = platform_ns_cycles(platform_cfg.events[next].at_ns);
-    if (t < when)
-      when = t;
-  }
-  return when;
 }
 
 /* Idle until the core's clock reaches wake: HLT with the local APIC's
@@ -233,7 +136,8 @@ static void platform_run(struct hv *hv) {
     uint64_t now = arch_cycles(cpu);
     if (now >= until)
       return;
-    hv->arch.world_deadline = platform_world(hv, now) + cpu->arch.tsc_origin;
+    uint64_t next = platform_world(now); /* UINT64_MAX: the plan is done */
+    hv->arch.world_deadline = (next < until ? next : until) + cpu->arch.tsc_origin;
     bool busy = false;
     for (uint32_t i = 0; i < hv->boot.nlps; i++)
       busy |= hv_lp_step(hv, i);
@@ -257,7 +161,7 @@ void platform_main(uint32_t magic, uint32_t info) {
   console_init();
   console_printf("hvsim: bare-metal image, backend %s, boot %s\n", backend_name,
                  magic == MB_BOOT_MAGIC ? "multiboot" : magic == ROM_BOOT_MAGIC ? "rom" : "?");
-  console_printf("@F main_tsc=%lu\n", entry_tsc);
+  console_printf(DEBUG_LINE_FIGURES "main_tsc=%lu\n", entry_tsc);
   /* Mask the legacy 8259 PICs: a BIOS (QEMU's multiboot path) leaves the
    * timer on IRQ 0 = vector 8, which would look like a #DF (8259A data
    * sheet, OCW1). Interrupts reach the hypervisor through the local APIC. */
@@ -269,7 +173,7 @@ void platform_main(uint32_t magic, uint32_t info) {
       cfg->size != sizeof(struct bare_cfg)) {
     console_printf("hvsim: no valid run description (option ROM at 0x%x or multiboot module)\n",
                    BARE_CFG_ROM_ADDR);
-    platform_halt(2);
+    platform_halt(DEBUG_END_BAD_INPUT);
   }
   platform_cfg = *cfg;
   uint64_t mem_top = platform_memory(magic, mb);
@@ -281,17 +185,17 @@ void platform_main(uint32_t magic, uint32_t info) {
                  (uint64_t)(uintptr_t)__image_end, root_size);
   if (mem_top < PLATFORM_MIN_MEMORY || mem_base + (4ull << 20) > BARE_ROOT_IMAGE_GPA) {
     console_printf("hvsim: machine too small (need %lu MiB)\n", (uint64_t)(PLATFORM_MIN_MEMORY >> 20));
-    platform_halt(2);
+    platform_halt(DEBUG_END_BAD_INPUT);
   }
   if (platform_cfg.lps < 1 || platform_cfg.lps > HV_X86_MAX_LPS) {
     console_printf("hvsim: this image runs 1 to %u LPs (asked for %u)\n", HV_X86_MAX_LPS,
                    platform_cfg.lps);
-    platform_halt(2);
+    platform_halt(DEBUG_END_BAD_INPUT);
   }
   struct hv *hv = &platform_hv;
   cpu_apic_init(); /* slice ends (AMD-V) and idle waits */
   if (backend_lp_init(hv, &hv->lps[0]) != 0)
-    platform_halt(2);
+    platform_halt(DEBUG_END_BAD_INPUT);
   struct hv_boot boot = {
       .nlps = platform_cfg.lps,
       .mem_base = mem_base,
@@ -305,20 +209,22 @@ void platform_main(uint32_t magic, uint32_t info) {
   hv_status_t st = hv_init(hv, &boot);
   if (st != HV_STATUS_SUCCESS) {
     console_printf("hvsim: hv_init failed, status 0x%x\n", st);
-    platform_halt(2);
+    platform_halt(DEBUG_END_BAD_INPUT);
   }
   uint32_t *first = pfn_entry(hv, BARE_ROOT_IMAGE_GPA >> HV_PAGE_SHIFT);
   if (!first || pfn_type_of(*first) != PFN_RAM || pfn_owner_of(*first) != 0) {
     console_printf("hvsim: the root does not own GPA 0x%llx\n", BARE_ROOT_IMAGE_GPA);
-    platform_halt(2);
+    platform_halt(DEBUG_END_BAD_INPUT);
   }
   platform_load_root(hv);
   uint64_t origin = x86_rdtsc(); /* scenario time 0, on every LP's clock */
   for (uint32_t i = 0; i < hv->boot.nlps; i++)
     hv->lps[i].arch.tsc_origin = origin;
-  console_printf("@F hv_init_start_tsc=%lu hv_init_done_tsc=%lu\n", init_tsc,
+  console_printf(DEBUG_LINE_FIGURES "hv_init_start_tsc=%lu hv_init_done_tsc=%lu\n", init_tsc,
                  hv->lps[0].arch.tsc_origin);
+  platform_world_init(hv, &platform_cfg);
   platform_run(hv);
   console_printf("hvsim: end of the timeline (%lu ns)\n", platform_cfg.until_ns);
-  platform_halt(0);
+  hv_check_isolation(hv, 0); /* the end-of-run oracle, as the simulator runs it */
+  platform_halt(DEBUG_END_OK);
 }

@@ -1,0 +1,63 @@
+"""scripts/layering: the include graph of the tree is clean, and each kind of
+forbidden edge is caught — a file added with a bad include fails the check
+with its file:line."""
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SCRIPT = os.path.join(REPO, "scripts", "layering")
+
+
+def layering(root):
+    return subprocess.run([sys.executable, SCRIPT, "--root", str(root)], capture_output=True, text=True)
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory):
+    """A copy of the sources the check reads."""
+    root = tmp_path_factory.mktemp("tree")
+    for d in ("include", "hv", "platform", "models", "sim", "fuzz", "tests"):
+        shutil.copytree(os.path.join(REPO, d), root / d, ignore=shutil.ignore_patterns(
+            "golden", "corpus", "regressions", "*.gz", "*.img", "__pycache__"))
+    return root
+
+
+def test_the_tree_is_clean():
+    p = layering(REPO)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "no cycles" in p.stdout
+
+
+@pytest.mark.parametrize("path,include,message", [
+    ("hv/core/bad.c", "models/guest/guest.h", "hv/core may not include models/guest/guest.h"),
+    ("hv/arch/x86/bad.c", "sim/machine/sim.h", "hv/arch/x86 may not include sim/machine/sim.h"),
+    ("sim/devices/bad.c", "models/root/vmms.h", "sim/devices may not include models/root/vmms.h"),
+    ("models/guest/bad.c", "models/root/vid.h", "models/guest may not include models/root/vid.h"),
+    ("hv/core/bad2.c", "../arch/arch.h", "not ../"),
+    ("sim/verdict/bad.c", "sim/world/run.h", "sim/verdict may not include sim/world/run.h"),
+])
+def test_a_forbidden_include_fails(tree, path, include, message):
+    f = tree / path
+    f.write_text(f'#include "{include}"\n')
+    try:
+        p = layering(tree)
+    finally:
+        f.unlink()
+    assert p.returncode == 1, p.stdout
+    assert f"{path}:1:" in p.stdout and message in p.stdout, p.stdout
+
+
+def test_a_cycle_between_boxes_fails(tree):
+    f = tree / "models" / "vmbus" / "bad.h"
+    f.write_text('#include "models/root/vid.h"\n')
+    try:
+        p = layering(tree)
+    finally:
+        f.unlink()
+    assert p.returncode == 1
+    assert "models/vmbus may not include models/root/vid.h" in p.stdout
