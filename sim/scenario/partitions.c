@@ -1,0 +1,236 @@
+/*
+ * partitions.c — the `machine:` and `partitions:` sections of a scenario
+ * (programs and their parameters, disks, payloads).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <yaml.h>
+
+#include "hvsim/trace.h"
+#include "models/guest/guest.h"
+#include "parse.h"
+
+/* ---- machine, partitions ---------------------------------------------- */
+
+int scn_machine(struct ctx *c, uint32_t n) {
+  enum { M_LPS, M_MEMORY, M_CPU_MHZ, M_SLICE, M_N };
+  struct field f[M_N] = {{"lps", 0, 0}, {"memory", 0, 0}, {"cpu_mhz", 0, 0}, {"slice", 0, 0}};
+  uint64_t lps = 0, slice_ns = NS_PER_MS;
+  struct scenario *s = c->s;
+  s->machine.cpu_mhz = 2000;
+  if (map_collect(c, n, f, M_N) || field_require(c, n, &f[M_LPS]) ||
+      field_require(c, n, &f[M_MEMORY]) || field_uint(c, &f[M_LPS], 1, LP_MAX, &lps) ||
+      field_size(c, &f[M_MEMORY], 16 * MIB, 64 * GIB, 2 * MIB, &s->machine.memory_bytes) ||
+      field_uint(c, &f[M_CPU_MHZ], 100, 10000, &s->machine.cpu_mhz) ||
+      field_time(c, &f[M_SLICE], 10 * NS_PER_US, NS_PER_S, &slice_ns))
+    return -1;
+  if (slice_ns % NS_PER_US) {
+    path_key(c, "slice");
+    return scn_fail(c, f[M_SLICE].node, "must be a whole number of microseconds");
+  }
+  s->machine.lps = (uint32_t)lps;
+  s->machine.slice_us = slice_ns / NS_PER_US;
+  return 0;
+}
+
+static int param_value(struct ctx *c, uint32_t n, struct scn_param *p) {
+  const struct node *v = node_at(c, n);
+  if (v->type != NODE_SCALAR || node_is_null(v))
+    return fail_type(c, n, "an integer or a string");
+  bool numeric = !v->quoted && ((v->str[0] >= '0' && v->str[0] <= '9') || v->str[0] == '-');
+  if (numeric)
+    return node_uint(c, n, 0, UINT64_MAX, &p->value);
+  p->is_string = true;
+  return node_text(c, n, p->str, sizeof p->str, "a string");
+}
+
+static int scn_params(struct ctx *c, uint32_t n, struct scn_partition *part) {
+  const struct node *m = node_at(c, n);
+  if (m->type != NODE_MAP)
+    return fail_type(c, n, "a map of parameters");
+  if (m->count / 2 > SCN_MAX_PARAMS)
+    return scn_fail(c, n, "at most %d parameters, got %" PRIu32, SCN_MAX_PARAMS, m->count / 2);
+  for (uint32_t k = m->first; k; k = node_at(c, node_at(c, k)->next)->next) {
+    struct scn_param *p = &part->params[part->nparams];
+    size_t old = path_key(c, node_at(c, k)->str);
+    if (node_ident(c, k, p->key, sizeof p->key))
+      return -1;
+    for (uint32_t j = 0; j < part->nparams; j++)
+      if (strcmp(part->params[j].key, p->key) == 0)
+        return scn_fail(c, k, "duplicate key '%s'", p->key);
+    p->pos = node_at(c, k)->pos;
+    if (param_value(c, node_at(c, k)->next, p))
+      return -1;
+    part->nparams++;
+    path_restore(c, old);
+  }
+  return 0;
+}
+
+/* The known program names, for the message about an unknown one. */
+static void programs_list(char *buf, size_t cap) {
+  size_t len = 0;
+  const struct guest_program *p;
+  buf[0] = '\0';
+  for (size_t i = 0; (p = guest_program_at(i)) != NULL && len < cap; i++) {
+    int n = snprintf(buf + len, cap - len, "%s%s", i ? ", " : "", p->name);
+    if (n < 0)
+      break;
+    len += (size_t)n;
+  }
+}
+
+static int scn_program(struct ctx *c, const struct field *f, struct scn_partition *p) {
+  char known[256];
+  path_key(c, f->key);
+  if (node_text(c, f->node, p->program, sizeof p->program, "a program name"))
+    return -1;
+  if (!guest_program_lookup(p->program)) {
+    programs_list(known, sizeof known);
+    return scn_fail(c, f->node, "unknown program '%s' (known: %s)", p->program, known);
+  }
+  return 0;
+}
+
+static int scn_partition_name(struct ctx *c, const struct field *f, struct scn_partition *p) {
+  size_t old = path_key(c, f->key);
+  if (node_ident(c, f->node, p->name, sizeof p->name))
+    return -1;
+  if (strcmp(p->name, "root") == 0)
+    return scn_fail(c, f->node, "'root' is the root partition, not a VM");
+  int prev = partition_find(c->s, p->name);
+  if (prev >= 0)
+    return scn_fail(c, f->node, "duplicate partition name '%s' (first at line %" PRIu32 ")", p->name,
+                c->s->partitions[prev].pos.line);
+  path_restore(c, old);
+  return 0;
+}
+
+/* disk: { path: FILE, size: SIZE } of a partition. */
+static int scn_disk(struct ctx *c, uint32_t n, struct scn_partition *p) {
+  enum { K_PATH, K_SIZE, K_N };
+  struct field f[K_N] = {{"path", 0, 0}, {"size", 0, 0}};
+  p->disk_pos = node_at(c, n)->pos;
+  if (node_at(c, n)->type != NODE_MAP)
+    return fail_type(c, n, "a map { path, size }");
+  if (map_collect(c, n, f, K_N) || field_require(c, n, &f[K_PATH]) || field_require(c, n, &f[K_SIZE]))
+    return -1;
+  size_t old = path_key(c, "path");
+  if (node_text(c, f[K_PATH].node, p->disk_path, sizeof p->disk_path, "a file path"))
+    return -1;
+  if (!p->disk_path[0])
+    return scn_fail(c, f[K_PATH].node, "must not be empty");
+  path_restore(c, old);
+  return field_size(c, &f[K_SIZE], 64 * KIB, 4 * GIB, 4 * KIB, &p->disk_bytes);
+}
+
+/* payload: FILE of a partition: a regular file that fits the VM's RAM
+ * above GUEST_PAYLOAD_GPA, read whole now. */
+static int scn_payload(struct ctx *c, uint32_t n, struct scn_partition *p) {
+  char name[256], path[512];
+  if (node_text(c, n, name, sizeof name, "a file path"))
+    return -1;
+  if (!name[0])
+    return scn_fail(c, n, "must not be empty");
+  const char *slash = strrchr(c->file, '/');
+  if (name[0] == '/' || !slash)
+    snprintf(path, sizeof path, "%s", name);
+  else
+    snprintf(path, sizeof path, "%.*s/%s", (int)(slash - c->file), c->file, name);
+  uint64_t room = p->memory_bytes > GUEST_PAYLOAD_GPA ? p->memory_bytes - GUEST_PAYLOAD_GPA : 0;
+  struct stat st;
+  if (stat(path, &st) != 0)
+    return scn_fail(c, n, "%s: %s", path, strerror(errno));
+  if (!S_ISREG(st.st_mode)) /* before opening: a FIFO would block */
+    return scn_fail(c, n, "%s: not a regular file", path);
+  if (!room)
+    return scn_fail(c, n, "%s: the payload goes at GPA 0x%llx, and the VM's memory ends there", path,
+                (unsigned long long)GUEST_PAYLOAD_GPA);
+  if (st.st_size == 0 || (uint64_t)st.st_size > room)
+    return scn_fail(c, n, "%s: %lld bytes; the VM's memory holds 1 to %" PRIu64 " from GPA 0x%llx", path,
+                (long long)st.st_size, room, (unsigned long long)GUEST_PAYLOAD_GPA);
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return scn_fail(c, n, "%s: %s", path, strerror(errno));
+  p->payload = malloc((size_t)st.st_size);
+  if (!p->payload) {
+    fclose(f);
+    return scn_fail(c, n, "out of memory");
+  }
+  p->payload_bytes = (uint64_t)st.st_size;
+  size_t got = fread(p->payload, 1, (size_t)st.st_size, f);
+  fclose(f);
+  if (got != (size_t)st.st_size) {
+    free(p->payload);
+    p->payload = 0;
+    return scn_fail(c, n, "%s: cannot read it whole", path);
+  }
+  return 0;
+}
+
+static int scn_partition(struct ctx *c, uint32_t n, struct scn_partition *p) {
+  enum { P_NAME, P_MEMORY, P_VPS, P_PROGRAM, P_PARAMS, P_DISK, P_PAYLOAD, P_N };
+  struct field f[P_N] = {{"name", 0, 0},    {"memory", 0, 0}, {"vps", 0, 0},    {"program", 0, 0},
+                         {"params", 0, 0}, {"disk", 0, 0},   {"payload", 0, 0}};
+  uint64_t vps = 1;
+  p->pos = node_at(c, n)->pos;
+  if (map_collect(c, n, f, P_N) || field_require(c, n, &f[P_NAME]) ||
+      field_require(c, n, &f[P_MEMORY]) || field_require(c, n, &f[P_PROGRAM]) ||
+      scn_partition_name(c, &f[P_NAME], p) ||
+      field_size(c, &f[P_MEMORY], 64 * KIB, c->s->machine.memory_bytes, 4 * KIB,
+                 &p->memory_bytes) ||
+      field_uint(c, &f[P_VPS], 1, VP_MAX, &vps))
+    return -1;
+  p->vps = (uint32_t)vps;
+  size_t old = c->plen;
+  if (scn_program(c, &f[P_PROGRAM], p))
+    return -1;
+  path_restore(c, old);
+  if (f[P_PARAMS].node) {
+    path_key(c, "params");
+    if (scn_params(c, f[P_PARAMS].node, p))
+      return -1;
+    path_restore(c, old);
+  }
+  if (f[P_DISK].node) {
+    path_key(c, "disk");
+    if (scn_disk(c, f[P_DISK].node, p))
+      return -1;
+    path_restore(c, old);
+  }
+  if (f[P_PAYLOAD].node) {
+    path_key(c, "payload");
+    if (scn_payload(c, f[P_PAYLOAD].node, p))
+      return -1;
+    path_restore(c, old);
+  }
+  return 0;
+}
+
+int scn_partitions(struct ctx *c, uint32_t n) {
+  const struct node *list = node_at(c, n);
+  struct scenario *s = c->s;
+  if (list->type != NODE_SEQ)
+    return fail_type(c, n, "a list of partitions");
+  if (list->count > SCN_MAX_PARTITIONS)
+    return scn_fail(c, n, "at most %d partitions, got %" PRIu32, SCN_MAX_PARTITIONS, list->count);
+  if (list->count) {
+    s->partitions = calloc(list->count, sizeof *s->partitions);
+    if (!s->partitions)
+      return scn_fail(c, n, "out of memory");
+  }
+  uint32_t i = 0;
+  for (uint32_t e = list->first; e; e = node_at(c, e)->next, i++) {
+    size_t old = path_index(c, i);
+    if (scn_partition(c, e, &s->partitions[i]))
+      return -1;
+    s->npartitions++; /* now visible to duplicate checks and references */
+    path_restore(c, old);
+  }
+  return 0;
+}
