@@ -284,6 +284,19 @@ def test_tables_match_trace_h():
     assert int(re.search(r"#define HV_TRACE_NONE (0x[0-9A-Fa-f]+)", h).group(1), 16) == N
 
 
+@pytest.mark.parametrize("enum,prefix,table", [
+    ("hv_world_op", "HV_WORLD_", "WORLD_OPS"),
+    ("hv_device_op", "HV_DEVICE_", "DEVICE_OPS"),
+    ("hv_gpa_action", "HV_GPA_", "GPA_ACTIONS"),
+    ("hv_iommu_op", "HV_IOMMU_", "IOMMU_OPS"),
+    ("hv_vmbus_op", "HV_VMBUS_", "VMBUS_OPS"),
+    ("hv_vmbus_reason", "HV_VMBUS_", "VMBUS_REASONS"),
+])
+def test_sub_code_tables_match_trace_h(enum, prefix, table):
+    values = _enum_values(_read("include/hvsim/trace.h"), enum, prefix)
+    assert {v: k.lower() for k, v in values.items()} == getattr(T, table)
+
+
 def test_tables_match_hvgdk_h():
     h = _read("hv/include/hv/hvgdk.h")
     statuses = {int(v, 16): k for k, v in

@@ -15,6 +15,7 @@ import os
 import struct
 
 from hvsim_driver import run
+from hvsim_driver import tables as T
 from hvsim_driver.trace import read_trace
 
 REPO = os.path.join(os.path.dirname(__file__), "..", "..")
@@ -61,8 +62,10 @@ def test_completed_writes_survive_an_abrupt_stop(hvsim_bin, tmp_path):
 def test_hostile_channels_closed_with_their_reasons(hvsim_bin, tmp_path):
     r = run(_scenario("vmbus-hostile.yaml"), seed=2, trace_dir=tmp_path, binary=hvsim_bin)
     assert r.exit_code == 0, r.explain()
-    closed = [ev for ev in read_trace(tmp_path).events if ev.kind_name == "vmbus" and ev.a == 7]
+    closed = [ev for ev in read_trace(tmp_path).events if ev.kind_name == "vmbus" and ev.a == T.VMBUS_OP_CODES["killed"]]
     assert {ev.b >> 32 for ev in closed} == {1}, "only the hostile VM (vm id 1) lost channels"
     # 2 scribbled ring, 1 index outside the ring, 3 oversize, 5 truncated,
     # 6 foreign GPADL and foreign GPA-direct buffer
-    assert sorted(ev.c for ev in closed) == [1, 2, 3, 5, 6, 6]
+    R = T.VMBUS_REASON_CODES
+    assert sorted(ev.c for ev in closed) == sorted(
+        [R["bad_index"], R["bad_packet"], R["too_big"], R["protocol"], R["not_owned"], R["not_owned"]])

@@ -153,6 +153,25 @@ MGMT_ACTIONS = {1: "create", 2: "start", 3: "stop", 4: "pause", 5: "resume", 6: 
 # trace kind sched, field a
 SCHED_WHAT = {0: "switch_out", 1: "switch_in", 2: "idle"}
 
+# Sub-codes of payload fields, by kind (trace.h, "sub-codes of the payload
+# fields"): enum <name> item HV_<PREFIX>_<NAME> -> "<name>".
+# enum hv_world_op: kind world, field a
+WORLD_OPS = {1: "interrupt", 2: "mgmt", 3: "sample"}
+# enum hv_device_op: kind device, field a
+DEVICE_OPS = {1: "assign", 2: "unassign", 3: "dma_storm", 4: "fault_media", 5: "fault_stray_dma",
+              6: "fault_bad_msi"}
+# enum hv_gpa_action: kind gpa_violation, field c
+GPA_ACTIONS = {1: "action_gp", 2: "action_stop"}
+# enum hv_iommu_op: kind iommu, field a
+IOMMU_OPS = {1: "create", 2: "delete", 3: "attach", 4: "detach", 5: "map", 6: "unmap", 7: "msi_map",
+             8: "msi_unmap"}
+# enum hv_vmbus_op: kind vmbus, field a
+VMBUS_OPS = {1: "contact", 2: "offer", 3: "gpadl", 4: "open", 5: "close", 6: "teardown", 7: "killed",
+             8: "unload", 9: "gpadl_refused", 10: "open_refused"}
+# enum hv_vmbus_reason: kind vmbus, field c of killed / refused
+VMBUS_REASONS = {0: "ok", 1: "bad_index", 2: "bad_packet", 3: "too_big", 4: "unreachable", 5: "protocol",
+                 6: "not_owned"}
+
 # hypercall input (RCX) and result (RAX) fields, TLFS 1.2 / 1.4 (hvgdk.h)
 HC_CODE_MASK = 0xFFFF
 HC_FAST_BIT = 1 << 16
@@ -173,6 +192,11 @@ CALL_CODES = _inverse(CALLS)
 VM_STATE_CODES = _inverse(VM_STATES)
 MGMT_STATUS_CODES = _inverse(MGMT_STATUSES)
 MGMT_ACTION_CODES = _inverse(MGMT_ACTIONS)
+WORLD_OP_CODES = _inverse(WORLD_OPS)
+DEVICE_OP_CODES = _inverse(DEVICE_OPS)
+IOMMU_OP_CODES = _inverse(IOMMU_OPS)
+VMBUS_OP_CODES = _inverse(VMBUS_OPS)
+VMBUS_REASON_CODES = _inverse(VMBUS_REASONS)
 
 
 def kind_code(kind):
