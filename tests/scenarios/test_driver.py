@@ -15,7 +15,7 @@ import pytest
 from hvsim_driver import (REPO_ROOT, HvsimNotFound, TraceFormatError, TraceMeta,
                           assert_count, assert_every, assert_none, assert_order, count,
                           encode_trace, find_hvsim, first_divergence, format_divergence,
-                          golden, read_trace, select, trace_cmd, trace_digest, write_trace)
+                          golden, read_trace, run, select, trace_cmd, trace_digest, write_trace)
 from hvsim_driver import tables as T
 
 N = T.TRACE_NONE
@@ -234,6 +234,37 @@ def test_golden_store_and_compare(tmp_path):
     assert "digest mismatch for q" in report and "first divergence at event #9" in report
     os.remove(gdir / "q.bin.gz")
     assert "golden trace not stored" in golden.compare("q", run2, gdir)
+
+
+SMALL = """version: 1
+name: small
+machine: {{ lps: 1, memory: 64MiB }}
+until: 2ms
+partitions:
+  - {{ name: a, memory: 2MiB, vps: 1, program: hypercall-loop, params: {{ calls: 5, work: 0 }} }}
+timeline:
+  - {{ at: 0ms, start: a }}
+expect:
+  - {{ count: {{ event: hypercall, partition: a }}, equals: {calls} }}
+"""
+
+
+def test_golden_is_stored_only_for_a_passing_run(hvsim_bin, tmp_path):
+    """--update-golden and update_golden.py keep a run only when every
+    expectation held: a failing run leaves the golden untouched."""
+    gdir = tmp_path / "golden"
+    scn = tmp_path / "small.yaml"
+    scn.write_text(SMALL.format(calls=6))  # a is told to make 5 calls
+    bad = run(scn, trace_dir=tmp_path / "bad", binary=hvsim_bin)
+    assert bad.exit_code == 1, bad.explain()
+    stored, note = golden.store_run("small", bad, gdir)
+    assert not stored and "not updated" in note and "exited 1" in note
+    assert not os.path.exists(gdir / "small.digest") and not os.path.exists(gdir / "small.bin.gz")
+    scn.write_text(SMALL.format(calls=5))
+    good = run(scn, trace_dir=tmp_path / "good", binary=hvsim_bin)
+    stored, note = golden.store_run("small", good, gdir)
+    assert stored, note
+    assert golden.load("small", gdir) == trace_digest(good.trace_dir)
 
 
 def test_golden_scenario_listing(tmp_path):

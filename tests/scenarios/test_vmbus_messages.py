@@ -28,7 +28,10 @@ OP_CONTACT, OP_OFFER, OP_GPADL, OP_OPEN, OP_CLOSE, OP_TEARDOWN, OP_KILLED, OP_UN
     OP_OPEN_REFUSED = range(1, 11)
 INBAND, XFER, COMP = 6, 7, 11
 UNSUCCESSFUL = 0xC0000001
-MARK_PACKET = 9
+MARK_STEP, MARK_PACKET = 8, 9
+OP_MSG = 7                        # the script's raw channel message (models/child/vmbus_script.c)
+ROOT_MSG_CONN = 0x300000 + EVIL   # the root's message connection into evil (VMBUS_ROOT_MSG_CONN)
+VERSION_RESPONSE_BYTES = 16       # the only 16-byte message the server sends
 
 WORLD = """version: 1
 name: vmbus-message
@@ -48,6 +51,7 @@ expect:
 
 class Outcome:
     def __init__(self, events):
+        self.events = events
         self.ops = [(ev.a, ev.b & 0xFFFFFFFF, ev.c) for ev in events
                     if ev.kind_name == "vmbus" and ev.b >> 32 == EVIL]
         self.packets = [((ev.b >> 48) & 0xFFFF, (ev.b >> 32) & 0xFFFF, ev.b & 0xFFFFFFFF) for ev in events
@@ -55,6 +59,15 @@ class Outcome:
 
     def count(self, op):
         return sum(1 for o in self.ops if o[0] == op)
+
+    def root_posts_after_step(self, step_op):
+        """Sizes of the messages the root posted to evil after the script's
+        first operation step_op started (its MARK_STEP)."""
+        evs = self.events
+        at = next(i for i, ev in enumerate(evs)
+                  if ev.kind_name == "guest" and ev.a == MARK_STEP and ev.b >> 32 == step_op)
+        return [ev.b >> 32 for ev in evs[at:]
+                if ev.kind_name == "msg_post" and ev.partition_name == "root" and ev.a == ROOT_MSG_CONN]
 
     def answer(self, tid, type_=COMP):
         """The body word of the packet of this type and transaction id."""
@@ -95,6 +108,9 @@ def test_initiate_contact_accepts_each_version(tmp_path, version):
 def test_initiate_contact_refuses_unknown_versions(tmp_path, version):
     o = run_script(tmp_path, g.msg(14, version, 0, pad_to=40))
     assert o.count(OP_CONTACT) == 1, "only the program's own contact (4.1) took"
+    # ... and the server answered this one (VERSION_RESPONSE, not supported)
+    # rather than ignoring it
+    assert o.root_posts_after_step(OP_MSG) == [VERSION_RESPONSE_BYTES]
 
 
 def test_requestoffers_offers_every_device_again(tmp_path):

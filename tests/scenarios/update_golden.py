@@ -7,8 +7,9 @@ tests/scenarios/golden/<name>.digest and <name>.bin.gz (when < 512 KiB).
 
     tests/scenarios/update_golden.py [NAME ...]
 
-A scenario whose expectations fail is reported and its golden is left
-alone (exit 1); hvsim rejecting a file gives exit 2. Same effect, through
+A scenario whose expectations fail (or whose trace files disagree) is
+reported and its golden is left alone (exit 1); hvsim rejecting a file
+gives exit 2. Same effect, through
 pytest: /usr/bin/python3 -m pytest tests/scenarios/test_regression.py --update-golden
 """
 
@@ -44,11 +45,12 @@ def main(argv):
             name = golden.name_of(scn)
             r = run(scn, seed=golden.GOLDEN_SEED, trace_dir=os.path.join(tmp, name),
                     binary=binary)
-            if r.exit_code != 0:
-                print(f"{name}: not updated\n{r.explain()}", file=sys.stderr)
+            stored, note = golden.store_run(name, r)
+            if not stored:
+                print(note, file=sys.stderr)
                 status = max(status, 2 if r.exit_code == 2 else 1)
                 continue
-            print(golden.store(name, r.trace_dir))
+            print(note)
     return status
 
 

@@ -75,3 +75,19 @@ Test(hc_copy, only_the_parent) {
   /* a child asking for its neighbour's memory (into its own page 4) */
   cr_assert_eq(copy_call(a, idb, 0x1000, 0x4000, 8, 0), HV_STATUS_ACCESS_DENIED);
 }
+
+Test(hc_copy, read_only_child_page_is_not_written) {
+  uint16_t cs;
+  uint64_t id = tl_child(16, 1, &cs);
+  uint64_t ro = tl_root_pages(1), root = tl_root_pages(1) << 12;
+  cr_assert_eq(tl_map_list(id, 16, HV_MAP_GPA_READABLE, &ro, 1), HV_STATUS_SUCCESS | (1ull << 32));
+  uint8_t data[64], before[64], after[64];
+  fill(data, sizeof data, 5);
+  cr_assert_eq(gpa_write(tl_hv(), 0, gpa(root), data, sizeof data), HV_STATUS_SUCCESS);
+  cr_assert_eq(gpa_read(tl_hv(), cs, gpa(0x10000), before, sizeof before), HV_STATUS_SUCCESS);
+  cr_assert_eq(copy_call(0, id, 0x10000, root, sizeof data, 1), HV_STATUS_ACCESS_DENIED);
+  cr_assert_eq(gpa_read(tl_hv(), cs, gpa(0x10000), after, sizeof after), HV_STATUS_SUCCESS);
+  cr_assert_eq(memcmp(before, after, sizeof before), 0, "the child's read-only page is unchanged");
+  cr_assert_eq(copy_call(0, id, 0x10000, root, sizeof data, 0), HV_STATUS_SUCCESS, "reading it is fine");
+  cr_assert_eq(hv_check_isolation(tl_hv(), 0), 0);
+}

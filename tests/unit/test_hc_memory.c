@@ -210,7 +210,7 @@ Test(hc_memory, map_success) {
 Test(hc_memory, map_errors) {
   uint16_t s;
   uint64_t id = active_child(8, &s);
-  uint64_t g = tl_root_pages(4), one = g;
+  uint64_t g = tl_root_pages(5), one = g;
   cr_assert_eq(tl_map_list(HV_PARTITION_ID_SELF, 0, RWX, &one, 1), HV_STATUS_ACCESS_DENIED);
   cr_assert_eq(tl_map_list(HV_ROOT_PARTITION_ID, 0, RWX, &one, 1), HV_STATUS_ACCESS_DENIED);
   cr_assert_eq(tl_map_list(555, 0, RWX, &one, 1), HV_STATUS_INVALID_PARTITION_ID);
@@ -225,12 +225,14 @@ Test(hc_memory, map_errors) {
   uint64_t hvpage = 0;
   cr_assert_eq(tl_map_list(id, 0, RWX, &hvpage, 1), HV_STATUS_INVALID_PARAMETER, "not the root's page");
   cr_assert_eq(tl_part(s)->ram_pages, 0);
-  /* partial: already mapped target at the third element */
+  /* partial: already mapped target at the third element (its source, g + 4,
+   * still the root's: only the target is wrong) */
   uint64_t list[2] = {g, g + 1};
   cr_assert_eq(tl_map_list(id, 2, RWX, list, 2), HV_STATUS_SUCCESS | (2ull << 32));
-  uint64_t list2[4] = {g + 2, g + 3, g + 2, g + 2};
+  uint64_t list2[4] = {g + 2, g + 3, g + 4, g + 4};
   cr_assert_eq(tl_map_list(id, 0, RWX, list2, 4), HV_STATUS_INVALID_PARAMETER | (2ull << 32));
   cr_assert_eq(tl_part(s)->ram_pages, 4);
+  cr_assert_eq(pfn_owner_of(*pfn_entry(tl_hv(), g + 4)), 0, "g + 4 stayed the root's");
   /* source already given away */
   cr_assert_eq(tl_map_list(id, 10, RWX, list, 1), HV_STATUS_INVALID_PARAMETER);
   cr_assert_eq(hv_check_isolation(tl_hv(), 0), 0);

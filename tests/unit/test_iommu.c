@@ -279,3 +279,51 @@ Test(iommu, statuses) {
   cr_assert_eq(delete_dom(id, DOM), HV_STATUS_SUCCESS);
   cr_assert_eq(hv_check_isolation(tl_hv(), 0), 0);
 }
+
+Test(iommu, device_address_is_the_gpa) {
+  uint16_t slot;
+  uint64_t id = assigned_child(&slot);
+  cr_assert_eq(tl_reps(unmap_pages(id, DOM, 5, 1)), 1);
+  /* the device may reach GPA page 6 only at device address 6, not at 5 */
+  cr_assert_eq(tl_st(map_pages(id, DOM, HV_MAP_GPA_READABLE, 5, 6, 1)), HV_STATUS_INVALID_PARAMETER);
+  cr_assert_not(iommu_lookup(tl_hv(), iommu_domain_find(tl_hv(), slot, DOM), 5, 0, 0));
+  cr_assert_eq(tl_st(map_pages(id, DOM, HV_MAP_GPA_READABLE, 5, 5, 1)), HV_STATUS_SUCCESS);
+  cr_assert_eq(hv_check_isolation(tl_hv(), 0), 0);
+}
+
+Test(iommu, remapped_interrupt_reaches_only_the_owner) {
+  /* An entry whose VP was deleted, its slot now another child's VP: an MSI
+   * through it is blocked (hv_iommu_interrupt), never posted there. */
+  uint16_t slot, oslot, vslot;
+  uint64_t id = tl_child(CHILD_PAGES, 2, &slot);
+  cr_assert_eq(tl_deposit(id, 16), HV_STATUS_SUCCESS);
+  cr_assert_eq(tl_deposit(HV_PARTITION_ID_SELF, 8), HV_STATUS_SUCCESS);
+  cr_assert_eq(create_dom(id, DOM), HV_STATUS_SUCCESS);
+  cr_assert_eq(attach(id, DOM, RID), HV_STATUS_SUCCESS);
+  uint32_t addr;
+  cr_assert_eq(msi_map(id, RID, 1, 0x50, &addr), HV_STATUS_SUCCESS);
+  cr_assert_not_null(vp_get(tl_hv(), slot, 1, &vslot));
+  cr_assert_eq(tl_delete_vp(id, 1), HV_STATUS_SUCCESS);
+  tl_child(16, 1, &oslot);
+  struct hv_vp *other = vp_get(tl_hv(), oslot, 0, 0);
+  cr_assert_eq(other, &tl_hv()->vps[vslot], "the other child's VP took the freed slot");
+  uint64_t remapped = tl_hv()->iommu.remapped, faults = tl_hv()->iommu.faults;
+  cr_assert(sim_iommu_msi(S(), RID, addr, 0), "the entry is present: the hardware passes it on");
+  cr_assert_not(irq_pending(other));
+  cr_assert_eq(tl_hv()->iommu.remapped, remapped);
+  cr_assert_eq(tl_hv()->iommu.faults, faults + 1, "blocked and recorded as a fault");
+}
+
+Test(iommu, oracle_reports_a_domain_reaching_foreign_ram) {
+  /* a domain leaf turned to a root page: the isolation oracle must say so */
+  uint16_t slot;
+  uint64_t id = assigned_child(&slot);
+  (void)id;
+  int dom = iommu_domain_find(tl_hv(), slot, DOM);
+  uint64_t pfn, perms, root_page = tl_root_pages(1);
+  cr_assert(iommu_lookup(tl_hv(), dom, 3, &pfn, &perms));
+  iommu_commit(tl_hv(), dom, 3, root_page, perms);
+  cr_assert_geq(hv_check_isolation(tl_hv(), 0), 1, "a device reaches the root's page");
+  iommu_commit(tl_hv(), dom, 3, pfn, perms);
+  cr_assert_eq(hv_check_isolation(tl_hv(), 0), 0);
+}

@@ -1,10 +1,14 @@
 /*
  * bad_actor.c — a hostile child. It tries what only the root may do
- * (create, delete and populate partitions, deposit and withdraw memory,
- * read the partition id), calls unknown and malformed hypercalls, and
+ * (create, delete and populate partitions, deposit into and withdraw from
+ * any pool, its own included, read the partition id, another partition's
+ * registers and properties, create and connect SynIC ports, route device
+ * interrupts, copy another partition's memory), calls unknown and
+ * malformed hypercalls, writes a read-only MSR, reads an unknown one, and
  * touches memory it was never given. Each attempt must be denied or
- * faulted; it marks MARK_DENIED per refusal and MARK_ALLOWED if anything
- * got through. Parameter: rounds (1).
+ * faulted; it marks MARK_DENIED (value: the attempt's number) per
+ * refusal and MARK_ALLOWED if anything got through: 22 attempts a round.
+ * Parameter: rounds (1).
  */
 #include "models/child/child.h"
 
@@ -28,6 +32,18 @@ static void bad_hypercalls(struct guest *g, struct winhv *w) {
                        HV_STATUS_INVALID_HYPERCALL_INPUT);
   bad_expect(g, 10, winhv_get_partition_property(w, 1, HV_PARTITION_PROPERTY_PRIVILEGE_FLAGS, &v) ==
                         HV_STATUS_ACCESS_DENIED);
+  /* its own pool is no more its business than the root's */
+  bad_expect(g, 11, winhv_deposit_memory(w, HV_PARTITION_ID_SELF, &page, 1, &done) == HV_STATUS_ACCESS_DENIED);
+  bad_expect(g, 12, winhv_get_memory_balance(w, HV_PARTITION_ID_SELF, &v, &v) == HV_STATUS_ACCESS_DENIED);
+  /* SynIC ports are made and connected by the root (type 1: a message port) */
+  bad_expect(g, 13, winhv_create_port(w, HV_PARTITION_ID_SELF, 0x77, 1, 1, 2, 0, 0, 0) ==
+                        HV_STATUS_ACCESS_DENIED);
+  bad_expect(g, 14, winhv_connect_port(w, HV_PARTITION_ID_SELF, 0x77, 1, 1) == HV_STATUS_ACCESS_DENIED);
+  bad_expect(g, 15, winhv_map_device_interrupt(w, HV_PARTITION_ID_SELF, 0x30, 0, 0x40) == HV_STATUS_ACCESS_DENIED);
+  /* the root's copy call, aimed at the root's own memory */
+  bad_expect(g, 16, winhv_copy_child_gpa(w, 1, 0x1000, page << 12, 64, false) == HV_STATUS_ACCESS_DENIED);
+  bad_expect(g, 17, winhv_status(guest_hypercall(g, HVCALL_GET_PARTITION_ID | (1ull << 63), 0, 0)) ==
+                        HV_STATUS_INVALID_HYPERCALL_INPUT); /* a reserved bit */
 }
 
 static void bad_memory(struct guest *g, const struct guest_boot *b) {

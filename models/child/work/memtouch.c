@@ -2,8 +2,11 @@
  * memtouch.c — a child program that touches its memory: writes a
  * per-page pattern derived from its seed to `pages` pages (default: all
  * above its hypercall pages, split between VPs), reads them back and
- * reports mismatches. Parameters: pages, passes (1), work (cycles per
- * page, 200).
+ * reports mismatches (MARK_VERIFY_FAIL, value = the page's GPA), and at
+ * the end MARK_DONE with the pages found intact. A workload that never
+ * ends can report as it goes: with `report` N > 0 it marks MARK_COUNT
+ * after every N passes, value = pages verified intact so far.
+ * Parameters: pages, passes (1), work (cycles per page, 200), report (0).
  */
 #include "models/child/child.h"
 
@@ -15,7 +18,7 @@ void prog_memtouch(struct guest *g, const struct guest_boot *b) {
   uint64_t total = b->memory_bytes >> 12;
   uint64_t avail = total > first ? total - first : 0;
   uint64_t pages = guest_param(b, "pages", avail), passes = guest_param(b, "passes", 1);
-  uint64_t work = guest_param(b, "work", 200);
+  uint64_t work = guest_param(b, "work", 200), report = guest_param(b, "report", 0);
   if (pages > avail)
     pages = avail;
   uint32_t vp = guest_vp_index(g), nvp = b->vps ? b->vps : 1;
@@ -43,6 +46,8 @@ void prog_memtouch(struct guest *g, const struct guest_boot *b) {
           break;
         }
     }
+    if (report && (pass + 1) % report == 0)
+      guest_mark(g, MARK_COUNT, per * (pass + 1) - bad);
   }
   guest_mark(g, MARK_DONE, per * passes - bad);
   (void)w;

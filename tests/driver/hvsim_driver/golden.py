@@ -13,7 +13,7 @@ import re
 
 from .events import format_divergence
 from .runner import REPO_ROOT
-from .trace import parse_trace, read_trace, trace_digest
+from .trace import check_outputs, parse_trace, read_trace, trace_digest
 
 GOLDEN_DIR = os.path.join(REPO_ROOT, "tests", "scenarios", "golden")
 SCENARIO_DIR = os.path.join(REPO_ROOT, "scenarios")
@@ -74,6 +74,20 @@ def store(name, trace_dir, golden_dir=GOLDEN_DIR):
             os.remove(gpath)
         kept = f"trace not kept ({len(gz)} bytes gz >= {MAX_GZ_BYTES})"
     return f"golden {name}: digest {digest} events {n}, {kept}"
+
+
+def store_run(name, result, golden_dir=GOLDEN_DIR):
+    """Store a run (a runner.RunResult) as the golden of name, but only a run
+    worth keeping: hvsim exited 0 (every expectation held) and its trace
+    files agree with trace.bin. Returns (stored, note); nothing is written
+    when stored is False."""
+    if result.exit_code != 0:
+        return False, (f"golden {name} not updated: hvsim exited {result.exit_code}\n"
+                       f"{result.explain()}")
+    problems = check_outputs(result.trace_dir)
+    if problems:
+        return False, f"golden {name} not updated: " + "; ".join(problems)
+    return True, store(name, result.trace_dir, golden_dir)
 
 
 def _write_if_changed(path, data):
