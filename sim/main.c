@@ -48,6 +48,8 @@ static const char usage[] =
     "  bench-vmbus [--packets N] [--ops N]   VMBus ring packets and bytes per wall second\n"
     "                          (64 B, 4 KiB), storage I/O per simulated and wall second\n"
     "  programs                list the guest programs a scenario can name\n"
+    "  platform acpi --out DIR [--vps N] [--memory MiB] [--com1]\n"
+    "                          write the ACPI tables a VM's worker builds, one file each\n"
     "  replay DIR              run again what DIR/trace.bin recorded (scenario, seed,\n"
     "                          options) and compare the event sequences\n"
     "  replay [HARNESS] INPUT  re-execute a fuzz input (harness hypercalls by default,\n"
@@ -267,6 +269,8 @@ static int main_replay(int argc, char **argv, const char *self) {
   return 3;
 }
 
+int platform_cmd_main(int argc, char **argv); /* platform_cmd.c */
+
 static int main_programs(void) {
   for (size_t i = 0; guest_program_at(i); i++)
     printf("%-16s %s\n", guest_program_at(i)->name, guest_program_at(i)->summary);
@@ -300,5 +304,7 @@ int main(int argc, char **argv) {
     return main_programs();
   if (strcmp(cmd, "replay") == 0)
     return main_replay(argc - 2, argv + 2, argv[0]);
+  if (strcmp(cmd, "platform") == 0)
+    return platform_cmd_main(argc - 2, argv + 2);
   return main_usage_error("unknown command", cmd);
 }
