@@ -15,6 +15,7 @@
 #include "run.h"
 #include "sha256.h"
 #include "scenario.h"
+#include "scenario_kernel.h"
 #include "trace_file.h"
 
 static const char usage[] =
@@ -149,7 +150,13 @@ static int main_run(int argc, char **argv) {
     return 2;
   }
   int code;
-  if (strcmp(backend, "sim") == 0)
+  if (strcmp(backend, "sim") == 0 &&
+      scn_kernel_refuse(&scn, "level 1 (the model simulator)",
+                        "its VPs run our guest programs as coroutines, not x86 code; "
+                        "run it with --backend bochs-vmx, bochs-svm or qemu-svm", &err) != 0) {
+    fprintf(stderr, "%s\n", err.msg);
+    code = 2;
+  } else if (strcmp(backend, "sim") == 0)
     code = run_scenario(&scn, &o);
   else
     code = bochs_backend_run(backend, &scn, o.seed, o.trace_dir, HVSIM_SOURCE_ROOT);

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "run_report.h"
+#include "scenario_kernel.h"
 #include "sha256.h"
 #include "sim.h"
 #include "trace_file.h"
@@ -108,6 +109,7 @@ static void run_mgmt(struct run *r, uint32_t action, uint32_t part, const struct
     snprintf(q.config.program, sizeof q.config.program, "%s", p->program);
     q.config.memory_bytes = p->memory_bytes;
     q.config.vps = p->vps;
+    scn_kernel_vm_config(p, &q.config);
     for (uint32_t i = 0; i < p->nparams && q.config.nparams < GUEST_MAX_PARAMS; i++) {
       if (p->params[i].is_string)
         continue;

@@ -23,9 +23,10 @@
 #include "hv/trace.h"
 #include "models/guest/guest.h"
 #include "scenario.h"
+#include "scenario_kernel.h"
+#include "scenario_parse.h"
 
 #define TREE_MAX_NODES 65536u
-#define TREE_MAX_DEPTH 16u
 #define SCALAR_MAX 1024u
 #define KIB UINT64_C(1024)
 #define MIB (1024 * KIB)
@@ -36,47 +37,9 @@
 #define VP_MAX 64u
 #define LP_MAX 64u
 
-enum node_type { NODE_SCALAR, NODE_MAP, NODE_SEQ };
-
-/* One YAML node. Children are a singly linked list; a map's children are
- * key, value, key, value, ... (keys are always scalars). Index 0 is "no
- * node". */
-struct node {
-  enum node_type type;
-  bool quoted; /* scalar not in plain style: always a string */
-  struct scn_pos pos;
-  char *str; /* scalar text, NUL-terminated; NULL for maps and lists */
-  uint32_t first, last, next;
-  uint32_t count;
-};
-
-struct ctx {
-  const char *file;
-  const uint8_t *buf;
-  size_t len;
-  struct node *nodes;
-  uint32_t nnodes, cap;
-  uint32_t stack[TREE_MAX_DEPTH]; /* open maps and lists */
-  uint32_t keys[TREE_MAX_DEPTH];  /* last key added to each open map */
-  uint32_t depth;
-  uint32_t root;
-  char path[256]; /* dotted path of the field being validated */
-  size_t plen;
-  struct scn_error *err;
-  bool failed;
-  struct scenario *s;
-};
-
-/* A key a schema map accepts, and the nodes found for it. */
-struct field {
-  const char *key;
-  uint32_t node;    /* value node, 0 when absent */
-  uint32_t keynode; /* key node */
-};
-
 /* ---- errors and field paths --------------------------------------------- */
 
-static struct node *node_at(struct ctx *c, uint32_t i) { return &c->nodes[i]; }
+struct node *node_at(struct ctx *c, uint32_t i) { return &c->nodes[i]; }
 
 /* Keep the message on one line whatever the input contained. */
 static void err_sanitize(char *msg) {
@@ -113,7 +76,7 @@ __attribute__((format(printf, 4, 5))) static int fail_pos(struct ctx *c, struct 
 }
 
 /* Error at node n for the field at the current path. Returns -1. */
-__attribute__((format(printf, 3, 4))) static int fail(struct ctx *c, uint32_t n, const char *fmt,
+__attribute__((format(printf, 3, 4))) int fail(struct ctx *c, uint32_t n, const char *fmt,
                                                       ...) {
   va_list ap;
   struct scn_pos pos = n ? node_at(c, n)->pos : (struct scn_pos){1, 1};
@@ -135,15 +98,15 @@ static size_t path_append(struct ctx *c, const char *fmt, const char *key, uint3
 }
 
 /* Append ".key" (or "key" at the top); returns the length to restore. */
-static size_t path_key(struct ctx *c, const char *key) {
+size_t path_key(struct ctx *c, const char *key) {
   return path_append(c, c->plen ? ".%s" : "%s", key, 0);
 }
 
-static size_t path_index(struct ctx *c, uint32_t i) {
+size_t path_index(struct ctx *c, uint32_t i) {
   return path_append(c, "[%" PRIu32 "]", NULL, i);
 }
 
-static void path_restore(struct ctx *c, size_t len) {
+void path_restore(struct ctx *c, size_t len) {
   c->plen = len;
   c->path[len] = '\0';
 }
@@ -336,7 +299,7 @@ static int tree_yaml_error(struct ctx *c, const yaml_parser_t *p) {
   return fail_pos(c, pos, "(document)", "%s", problem);
 }
 
-static bool node_is_null(const struct node *n) {
+bool node_is_null(const struct node *n) {
   if (n->type != NODE_SCALAR || n->quoted)
     return false;
   return !strcmp(n->str, "") || !strcmp(n->str, "~") || !strcmp(n->str, "null") ||
@@ -394,7 +357,7 @@ static const char *node_describe(struct ctx *c, uint32_t i, char *buf, size_t ca
   return buf;
 }
 
-static int fail_type(struct ctx *c, uint32_t n, const char *expected) {
+int fail_type(struct ctx *c, uint32_t n, const char *expected) {
   char buf[64];
   return fail(c, n, "expected %s, got %s", expected, node_describe(c, n, buf, sizeof buf));
 }
@@ -408,7 +371,7 @@ static int want_plain(struct ctx *c, uint32_t n, const char *expected) {
 }
 
 /* Any non-null scalar, copied into buf (cap includes the NUL). */
-static int node_text(struct ctx *c, uint32_t n, char *buf, size_t cap, const char *expected) {
+int node_text(struct ctx *c, uint32_t n, char *buf, size_t cap, const char *expected) {
   const struct node *v = node_at(c, n);
   if (v->type != NODE_SCALAR || node_is_null(v))
     return fail_type(c, n, expected);
@@ -567,7 +530,7 @@ static int map_key(struct ctx *c, uint32_t k, uint32_t v, struct field *f, size_
 }
 
 /* Match the entries of map n against the keys f accepts. */
-static int map_collect(struct ctx *c, uint32_t n, struct field *f, size_t nf) {
+int map_collect(struct ctx *c, uint32_t n, struct field *f, size_t nf) {
   if (node_at(c, n)->type != NODE_MAP)
     return fail_type(c, n, "a map");
   for (uint32_t k = node_at(c, n)->first; k; k = node_at(c, node_at(c, k)->next)->next)
@@ -577,7 +540,7 @@ static int map_collect(struct ctx *c, uint32_t n, struct field *f, size_t nf) {
 }
 
 /* Error at map n: the required key f is absent. */
-static int field_require(struct ctx *c, uint32_t map, const struct field *f) {
+int field_require(struct ctx *c, uint32_t map, const struct field *f) {
   if (f->node)
     return 0;
   path_key(c, f->key);
@@ -618,7 +581,7 @@ static int field_size(struct ctx *c, const struct field *f, uint64_t min, uint64
 }
 
 /* Error at the key of f: it does not go with the item's other keys. */
-static int field_reject(struct ctx *c, const struct field *f, const char *why) {
+int field_reject(struct ctx *c, const struct field *f, const char *why) {
   if (!f->node)
     return 0;
   path_key(c, f->key);
@@ -797,58 +760,77 @@ static int scn_disk(struct ctx *c, uint32_t n, struct scn_partition *p) {
   return field_size(c, &f[K_SIZE], 64 * KIB, 4 * GIB, 4 * KIB, &p->disk_bytes);
 }
 
-/* payload: FILE of a partition: a regular file that fits the VM's RAM
- * above GUEST_PAYLOAD_GPA, read whole now. */
-static int scn_payload(struct ctx *c, uint32_t n, struct scn_partition *p) {
-  char name[256], path[512];
+/* A file named by node n: its path relative to the scenario file's
+ * directory (absolute names as they are) into path, and its size; it must
+ * be a regular file (checked before opening: a FIFO would block). */
+int node_file_stat(struct ctx *c, uint32_t n, char *path, size_t cap, uint64_t *size) {
+  char name[256];
   if (node_text(c, n, name, sizeof name, "a file path"))
     return -1;
   if (!name[0])
     return fail(c, n, "must not be empty");
   const char *slash = strrchr(c->file, '/');
   if (name[0] == '/' || !slash)
-    snprintf(path, sizeof path, "%s", name);
+    snprintf(path, cap, "%s", name);
   else
-    snprintf(path, sizeof path, "%.*s/%s", (int)(slash - c->file), c->file, name);
-  uint64_t room = p->memory_bytes > GUEST_PAYLOAD_GPA ? p->memory_bytes - GUEST_PAYLOAD_GPA : 0;
+    snprintf(path, cap, "%.*s/%s", (int)(slash - c->file), c->file, name);
   struct stat st;
   if (stat(path, &st) != 0)
     return fail(c, n, "%s: %s", path, strerror(errno));
-  if (!S_ISREG(st.st_mode)) /* before opening: a FIFO would block */
+  if (!S_ISREG(st.st_mode))
     return fail(c, n, "%s: not a regular file", path);
-  if (!room)
-    return fail(c, n, "%s: the payload goes at GPA 0x%llx, and the VM's memory ends there", path,
-                (unsigned long long)GUEST_PAYLOAD_GPA);
-  if (st.st_size == 0 || (uint64_t)st.st_size > room)
-    return fail(c, n, "%s: %lld bytes; the VM's memory holds 1 to %" PRIu64 " from GPA 0x%llx", path,
-                (long long)st.st_size, room, (unsigned long long)GUEST_PAYLOAD_GPA);
+  *size = (uint64_t)st.st_size;
+  return 0;
+}
+
+/* Read the size bytes of file path (node_file_stat) whole into *data. */
+int node_file_read(struct ctx *c, uint32_t n, const char *path, uint64_t size, uint8_t **data) {
   FILE *f = fopen(path, "rb");
   if (!f)
     return fail(c, n, "%s: %s", path, strerror(errno));
-  p->payload = malloc((size_t)st.st_size);
-  if (!p->payload) {
+  *data = malloc(size ? (size_t)size : 1);
+  if (!*data) {
     fclose(f);
     return fail(c, n, "out of memory");
   }
-  p->payload_bytes = (uint64_t)st.st_size;
-  size_t got = fread(p->payload, 1, (size_t)st.st_size, f);
+  size_t got = fread(*data, 1, (size_t)size, f);
   fclose(f);
-  if (got != (size_t)st.st_size) {
-    free(p->payload);
-    p->payload = 0;
+  if (got != (size_t)size) {
+    free(*data);
+    *data = 0;
     return fail(c, n, "%s: cannot read it whole", path);
   }
   return 0;
 }
 
+/* payload: FILE of a partition: a regular file that fits the VM's RAM
+ * above GUEST_PAYLOAD_GPA, read whole now. */
+static int scn_payload(struct ctx *c, uint32_t n, struct scn_partition *p) {
+  char path[512];
+  uint64_t size, room = p->memory_bytes > GUEST_PAYLOAD_GPA ? p->memory_bytes - GUEST_PAYLOAD_GPA : 0;
+  if (node_file_stat(c, n, path, sizeof path, &size))
+    return -1;
+  if (!room)
+    return fail(c, n, "%s: the payload goes at GPA 0x%llx, and the VM's memory ends there", path,
+                (unsigned long long)GUEST_PAYLOAD_GPA);
+  if (size == 0 || size > room)
+    return fail(c, n, "%s: %" PRIu64 " bytes; the VM's memory holds 1 to %" PRIu64 " from GPA 0x%llx", path,
+                size, room, (unsigned long long)GUEST_PAYLOAD_GPA);
+  if (node_file_read(c, n, path, size, &p->payload))
+    return -1;
+  p->payload_bytes = size;
+  return 0;
+}
+
 static int scn_partition(struct ctx *c, uint32_t n, struct scn_partition *p) {
-  enum { P_NAME, P_MEMORY, P_VPS, P_PROGRAM, P_PARAMS, P_DISK, P_PAYLOAD, P_N };
-  struct field f[P_N] = {{"name", 0, 0},    {"memory", 0, 0}, {"vps", 0, 0},    {"program", 0, 0},
-                         {"params", 0, 0}, {"disk", 0, 0},   {"payload", 0, 0}};
+  enum { P_NAME, P_MEMORY, P_VPS, P_PROGRAM, P_PARAMS, P_DISK, P_PAYLOAD, P_KERNEL, P_PLATFORM, P_N };
+  struct field f[P_N] = {{"name", 0, 0},    {"memory", 0, 0}, {"vps", 0, 0},     {"program", 0, 0},
+                         {"params", 0, 0}, {"disk", 0, 0},   {"payload", 0, 0}, {"kernel", 0, 0},
+                         {"platform", 0, 0}};
   uint64_t vps = 1;
   p->pos = node_at(c, n)->pos;
   if (map_collect(c, n, f, P_N) || field_require(c, n, &f[P_NAME]) ||
-      field_require(c, n, &f[P_MEMORY]) || field_require(c, n, &f[P_PROGRAM]) ||
+      field_require(c, n, &f[P_MEMORY]) || (!f[P_KERNEL].node && field_require(c, n, &f[P_PROGRAM])) ||
       scn_partition_name(c, &f[P_NAME], p) ||
       field_size(c, &f[P_MEMORY], 64 * KIB, c->s->machine.memory_bytes, 4 * KIB,
                  &p->memory_bytes) ||
@@ -856,7 +838,10 @@ static int scn_partition(struct ctx *c, uint32_t n, struct scn_partition *p) {
     return -1;
   p->vps = (uint32_t)vps;
   size_t old = c->plen;
-  if (scn_program(c, &f[P_PROGRAM], p))
+  if (scn_kernel_parse(c, &f[P_KERNEL], &f[P_PROGRAM], &f[P_PARAMS], &f[P_PAYLOAD], p) ||
+      scn_platform_parse(c, &f[P_PLATFORM], p))
+    return -1;
+  if (f[P_PROGRAM].node && scn_program(c, &f[P_PROGRAM], p))
     return -1;
   path_restore(c, old);
   if (f[P_PARAMS].node) {
@@ -1866,7 +1851,7 @@ int scenario_load(const char *path, struct scenario *out, struct scn_error *err)
 
 void scenario_free(struct scenario *s) {
   for (uint32_t i = 0; s->partitions && i < s->npartitions; i++)
-    free(s->partitions[i].payload);
+    free(s->partitions[i].payload), scn_kernel_free(s->partitions[i].kernel);
   free(s->partitions);
   free(s->actions);
   free(s->expects);

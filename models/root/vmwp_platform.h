@@ -35,6 +35,11 @@
 #define VMWP_PLATFORM_ACPI 0x2u /* ACPI tables at 0xE0000, PM1 control and sleep registers */
 #define VMWP_PLATFORM_ALL (VMWP_PLATFORM_COM1 | VMWP_PLATFORM_ACPI)
 
+/* What a VM boots (struct mgmt_vm_config.kernel). */
+#define VMWP_KERNEL_NONE 0u      /* one of our guest programs */
+#define VMWP_KERNEL_LINUX 1u     /* Linux through its PVH entry (vmwp_load_linux.c) */
+#define VMWP_KERNEL_MULTIBOOT 2u /* a multiboot v1 kernel (vmwp_load_multiboot.c) */
+
 #define VMWP_COM1_PORT 0x3F8u
 #define VMWP_PM1A_CNT_PORT 0x404u      /* FADT PM1a_CNT_BLK, 2 bytes */
 #define VMWP_SLEEP_CONTROL_PORT 0x408u /* FADT SLEEP_CONTROL_REG, 1 byte */

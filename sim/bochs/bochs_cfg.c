@@ -7,6 +7,7 @@
  * does not execute (device models).
  */
 #include "bochs_int.h"
+#include "scenario_kernel.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,7 @@ static struct mgmt_request *cfg_req(struct bare_cfg *c, const struct scenario *s
     snprintf(q->config.program, sizeof q->config.program, "%s", p->program);
     q->config.memory_bytes = p->memory_bytes;
     q->config.vps = p->vps;
+    scn_kernel_vm_config(p, &q->config);
     for (uint32_t i = 0; i < p->nparams && q->config.nparams < GUEST_MAX_PARAMS; i++) {
       if (p->params[i].is_string)
         continue;
