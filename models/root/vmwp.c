@@ -231,7 +231,8 @@ static uint64_t vmwp_msg_u64(const uint8_t *p) {
   return v;
 }
 
-/* HV_MESSAGE: type u32 @0, payload @16. I/O port intercept payload (TLFS
+/* HV_MESSAGE: type u32 @0, payload @16. Memory intercepts go to
+ * vmwp_mmio.c. I/O port intercept payload (TLFS
  * HV_X64_IO_PORT_INTERCEPT_MESSAGE): VpIndex u32 @0, InstructionLength
  * bits 3:0 of @4, AccessType @5 (1 write), Rip @24, PortNumber u16 @40,
  * AccessInfo @42 (size in bits 2:0; string and rep accesses are not
@@ -240,6 +241,8 @@ uint16_t vmwp_intercept(struct vmwp *w, struct vid *vid, const uint8_t *msg) {
   uint32_t type = (uint32_t)msg[0] | (uint32_t)msg[1] << 8 | (uint32_t)msg[2] << 16 | (uint32_t)msg[3] << 24;
   const uint8_t *pl = msg + 16;
   uint32_t vp = (uint32_t)pl[0] | (uint32_t)pl[1] << 8 | (uint32_t)pl[2] << 16 | (uint32_t)pl[3] << 24;
+  if (type == HVMSG_UNMAPPED_GPA || type == HVMSG_GPA_INTERCEPT)
+    return vmwp_mmio(w, vid, msg);
   if (type != HVMSG_X64_IO_PORT_INTERCEPT)
     return HV_STATUS_INVALID_PARAMETER;
   uint8_t size = pl[42] & 7;

@@ -28,6 +28,8 @@ struct vmwp {
   uint32_t platform; /* VMWP_PLATFORM_* devices of this VM */
   struct vmwp_uart com1;
   struct vmwp_pm pm;
+  uint8_t mmio_regs[64]; /* the MMIO test page's registers (vmwp_mmio.c) */
+  uint64_t mmio_count;   /* emulated memory-mapped accesses */
 };
 
 /* An intercept message of the VM (a copy of the 256-byte SIM slot, TLFS
@@ -45,6 +47,31 @@ static inline bool vmwp_powered_off(const struct vmwp *w) { return w->pm.off; }
 /* Copy len bytes to the VM's GPA gpa through the root's pages that will
  * back it (before the map hands them over). Returns an HV_STATUS. */
 uint16_t vmwp_write_gpa(struct vmwp *w, struct vid *vid, uint64_t gpa, const void *src, size_t len);
+
+/* vmwp_mmio.c — memory-mapped devices, reached through unmapped-GPA and
+ * GPA-intercept messages. vmwp_mmio: emulate and complete one (an
+ * HV_STATUS). The rest is exposed for tests: the message's fields, and the
+ * devices' byte-accurate read/write (false: no device at gpa; a read then
+ * gives all ones). */
+struct vmwp_mmio_access {
+  uint32_t vp;
+  uint8_t access; /* 0 read, 1 write, 2 execute */
+  int mode;       /* 16, 32, 64 */
+  uint64_t rip, gpa;
+  uint8_t nbytes, bytes[16]; /* the instruction's bytes the message carries */
+};
+bool vmwp_mmio_parse(const uint8_t *msg, struct vmwp_mmio_access *a);
+bool vmwp_mmio_read(struct vmwp *w, uint64_t gpa, uint8_t size, uint64_t *value);
+bool vmwp_mmio_write(struct vmwp *w, uint64_t gpa, uint8_t size, uint64_t value);
+uint16_t vmwp_mmio(struct vmwp *w, struct vid *vid, const uint8_t *msg);
+/* vmwp_mmio with the VP's registers reached through regs (the hypervisor's
+ * Get/SetVpRegisters, or a test's). */
+struct vmwp_vp_regs {
+  uint16_t (*get)(void *ctx, uint32_t vp, uint32_t name, uint64_t *value);
+  uint16_t (*set)(void *ctx, uint32_t vp, const uint32_t *names, const uint64_t *values, uint32_t n);
+  void *ctx;
+};
+uint16_t vmwp_mmio_emulate(struct vmwp *w, const uint8_t *msg, const struct vmwp_vp_regs *regs);
 
 /* vmwp_platform.c — the platform devices (VMWP_PLATFORM_*). Reset the
  * devices and write the ACPI tables into the VM's RAM (before the map),

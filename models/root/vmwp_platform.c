@@ -25,6 +25,9 @@ uint16_t vmwp_platform_load(struct vmwp *w, struct vid *vid, const struct mgmt_v
   w->platform = cfg->platform & VMWP_PLATFORM_ALL;
   vmwp_uart_reset(&w->com1, vmwp_serial_tx, w);
   vmwp_pm_reset(&w->pm);
+  for (uint32_t i = 0; i < sizeof w->mmio_regs; i++)
+    w->mmio_regs[i] = 0;
+  w->mmio_count = 0;
   if (!(w->platform & VMWP_PLATFORM_ACPI))
     return HV_STATUS_SUCCESS;
   uint8_t buf[VMWP_ACPI_BUILD_BYTES];
