@@ -51,6 +51,8 @@ static const char usage[] =
     "  programs                list the guest programs a scenario can name\n"
     "  platform acpi --out DIR [--vps N] [--memory MiB] [--com1]\n"
     "                          write the ACPI tables a VM's worker builds, one file each\n"
+    "  platform load-linux --kernel F [--initrd F] [--cmdline T] [--memory MiB] --out DIR\n"
+    "                          run the worker's Linux (PVH) loader; write what it wrote\n"
     "  replay DIR              run again what DIR/trace.bin recorded (scenario, seed,\n"
     "                          options) and compare the event sequences\n"
     "  replay [HARNESS] INPUT  re-execute a fuzz input (harness hypercalls by default,\n"

@@ -8,20 +8,34 @@
  * writes DIR/rsdp.dat, rsdt.dat, xsdt.dat, facp.dat, apic.dat, dsdt.dat
  * (the tables as they sit in guest memory at GPA 0xE0000) and prints one
  * line per table: name, GPA, length.
+ *
+ *   hvsim platform load-linux --kernel VMLINUX [--initrd FILE] [--cmdline TEXT]
+ *                             [--memory MiB] [--rsdp GPA] --out DIR
+ * runs the worker's Linux loader (models/root/vmwp_load_linux.c) into a
+ * VM-sized buffer and writes what it wrote: DIR/ranges (one line per run
+ * of written pages: GPA, bytes, file) with DIR/mem-<GPA>.bin, and
+ * DIR/regs (rip, rax, rbx at the entry).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include <stdlib.h>
+
 #include "models/root/vmwp_acpi.h"
+#include "models/root/vmwp_load.h"
 #include "models/root/vmwp_platform.h"
 #include "scenario.h"
 
 static const char platform_usage[] =
     "usage: hvsim platform acpi --out DIR [--vps N] [--memory MiB] [--com1]\n"
     "  write the ACPI tables a VM's worker builds (RSDP, RSDT, XSDT, FACP, APIC,\n"
-    "  DSDT) to DIR/<table>.dat, as they sit at GPA 0xE0000 of the VM\n";
+    "  DSDT) to DIR/<table>.dat, as they sit at GPA 0xE0000 of the VM\n"
+    "       hvsim platform load-linux --kernel VMLINUX [--initrd FILE] [--cmdline TEXT]\n"
+    "                                 [--memory MiB] [--rsdp GPA] --out DIR\n"
+    "  run the worker's Linux (PVH) loader into a VM-sized buffer; write the\n"
+    "  pages it wrote (DIR/ranges, DIR/mem-<GPA>.bin) and the entry registers (DIR/regs)\n";
 
 static int platform_fail(const char *msg, const char *arg) {
   fprintf(stderr, "hvsim platform: %s%s%s\n%s", msg, arg ? ": " : "", arg ? arg : "", platform_usage);
@@ -77,8 +91,128 @@ static int platform_acpi(int argc, char **argv) {
   return 0;
 }
 
+/* The VM's RAM as a buffer, with a mark per page written. */
+struct platform_ram {
+  uint8_t *bytes, *written;
+  uint64_t size;
+};
+
+static bool platform_ram_write(void *ctx, uint64_t gpa, const void *src, uint32_t len) {
+  struct platform_ram *r = ctx;
+  if (gpa > r->size || len > r->size - gpa)
+    return false;
+  memcpy(r->bytes + gpa, src, len);
+  for (uint64_t p = gpa >> 12; len && p <= (gpa + len - 1) >> 12; p++)
+    r->written[p] = 1;
+  return true;
+}
+
+static uint8_t *platform_slurp(const char *path, uint64_t *size) {
+  FILE *f = path ? fopen(path, "rb") : 0;
+  uint8_t *b = 0;
+  long n;
+  if (f && fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
+      (b = malloc(n ? (size_t)n : 1)) && fread(b, 1, (size_t)n, f) == (size_t)n) {
+    *size = (uint64_t)n;
+    fclose(f);
+    return b;
+  }
+  free(b);
+  if (f)
+    fclose(f);
+  return 0;
+}
+
+/* Each run of written pages as DIR/mem-<GPA>.bin, listed in DIR/ranges. */
+static int platform_dump(const char *out, const struct platform_ram *r, const struct vmwp_boot_regs *regs) {
+  char path[4200];
+  snprintf(path, sizeof path, "%s/ranges", out);
+  FILE *list = fopen(path, "w");
+  if (!list)
+    return platform_fail(strerror(errno), path);
+  uint64_t pages = r->size >> 12;
+  for (uint64_t p = 0; p < pages;) {
+    if (!r->written[p]) {
+      p++;
+      continue;
+    }
+    uint64_t q = p;
+    while (q < pages && r->written[q])
+      q++;
+    snprintf(path, sizeof path, "%s/mem-%llx.bin", out, (unsigned long long)(p << 12));
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(r->bytes + (p << 12), 1, (q - p) << 12, f) != (q - p) << 12 || fclose(f) != 0) {
+      fclose(list);
+      return platform_fail("cannot write", path);
+    }
+    fprintf(list, "0x%llx %llu mem-%llx.bin\n", (unsigned long long)(p << 12),
+            (unsigned long long)((q - p) << 12), (unsigned long long)(p << 12));
+    p = q;
+  }
+  fclose(list);
+  snprintf(path, sizeof path, "%s/regs", out);
+  FILE *f = fopen(path, "w");
+  if (!f)
+    return platform_fail(strerror(errno), path);
+  fprintf(f, "rip 0x%llx\nrax 0x%llx\nrbx 0x%llx\n", (unsigned long long)regs->rip,
+          (unsigned long long)regs->rax, (unsigned long long)regs->rbx);
+  return fclose(f) == 0 ? 0 : 3;
+}
+
+static int platform_load_linux(int argc, char **argv) {
+  const char *out = 0, *kernel = 0, *initrd = 0, *cmdline = "";
+  uint64_t mib = 256, rsdp = VMWP_ACPI_GPA;
+  for (int i = 0; i + 1 < argc; i += 2) {
+    const char *a = argv[i], *v = argv[i + 1];
+    if (strcmp(a, "--out") == 0)
+      out = v;
+    else if (strcmp(a, "--kernel") == 0)
+      kernel = v;
+    else if (strcmp(a, "--initrd") == 0)
+      initrd = v;
+    else if (strcmp(a, "--cmdline") == 0)
+      cmdline = v;
+    else if (!(strcmp(a, "--memory") == 0 && scn_parse_uint(v, &mib) == 0 && mib >= 2 && mib <= 4096) &&
+             !(strcmp(a, "--rsdp") == 0 && scn_parse_uint(v, &rsdp) == 0))
+      return platform_fail("bad option or value", a);
+  }
+  if (argc % 2 || !out || !kernel)
+    return platform_fail("--kernel and --out are required, every option takes a value", 0);
+  uint64_t ksize = 0, isize = 0;
+  uint8_t *k = platform_slurp(kernel, &ksize), *ird = initrd ? platform_slurp(initrd, &isize) : 0;
+  struct platform_ram r = {calloc(1, mib << 20), calloc(mib << 8, 1), mib << 20};
+  int rc = 0;
+  if (!k || (initrd && !ird) || !r.bytes || !r.written) {
+    rc = platform_fail(!k               ? "cannot read the kernel"
+                       : initrd && !ird ? "cannot read the initrd"
+                                        : "out of memory",
+                       !k ? kernel : initrd);
+  } else if (mkdir(out, 0777) != 0 && errno != EEXIST) {
+    rc = platform_fail(strerror(errno), out);
+  } else {
+    struct vmwp_file kf = {ksize, vmwp_bytes_read, k}, inf = {isize, vmwp_bytes_read, ird},
+                     cl = {strlen(cmdline), vmwp_bytes_read, (void *)cmdline};
+    struct vmwp_kernel_in in = {&kf, &cl, &inf, 0, ird ? 1 : 0, rsdp};
+    struct vmwp_mem mem = {r.size, platform_ram_write, &r};
+    struct vmwp_boot_regs regs;
+    uint64_t detail = 0;
+    enum vmwp_load_err err = vmwp_load_linux(&in, &mem, &regs, 0, &detail);
+    if (err != VMWP_LOAD_OK) {
+      fprintf(stderr, "hvsim platform: %s: %s (0x%llx)\n", kernel, vmwp_load_error_text(err),
+              (unsigned long long)detail);
+      rc = 2;
+    } else {
+      rc = platform_dump(out, &r, &regs);
+    }
+  }
+  free(k), free(ird), free(r.bytes), free(r.written);
+  return rc;
+}
+
 int platform_cmd_main(int argc, char **argv) {
   if (argc >= 1 && strcmp(argv[0], "acpi") == 0)
     return platform_acpi(argc - 1, argv + 1);
+  if (argc >= 1 && strcmp(argv[0], "load-linux") == 0)
+    return platform_load_linux(argc - 1, argv + 1);
   return platform_fail("unknown subcommand", argc ? argv[0] : "(none)");
 }
