@@ -11,8 +11,9 @@
  *
  *   hvsim platform load-linux --kernel VMLINUX [--initrd FILE] [--cmdline TEXT]
  *                             [--memory MiB] [--rsdp GPA] --out DIR
- * runs the worker's Linux loader (models/root/vmwp_load_linux.c) into a
- * VM-sized buffer and writes what it wrote: DIR/ranges (one line per run
+ *   hvsim platform load-multiboot --kernel ELF [--module FILE[=STRING]]... ...
+ * runs the worker's Linux or multiboot loader (models/root/vmwp_load_*.c)
+ * into a VM-sized buffer and writes what it wrote: DIR/ranges (one line per run
  * of written pages: GPA, bytes, file) with DIR/mem-<GPA>.bin, and
  * DIR/regs (rip, rax, rbx at the entry).
  */
@@ -34,8 +35,10 @@ static const char platform_usage[] =
     "  DSDT) to DIR/<table>.dat, as they sit at GPA 0xE0000 of the VM\n"
     "       hvsim platform load-linux --kernel VMLINUX [--initrd FILE] [--cmdline TEXT]\n"
     "                                 [--memory MiB] [--rsdp GPA] --out DIR\n"
-    "  run the worker's Linux (PVH) loader into a VM-sized buffer; write the\n"
-    "  pages it wrote (DIR/ranges, DIR/mem-<GPA>.bin) and the entry registers (DIR/regs)\n";
+    "       hvsim platform load-multiboot --kernel ELF [--module F[=STRING]]... [--cmdline TEXT]\n"
+    "                                     [--memory MiB] [--rsdp GPA] --out DIR\n"
+    "  run the worker's Linux (PVH) or multiboot loader into a VM-sized buffer; write\n"
+    "  the pages it wrote (DIR/ranges, DIR/mem-<GPA>.bin) and the entry registers (DIR/regs)\n";
 
 static int platform_fail(const char *msg, const char *arg) {
   fprintf(stderr, "hvsim platform: %s%s%s\n%s", msg, arg ? ": " : "", arg ? arg : "", platform_usage);
@@ -159,8 +162,10 @@ static int platform_dump(const char *out, const struct platform_ram *r, const st
   return fclose(f) == 0 ? 0 : 3;
 }
 
-static int platform_load_linux(int argc, char **argv) {
-  const char *out = 0, *kernel = 0, *initrd = 0, *cmdline = "";
+/* load-linux / load-multiboot: the loader over files, into a buffer. */
+static int platform_load(int argc, char **argv, bool multiboot) {
+  const char *out = 0, *kernel = 0, *cmdline = "", *mod_path[VMWP_MAX_MODULES], *mod_str[VMWP_MAX_MODULES];
+  uint32_t nmod = 0;
   uint64_t mib = 256, rsdp = VMWP_ACPI_GPA;
   for (int i = 0; i + 1 < argc; i += 2) {
     const char *a = argv[i], *v = argv[i + 1];
@@ -168,9 +173,12 @@ static int platform_load_linux(int argc, char **argv) {
       out = v;
     else if (strcmp(a, "--kernel") == 0)
       kernel = v;
-    else if (strcmp(a, "--initrd") == 0)
-      initrd = v;
-    else if (strcmp(a, "--cmdline") == 0)
+    else if (strcmp(a, multiboot ? "--module" : "--initrd") == 0 &&
+             nmod < (multiboot ? VMWP_MAX_MODULES : 1u)) {
+      const char *eq = strchr(v, '=');
+      mod_path[nmod] = v; /* PATH or PATH=STRING */
+      mod_str[nmod++] = eq ? eq + 1 : "";
+    } else if (strcmp(a, "--cmdline") == 0)
       cmdline = v;
     else if (!(strcmp(a, "--memory") == 0 && scn_parse_uint(v, &mib) == 0 && mib >= 2 && mib <= 4096) &&
              !(strcmp(a, "--rsdp") == 0 && scn_parse_uint(v, &rsdp) == 0))
@@ -178,25 +186,36 @@ static int platform_load_linux(int argc, char **argv) {
   }
   if (argc % 2 || !out || !kernel)
     return platform_fail("--kernel and --out are required, every option takes a value", 0);
-  uint64_t ksize = 0, isize = 0;
-  uint8_t *k = platform_slurp(kernel, &ksize), *ird = initrd ? platform_slurp(initrd, &isize) : 0;
+  uint64_t ksize = 0, msize[VMWP_MAX_MODULES];
+  uint8_t *k = platform_slurp(kernel, &ksize), *mod[VMWP_MAX_MODULES] = {0};
   struct platform_ram r = {calloc(1, mib << 20), calloc(mib << 8, 1), mib << 20};
   int rc = 0;
-  if (!k || (initrd && !ird) || !r.bytes || !r.written) {
-    rc = platform_fail(!k               ? "cannot read the kernel"
-                       : initrd && !ird ? "cannot read the initrd"
-                                        : "out of memory",
-                       !k ? kernel : initrd);
+  const char *bad = !k ? kernel : 0;
+  for (uint32_t i = 0; i < nmod && !bad; i++) {
+    char path[1024];
+    const char *eq = strchr(mod_path[i], '=');
+    snprintf(path, sizeof path, "%.*s", eq ? (int)(eq - mod_path[i]) : (int)strlen(mod_path[i]), mod_path[i]);
+    if (!(mod[i] = platform_slurp(path, &msize[i])))
+      bad = mod_path[i];
+  }
+  if (bad || !r.bytes || !r.written) {
+    rc = platform_fail(bad ? "cannot read" : "out of memory", bad);
   } else if (mkdir(out, 0777) != 0 && errno != EEXIST) {
     rc = platform_fail(strerror(errno), out);
   } else {
-    struct vmwp_file kf = {ksize, vmwp_bytes_read, k}, inf = {isize, vmwp_bytes_read, ird},
-                     cl = {strlen(cmdline), vmwp_bytes_read, (void *)cmdline};
-    struct vmwp_kernel_in in = {&kf, &cl, &inf, 0, ird ? 1 : 0, rsdp};
+    struct vmwp_file kf = {ksize, vmwp_bytes_read, k},
+                     cl = {strlen(cmdline), vmwp_bytes_read, (void *)cmdline}, mods[VMWP_MAX_MODULES],
+                     strs[VMWP_MAX_MODULES];
+    for (uint32_t i = 0; i < nmod; i++) {
+      mods[i] = (struct vmwp_file){msize[i], vmwp_bytes_read, mod[i]};
+      strs[i] = (struct vmwp_file){strlen(mod_str[i]), vmwp_bytes_read, (void *)mod_str[i]};
+    }
+    struct vmwp_kernel_in in = {&kf, &cl, mods, strs, nmod, rsdp};
     struct vmwp_mem mem = {r.size, platform_ram_write, &r};
     struct vmwp_boot_regs regs;
     uint64_t detail = 0;
-    enum vmwp_load_err err = vmwp_load_linux(&in, &mem, &regs, 0, &detail);
+    enum vmwp_load_err err = multiboot ? vmwp_load_multiboot(&in, &mem, &regs, 0, &detail)
+                                       : vmwp_load_linux(&in, &mem, &regs, 0, &detail);
     if (err != VMWP_LOAD_OK) {
       fprintf(stderr, "hvsim platform: %s: %s (0x%llx)\n", kernel, vmwp_load_error_text(err),
               (unsigned long long)detail);
@@ -205,7 +224,9 @@ static int platform_load_linux(int argc, char **argv) {
       rc = platform_dump(out, &r, &regs);
     }
   }
-  free(k), free(ird), free(r.bytes), free(r.written);
+  free(k), free(r.bytes), free(r.written);
+  for (uint32_t i = 0; i < nmod; i++)
+    free(mod[i]);
   return rc;
 }
 
@@ -213,6 +234,8 @@ int platform_cmd_main(int argc, char **argv) {
   if (argc >= 1 && strcmp(argv[0], "acpi") == 0)
     return platform_acpi(argc - 1, argv + 1);
   if (argc >= 1 && strcmp(argv[0], "load-linux") == 0)
-    return platform_load_linux(argc - 1, argv + 1);
+    return platform_load(argc - 1, argv + 1, false);
+  if (argc >= 1 && strcmp(argv[0], "load-multiboot") == 0)
+    return platform_load(argc - 1, argv + 1, true);
   return platform_fail("unknown subcommand", argc ? argv[0] : "(none)");
 }

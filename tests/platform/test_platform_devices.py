@@ -15,10 +15,9 @@ import subprocess
 
 import pytest
 
-from hvsim_driver import REPO_ROOT, read_trace, run
+from hvsim_driver import read_trace, run
 
 SCENARIO = os.path.join("scenarios", "platform-devices.yaml")
-GUEST = os.path.join(REPO_ROOT, "build", "guest")
 
 
 def test_console_logs_are_the_serial_records(hvsim_bin, tmp_path):
@@ -55,18 +54,8 @@ partitions:
     return f
 
 
-def need_image():
-    vmlinux = os.path.join(GUEST, "vmlinux")
-    initrd = os.path.join(GUEST, "initramfs.cpio")
-    if not (os.path.exists(vmlinux) and os.path.exists(initrd)):
-        r = subprocess.run(["/usr/bin/python3", os.path.join(REPO_ROOT, "guests", "linux", "build-image")],
-                           capture_output=True, text=True)
-        assert r.returncode == 0, r.stderr
-    return vmlinux, initrd
-
-
-def test_level1_refuses_a_kernel_that_check_accepts(hvsim_bin, tmp_path):
-    vmlinux, initrd = need_image()
+def test_level1_refuses_a_kernel_that_check_accepts(hvsim_bin, guest_image, tmp_path):
+    vmlinux, initrd = os.path.join(guest_image, "vmlinux"), os.path.join(guest_image, "initramfs.cpio")
     f = scenario(tmp_path, f'{{ linux: {vmlinux}, initrd: {initrd}, cmdline: "console=ttyS0 quiet" }}')
     c = subprocess.run([hvsim_bin, "check", str(f)], capture_output=True, text=True)
     assert c.returncode == 0, c.stderr
@@ -78,8 +67,8 @@ def test_level1_refuses_a_kernel_that_check_accepts(hvsim_bin, tmp_path):
     assert "--backend bochs-vmx" in lines[0]
 
 
-def test_a_vm_too_small_for_the_kernel_is_refused_at_check(hvsim_bin, tmp_path):
-    vmlinux, initrd = need_image()
+def test_a_vm_too_small_for_the_kernel_is_refused_at_check(hvsim_bin, guest_image, tmp_path):
+    vmlinux, initrd = os.path.join(guest_image, "vmlinux"), os.path.join(guest_image, "initramfs.cpio")
     f = scenario(tmp_path, f"{{ linux: {vmlinux}, initrd: {initrd} }}", memory="72MiB")
     c = subprocess.run([hvsim_bin, "check", str(f)], capture_output=True, text=True)
     assert c.returncode == 2
