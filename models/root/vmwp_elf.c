@@ -218,6 +218,15 @@ enum vmwp_load_err vmwp_elf_load(const struct vmwp_elf *e, const struct vmwp_mem
   return VMWP_LOAD_OK;
 }
 
+enum vmwp_load_err vmwp_elf_load_with_modules(const struct vmwp_elf *e, const struct vmwp_kernel_in *in,
+                                              const struct vmwp_mem *m, const uint64_t *module_gpa,
+                                              uint64_t *detail) {
+  enum vmwp_load_err err = vmwp_elf_load(e, m, detail);
+  for (uint32_t i = 0; i < in->nmodules && err == VMWP_LOAD_OK; i++)
+    err = vmwp_boot_copy(m, module_gpa[i], &in->modules[i], detail);
+  return err;
+}
+
 bool vmwp_elf_to_phys(const struct vmwp_elf *e, uint64_t vaddr, uint64_t *gpa) {
   for (uint32_t i = 0; i < e->nload; i++) {
     const struct vmwp_elf_seg *s = &e->load[i];

@@ -48,6 +48,11 @@ enum vmwp_load_err vmwp_elf_place(const struct vmwp_elf *e, uint64_t ram_bytes, 
  * vmwp_elf_place. */
 enum vmwp_load_err vmwp_elf_load(const struct vmwp_elf *e, const struct vmwp_mem *m, uint64_t *detail);
 
+/* vmwp_elf_load, then each of in's modules copied to its GPA in module_gpa. */
+enum vmwp_load_err vmwp_elf_load_with_modules(const struct vmwp_elf *e, const struct vmwp_kernel_in *in,
+                                              const struct vmwp_mem *m, const uint64_t *module_gpa,
+                                              uint64_t *detail);
+
 /* The physical address of a virtual address inside a loaded segment
  * (the entry point of a kernel linked high); false when none holds it. */
 bool vmwp_elf_to_phys(const struct vmwp_elf *e, uint64_t vaddr, uint64_t *gpa);

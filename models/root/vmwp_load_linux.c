@@ -124,9 +124,7 @@ enum vmwp_load_err vmwp_load_linux(const struct vmwp_kernel_in *in, const struct
   if (err == VMWP_LOAD_OK)
     err = linux_place_modules(in, m->ram_bytes, l.kernel_hi, l.module_gpa, detail);
   if (err == VMWP_LOAD_OK)
-    err = vmwp_elf_load(&e, m, detail);
-  for (uint32_t i = 0; i < in->nmodules && err == VMWP_LOAD_OK; i++)
-    err = vmwp_boot_copy(m, l.module_gpa[i], &in->modules[i], detail);
+    err = vmwp_elf_load_with_modules(&e, in, m, l.module_gpa, detail);
   if (err == VMWP_LOAD_OK)
     err = linux_start_info(in, m, l.module_gpa, detail);
   if (err != VMWP_LOAD_OK)

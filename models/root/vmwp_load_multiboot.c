@@ -192,9 +192,7 @@ enum vmwp_load_err vmwp_load_multiboot(const struct vmwp_kernel_in *in, const st
   if (err == VMWP_LOAD_OK)
     err = mb_place_modules(in, limit, l.kernel_hi, l.module_gpa, detail);
   if (err == VMWP_LOAD_OK)
-    err = vmwp_elf_load(&e, m, detail);
-  for (uint32_t i = 0; i < in->nmodules && err == VMWP_LOAD_OK; i++)
-    err = vmwp_boot_copy(m, l.module_gpa[i], &in->modules[i], detail);
+    err = vmwp_elf_load_with_modules(&e, in, m, l.module_gpa, detail);
   if (err == VMWP_LOAD_OK)
     err = mb_info(in, m, l.module_gpa, limit, detail);
   if (err != VMWP_LOAD_OK)
