@@ -865,6 +865,14 @@ static int scn_partition(struct ctx *c, uint32_t n, struct scn_partition *p) {
   return 0;
 }
 
+/* What a partition owns: its payload, its kernel and the kernel's files. */
+static void partition_release(struct scn_partition *p) {
+  free(p->payload);
+  scn_kernel_free(p->kernel);
+  p->payload = 0;
+  p->kernel = 0;
+}
+
 static int scn_partitions(struct ctx *c, uint32_t n) {
   const struct node *list = node_at(c, n);
   struct scenario *s = c->s;
@@ -880,8 +888,10 @@ static int scn_partitions(struct ctx *c, uint32_t n) {
   uint32_t i = 0;
   for (uint32_t e = list->first; e; e = node_at(c, e)->next, i++) {
     size_t old = path_index(c, i);
-    if (scn_partition(c, e, &s->partitions[i]))
+    if (scn_partition(c, e, &s->partitions[i])) {
+      partition_release(&s->partitions[i]); /* not yet counted: scenario_free would miss it */
       return -1;
+    }
     s->npartitions++; /* now visible to duplicate checks and references */
     path_restore(c, old);
   }
@@ -1851,7 +1861,7 @@ int scenario_load(const char *path, struct scenario *out, struct scn_error *err)
 
 void scenario_free(struct scenario *s) {
   for (uint32_t i = 0; s->partitions && i < s->npartitions; i++)
-    free(s->partitions[i].payload), scn_kernel_free(s->partitions[i].kernel);
+    partition_release(&s->partitions[i]);
   free(s->partitions);
   free(s->actions);
   free(s->expects);
