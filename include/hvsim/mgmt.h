@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "hvsim/guest_boot.h"
+#include "guest_boot.h"
 
 #define MGMT_API_VECTOR 0x40
 #define MGMT_QUEUE_LEN 256
@@ -57,6 +57,9 @@ struct mgmt_vm_config {
   char program[32];
   uint32_t nparams;
   struct guest_boot_param params[GUEST_MAX_PARAMS];
+  uint32_t platform; /* devices the worker emulates: VMWP_PLATFORM_* (models/root/vmwp_platform.h) */
+  uint32_t kernel;   /* VMWP_KERNEL_*: 0 runs `program`; else the kernel in the VM's boot files
+                        (guest_root_boot_file_*) instead */
 };
 
 struct mgmt_request {

@@ -120,6 +120,9 @@ enum hv_trace_kind {
    * b = direction << 32 | packet type (0 guest to host, 1 host to guest),
    * c = bytes */
   HV_TR_VMBUS_PACKET = 33,
+  /* a byte a VM sent through a UART its worker emulates (the VM's
+   * console): a = VM id, b = the byte, c = the UART (0 = COM1) */
+  HV_TR_SERIAL = 34,
   HV_TR_KIND_COUNT
 };
 

@@ -53,5 +53,6 @@ void prog_vmbus_hostile(struct guest *g, const struct guest_boot *b); /* vmbus_h
 void prog_vsc_ic(struct guest *g, const struct guest_boot *b);        /* vsc_ic.c */
 void prog_vmbus_protocol(struct guest *g, const struct guest_boot *b); /* vmbus_protocol.c */
 void prog_vmbus_script(struct guest *g, const struct guest_boot *b);   /* vmbus_script.c */
+void prog_platform_check(struct guest *g, const struct guest_boot *b); /* platform_check.c */
 
 #endif /* MODELS_CHILD_H */

@@ -34,6 +34,8 @@ static const struct guest_program programs[] = {
      prog_vmbus_protocol},
     {"vmbus-script", "a VMBus client running the script in its payload: opens, packets, ring scribbles, raw messages (the vmbus fuzzer's child)",
      prog_vmbus_script},
+    {"platform-check", "finds its ACPI tables and COM1 as an OS does, reports on the console, powers off via ACPI (`pm1`: PM1a control instead of the sleep register)",
+     prog_platform_check},
 };
 
 static bool programs_equal(const char *a, const char *b) {

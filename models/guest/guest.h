@@ -87,6 +87,21 @@ uint64_t guest_root_payload_size(struct guest *g, uint32_t vm);
 /* false: no payload, or the range is outside it. */
 bool guest_root_payload_read(struct guest *g, uint32_t vm, uint64_t off, void *buf, uint32_t len);
 
+/* The boot files the platform hands VM n (root partition only), what the
+ * worker's loader reads for a VM that boots a kernel instead of running a
+ * program (struct mgmt_vm_config.kernel): the image, its command line
+ * (text without a NUL), and per module k the module and its string. A
+ * module list ends at the first module of 0 bytes. Level 1: none (it
+ * refuses kernels); levels 2/3: given by the platform's run description. */
+#define GUEST_BOOT_FILE_KERNEL 0u
+#define GUEST_BOOT_FILE_CMDLINE 1u
+#define GUEST_BOOT_FILE_MODULE(k) (2u + 2u * (k))
+#define GUEST_BOOT_FILE_MODULE_CMDLINE(k) (3u + 2u * (k))
+/* Bytes of boot file `index` of VM n; 0 when there is none. */
+uint64_t guest_root_boot_file_size(struct guest *g, uint32_t vm, uint32_t index);
+/* false: no such file, or the range is outside it. */
+bool guest_root_boot_file_read(struct guest *g, uint32_t vm, uint32_t index, uint64_t off, void *buf, uint32_t len);
+
 /* The guest-program image a loader copies to GUEST_ENTRY_RIP of a new VM
  * (levels 2/3: the bare runtime's child image, carried in the root's
  * image); NULL with *len = 0 where programs are not code in guest memory

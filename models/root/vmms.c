@@ -106,21 +106,19 @@ static uint32_t vmms_link(struct vmms *m, const struct mgmt_request *r) {
 }
 
 uint16_t vmms_intercept(struct vmms *m, const uint8_t *msg) {
-  uint64_t origin, rip, rax;
-  uint32_t vp;
-  uint16_t port;
-  for (int i = 0; i < 8; i++) {
-    ((uint8_t *)&origin)[i] = msg[8 + i];
-    ((uint8_t *)&rip)[i] = msg[16 + 24 + i];
-    ((uint8_t *)&rax)[i] = msg[16 + 48 + i];
-  }
-  for (int i = 0; i < 4; i++)
-    ((uint8_t *)&vp)[i] = msg[16 + i];
-  port = (uint16_t)(msg[16 + 40] | (msg[16 + 41] << 8));
+  uint64_t origin = 0;
+  for (int i = 7; i >= 0; i--)
+    origin = origin << 8 | msg[8 + i];
   for (uint32_t id = 1; id <= m->vms_hi; id++) {
     struct vmms_vm *vm = &m->vms[id];
-    if (vm->exists && vm->worker.partition_id == origin)
-      return vmwp_io(&vm->worker, m->vid, vp, port, msg[16 + 5] == 1, msg[16 + 42], rax, rip, msg[16 + 4]);
+    if (!vm->exists || vm->worker.partition_id != origin)
+      continue;
+    uint16_t st = vmwp_intercept(&vm->worker, m->vid, msg);
+    if (vmwp_powered_off(&vm->worker) && (vm->state == VM_RUNNING || vm->state == VM_PAUSED)) {
+      struct mgmt_request r = {.action = MGMT_STOP, .vm_id = id}; /* the guest powered off: VM Off */
+      vmms_handle(m, &r);
+    }
+    return st;
   }
   return HV_STATUS_INVALID_PARTITION_ID;
 }

@@ -13,6 +13,8 @@
 #include "hvsim/trace.h"
 
 #include "hvsim/root_boot.h"
+#include "vmwp_load.h"
+#include "vmwp_platform.h"
 
 static void vmwp_copy(char *d, const char *s, size_t n) {
   size_t i = 0;
@@ -47,14 +49,12 @@ static uint16_t vmwp_write_boot(struct vid *vid, uint64_t gpfn, uint32_t vm_id,
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
   b.seed = z ^ (z >> 31);
-  return guest_write(vid->hv.g, gpfn << 12, &b, sizeof b) ? HV_STATUS_SUCCESS
-                                                          : HV_STATUS_INVALID_PARAMETER;
+  return guest_write(vid->hv.g, gpfn << 12, &b, sizeof b) ? HV_STATUS_SUCCESS : HV_STATUS_INVALID_PARAMETER;
 }
 
-/* Copy len bytes to the VM's GPA gpa through the root's pages that will
- * back it (the extents in GPA order), before the map hands them over. */
-static uint16_t vmwp_write_gpa(struct vmwp *w, struct vid *vid, uint64_t gpa, const void *src,
-                               size_t len) {
+/* Through the root's pages that will back the GPAs (the extents in GPA
+ * order), before the map hands them over. */
+uint16_t vmwp_write_gpa(struct vmwp *w, struct vid *vid, uint64_t gpa, const void *src, size_t len) {
   const uint8_t *s = src;
   uint64_t base = 0;
   for (uint32_t i = 0; i < w->nram && len; i++) {
@@ -102,13 +102,21 @@ static uint16_t vmwp_load_payload(struct vmwp *w, struct vid *vid, uint32_t vm_i
                                                                     : HV_STATUS_INVALID_PARAMETER;
 }
 
-static uint16_t vmwp_start_vps(struct vmwp *w, struct vid *vid, uint32_t vps) {
+/* Create the VPs: each at the program's entry with the boot block in
+ * RSI, or (a kernel, regs) as vmwp_kernel_vps sets them; then release
+ * them all. */
+static uint16_t vmwp_start_vps(struct vmwp *w, struct vid *vid, uint32_t vps, const struct vmwp_boot_regs *regs) {
   for (uint32_t i = 0; i < vps; i++) {
     uint16_t st = vid_create_vp(vid, w->partition_id, i);
-    if (st == HV_STATUS_SUCCESS)
+    if (st == HV_STATUS_SUCCESS && !regs)
       st = winhv_set_vp_register(&vid->hv, w->partition_id, i, HV_X64_REGISTER_RIP, GUEST_ENTRY_RIP);
-    if (st == HV_STATUS_SUCCESS)
+    if (st == HV_STATUS_SUCCESS && !regs)
       st = winhv_set_vp_register(&vid->hv, w->partition_id, i, HV_X64_REGISTER_RSI, GUEST_BOOT_GPA);
+    if (st != HV_STATUS_SUCCESS)
+      return st;
+  }
+  if (regs) {
+    uint16_t st = vmwp_kernel_vps(w, vid, vps, regs);
     if (st != HV_STATUS_SUCCESS)
       return st;
   }
@@ -120,12 +128,13 @@ static uint16_t vmwp_start_vps(struct vmwp *w, struct vid *vid, uint32_t vps) {
   return HV_STATUS_SUCCESS;
 }
 
-uint16_t vmwp_start(struct vmwp *w, struct vid *vid, uint32_t vm_id,
-                    const struct mgmt_vm_config *cfg, uint64_t seed) {
+uint16_t vmwp_start(struct vmwp *w, struct vid *vid, uint32_t vm_id, const struct mgmt_vm_config *cfg,
+                    uint64_t seed) {
   uint64_t pages = cfg->memory_bytes >> 12;
   w->vm_id = vm_id;
   w->partition_id = 0;
   w->nram = 0;
+  w->g = vid->hv.g;
   uint16_t st = vid_create_partition(vid, &w->partition_id);
   if (st != HV_STATUS_SUCCESS) {
     w->partition_id = 0;
@@ -140,14 +149,20 @@ uint16_t vmwp_start(struct vmwp *w, struct vid *vid, uint32_t vm_id,
     if (w->nram == 0)
       st = HV_STATUS_INSUFFICIENT_MEMORY;
   }
-  if (st == HV_STATUS_SUCCESS)
+  bool kernel = cfg->kernel != VMWP_KERNEL_NONE; /* else one of our programs */
+  struct vmwp_boot_regs regs = {0};
+  if (st == HV_STATUS_SUCCESS && !kernel)
     st = vmwp_write_boot(vid, w->ram[0].gpfn, vm_id, cfg, seed);
   size_t image_len = 0; /* levels 2/3: the program image at the entry point */
-  const void *image = guest_program_image(vid->hv.g, &image_len);
+  const void *image = kernel ? 0 : guest_program_image(vid->hv.g, &image_len);
   if (st == HV_STATUS_SUCCESS && image)
     st = vmwp_write_gpa(w, vid, GUEST_ENTRY_RIP, image, image_len);
-  if (st == HV_STATUS_SUCCESS)
+  if (st == HV_STATUS_SUCCESS && !kernel)
     st = vmwp_load_payload(w, vid, vm_id, cfg->memory_bytes);
+  if (st == HV_STATUS_SUCCESS)
+    st = vmwp_platform_load(w, vid, cfg);
+  if (st == HV_STATUS_SUCCESS && kernel)
+    st = vmwp_kernel_load(w, vid, cfg, &regs);
   uint64_t target = 0;
   for (uint32_t i = 0; i < w->nram && st == HV_STATUS_SUCCESS; i++) {
     st = vid_map(vid, w->partition_id, target, w->ram[i].gpfn, w->ram[i].n);
@@ -158,7 +173,9 @@ uint16_t vmwp_start(struct vmwp *w, struct vid *vid, uint32_t vm_id,
                                  HV_INTERCEPT_ACCESS_MASK_READ | HV_INTERCEPT_ACCESS_MASK_WRITE,
                                  HV_INTERCEPT_TYPE_X64_IO_PORT, VMWP_TESTDEV_PORT);
   if (st == HV_STATUS_SUCCESS)
-    st = vmwp_start_vps(w, vid, cfg->vps);
+    st = vmwp_platform_intercepts(w, vid);
+  if (st == HV_STATUS_SUCCESS)
+    st = vmwp_start_vps(w, vid, cfg->vps, kernel ? &regs : 0);
   if (st != HV_STATUS_SUCCESS)
     vmwp_stop(w, vid);
   return st;
@@ -196,11 +213,46 @@ uint16_t vmwp_io(struct vmwp *w, struct vid *vid, uint32_t vp, uint16_t port, bo
       w->testdev = (uint32_t)(rax & mask);
     else
       result = (rax & ~mask) | ((w->testdev + 1ull) & mask);
-  } else if (!write) {
+  } else if (!vmwp_platform_io(w, port, write, size, &result) && !write) {
     result = rax | mask; /* no device: reads float high */
   }
   w->io_count++;
+  if (vmwp_powered_off(w))
+    return HV_STATUS_SUCCESS; /* S5: the VP stays suspended until the partition goes */
   uint32_t names[3] = {HV_X64_REGISTER_RAX, HV_X64_REGISTER_RIP, HV_REGISTER_INTERCEPT_SUSPEND};
   uint64_t values[3] = {result, rip + len, 0};
   return winhv_set_vp_registers(&vid->hv, w->partition_id, vp, names, values, 3);
+}
+
+static uint64_t vmwp_msg_u64(const uint8_t *p) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; i--)
+    v = v << 8 | p[i];
+  return v;
+}
+
+/* HV_MESSAGE: type u32 @0, payload @16. Memory intercepts go to
+ * vmwp_mmio.c. I/O port intercept payload (TLFS
+ * HV_X64_IO_PORT_INTERCEPT_MESSAGE): VpIndex u32 @0, InstructionLength
+ * bits 3:0 of @4, AccessType @5 (1 write), Rip @24, PortNumber u16 @40,
+ * AccessInfo @42 (size in bits 2:0; string and rep accesses are not
+ * emulated: completed as if no device answered), Rax @48. */
+uint16_t vmwp_intercept(struct vmwp *w, struct vid *vid, const uint8_t *msg) {
+  uint32_t type = (uint32_t)msg[0] | (uint32_t)msg[1] << 8 | (uint32_t)msg[2] << 16 | (uint32_t)msg[3] << 24;
+  const uint8_t *pl = msg + 16;
+  uint32_t vp = (uint32_t)pl[0] | (uint32_t)pl[1] << 8 | (uint32_t)pl[2] << 16 | (uint32_t)pl[3] << 24;
+  if (type == HVMSG_UNMAPPED_GPA || type == HVMSG_GPA_INTERCEPT)
+    return vmwp_mmio(w, vid, msg);
+  if (type != HVMSG_X64_IO_PORT_INTERCEPT)
+    return HV_STATUS_INVALID_PARAMETER;
+  uint8_t size = pl[42] & 7;
+  if (size != 1 && size != 2 && size != 4)
+    return HV_STATUS_INVALID_PARAMETER;
+  if (pl[42] & 0x18) { /* INS/OUTS: past the instruction, nothing transferred */
+    uint32_t names[2] = {HV_X64_REGISTER_RIP, HV_REGISTER_INTERCEPT_SUSPEND};
+    uint64_t values[2] = {vmwp_msg_u64(pl + 24) + (pl[4] & 0x0F), 0};
+    return winhv_set_vp_registers(&vid->hv, w->partition_id, vp, names, values, 2);
+  }
+  return vmwp_io(w, vid, vp, (uint16_t)(pl[40] | pl[41] << 8), pl[5] == 1, size, vmwp_msg_u64(pl + 48),
+                 vmwp_msg_u64(pl + 24), pl[4] & 0x0F);
 }

@@ -386,3 +386,15 @@ bool guest_root_payload_read(struct guest *g, uint32_t vm, uint64_t off, void *b
   memcpy(buf, p->data + off, len);
   return true;
 }
+
+/* Boot files: none at level 1, which refuses kernels (its VPs run our
+ * programs, not x86 code; sim/scenario_kernel.c). */
+uint64_t guest_root_boot_file_size(struct guest *g, uint32_t vm, uint32_t index) {
+  (void)g, (void)vm, (void)index;
+  return 0;
+}
+
+bool guest_root_boot_file_read(struct guest *g, uint32_t vm, uint32_t index, uint64_t off, void *buf, uint32_t len) {
+  (void)g, (void)vm, (void)index, (void)off, (void)buf, (void)len;
+  return false;
+}

@@ -151,6 +151,7 @@ static const char *const trace_kind_names[HV_TR_KIND_COUNT] = {
     [HV_TR_DEVICE] = "device",
     [HV_TR_VMBUS] = "vmbus",
     [HV_TR_VMBUS_PACKET] = "vmbus_packet",
+    [HV_TR_SERIAL] = "serial",
 };
 
 /* Indexed by enum hv_exit_reason; HV_EXIT_NONE has no name. */

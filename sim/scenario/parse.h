@@ -78,6 +78,13 @@ struct field {
 
 /* ---- shared between the parser's files ---------------------------------- */
 
+/* parse_util.c: files a scenario names (relative to the scenario file) */
+int node_file_stat(struct ctx *c, uint32_t n, char *path, size_t cap, uint64_t *size);
+int node_file_read(struct ctx *c, uint32_t n, const char *path, uint64_t size, uint8_t **data);
+
+/* partitions.c: what a partition owns (payload, kernel files), released */
+void partition_release(struct scn_partition *p);
+
 /* parse_tree.c: the node tree */
 bool node_is_null(const struct node *n);
 int tree_build(struct ctx *c);

@@ -397,3 +397,48 @@ int node_targets(struct ctx *c, uint32_t n, uint32_t min, uint32_t *t, uint32_t 
   }
   return 0;
 }
+
+/* ---- files a scenario names --------------------------------------------- */
+
+/* A file named by node n: its path relative to the scenario file's
+ * directory (absolute names as they are) into path, and its size; it must
+ * be a regular file (checked before opening: a FIFO would block). */
+int node_file_stat(struct ctx *c, uint32_t n, char *path, size_t cap, uint64_t *size) {
+  char name[256];
+  if (node_text(c, n, name, sizeof name, "a file path"))
+    return -1;
+  if (!name[0])
+    return scn_fail(c, n, "must not be empty");
+  const char *slash = strrchr(c->file, '/');
+  if (name[0] == '/' || !slash)
+    snprintf(path, cap, "%s", name);
+  else
+    snprintf(path, cap, "%.*s/%s", (int)(slash - c->file), c->file, name);
+  struct stat st;
+  if (stat(path, &st) != 0)
+    return scn_fail(c, n, "%s: %s", path, strerror(errno));
+  if (!S_ISREG(st.st_mode))
+    return scn_fail(c, n, "%s: not a regular file", path);
+  *size = (uint64_t)st.st_size;
+  return 0;
+}
+
+/* Read the size bytes of file path (node_file_stat) whole into *data. */
+int node_file_read(struct ctx *c, uint32_t n, const char *path, uint64_t size, uint8_t **data) {
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return scn_fail(c, n, "%s: %s", path, strerror(errno));
+  *data = malloc(size ? (size_t)size : 1);
+  if (!*data) {
+    fclose(f);
+    return scn_fail(c, n, "out of memory");
+  }
+  size_t got = fread(*data, 1, (size_t)size, f);
+  fclose(f);
+  if (got != (size_t)size) {
+    free(*data);
+    *data = 0;
+    return scn_fail(c, n, "%s: cannot read it whole", path);
+  }
+  return 0;
+}

@@ -13,6 +13,7 @@
 
 #include "hvsim/trace.h"
 #include "models/guest/guest.h"
+#include "kernel.h"
 #include "parse.h"
 
 /* ---- machine, partitions ---------------------------------------------- */
@@ -132,55 +133,31 @@ static int scn_disk(struct ctx *c, uint32_t n, struct scn_partition *p) {
 /* payload: FILE of a partition: a regular file that fits the VM's RAM
  * above GUEST_PAYLOAD_GPA, read whole now. */
 static int scn_payload(struct ctx *c, uint32_t n, struct scn_partition *p) {
-  char name[256], path[512];
-  if (node_text(c, n, name, sizeof name, "a file path"))
+  char path[512];
+  uint64_t size, room = p->memory_bytes > GUEST_PAYLOAD_GPA ? p->memory_bytes - GUEST_PAYLOAD_GPA : 0;
+  if (node_file_stat(c, n, path, sizeof path, &size))
     return -1;
-  if (!name[0])
-    return scn_fail(c, n, "must not be empty");
-  const char *slash = strrchr(c->file, '/');
-  if (name[0] == '/' || !slash)
-    snprintf(path, sizeof path, "%s", name);
-  else
-    snprintf(path, sizeof path, "%.*s/%s", (int)(slash - c->file), c->file, name);
-  uint64_t room = p->memory_bytes > GUEST_PAYLOAD_GPA ? p->memory_bytes - GUEST_PAYLOAD_GPA : 0;
-  struct stat st;
-  if (stat(path, &st) != 0)
-    return scn_fail(c, n, "%s: %s", path, strerror(errno));
-  if (!S_ISREG(st.st_mode)) /* before opening: a FIFO would block */
-    return scn_fail(c, n, "%s: not a regular file", path);
   if (!room)
     return scn_fail(c, n, "%s: the payload goes at GPA 0x%llx, and the VM's memory ends there", path,
-                (unsigned long long)GUEST_PAYLOAD_GPA);
-  if (st.st_size == 0 || (uint64_t)st.st_size > room)
-    return scn_fail(c, n, "%s: %lld bytes; the VM's memory holds 1 to %" PRIu64 " from GPA 0x%llx", path,
-                (long long)st.st_size, room, (unsigned long long)GUEST_PAYLOAD_GPA);
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return scn_fail(c, n, "%s: %s", path, strerror(errno));
-  p->payload = malloc((size_t)st.st_size);
-  if (!p->payload) {
-    fclose(f);
-    return scn_fail(c, n, "out of memory");
-  }
-  p->payload_bytes = (uint64_t)st.st_size;
-  size_t got = fread(p->payload, 1, (size_t)st.st_size, f);
-  fclose(f);
-  if (got != (size_t)st.st_size) {
-    free(p->payload);
-    p->payload = 0;
-    return scn_fail(c, n, "%s: cannot read it whole", path);
-  }
+                    (unsigned long long)GUEST_PAYLOAD_GPA);
+  if (size == 0 || size > room)
+    return scn_fail(c, n, "%s: %" PRIu64 " bytes; the VM's memory holds 1 to %" PRIu64 " from GPA 0x%llx", path,
+                    size, room, (unsigned long long)GUEST_PAYLOAD_GPA);
+  if (node_file_read(c, n, path, size, &p->payload))
+    return -1;
+  p->payload_bytes = size;
   return 0;
 }
 
 static int scn_partition(struct ctx *c, uint32_t n, struct scn_partition *p) {
-  enum { P_NAME, P_MEMORY, P_VPS, P_PROGRAM, P_PARAMS, P_DISK, P_PAYLOAD, P_N };
-  struct field f[P_N] = {{"name", 0, 0},    {"memory", 0, 0}, {"vps", 0, 0},    {"program", 0, 0},
-                         {"params", 0, 0}, {"disk", 0, 0},   {"payload", 0, 0}};
+  enum { P_NAME, P_MEMORY, P_VPS, P_PROGRAM, P_PARAMS, P_DISK, P_PAYLOAD, P_KERNEL, P_PLATFORM, P_N };
+  struct field f[P_N] = {{"name", 0, 0},    {"memory", 0, 0}, {"vps", 0, 0},     {"program", 0, 0},
+                         {"params", 0, 0}, {"disk", 0, 0},   {"payload", 0, 0}, {"kernel", 0, 0},
+                         {"platform", 0, 0}};
   uint64_t vps = 1;
   p->pos = node_at(c, n)->pos;
   if (map_collect(c, n, f, P_N) || field_require(c, n, &f[P_NAME]) ||
-      field_require(c, n, &f[P_MEMORY]) || field_require(c, n, &f[P_PROGRAM]) ||
+      field_require(c, n, &f[P_MEMORY]) || (!f[P_KERNEL].node && field_require(c, n, &f[P_PROGRAM])) ||
       scn_partition_name(c, &f[P_NAME], p) ||
       field_size(c, &f[P_MEMORY], 64 * KIB, c->s->machine.memory_bytes, 4 * KIB,
                  &p->memory_bytes) ||
@@ -188,7 +165,10 @@ static int scn_partition(struct ctx *c, uint32_t n, struct scn_partition *p) {
     return -1;
   p->vps = (uint32_t)vps;
   size_t old = c->plen;
-  if (scn_program(c, &f[P_PROGRAM], p))
+  if (scn_kernel_parse(c, &f[P_KERNEL], &f[P_PROGRAM], &f[P_PARAMS], &f[P_PAYLOAD], p) ||
+      scn_platform_parse(c, &f[P_PLATFORM], p))
+    return -1;
+  if (f[P_PROGRAM].node && scn_program(c, &f[P_PROGRAM], p))
     return -1;
   path_restore(c, old);
   if (f[P_PARAMS].node) {
@@ -212,6 +192,14 @@ static int scn_partition(struct ctx *c, uint32_t n, struct scn_partition *p) {
   return 0;
 }
 
+/* What a partition owns: its payload, its kernel and the kernel's files. */
+void partition_release(struct scn_partition *p) {
+  free(p->payload);
+  scn_kernel_free(p->kernel);
+  p->payload = 0;
+  p->kernel = 0;
+}
+
 int scn_partitions(struct ctx *c, uint32_t n) {
   const struct node *list = node_at(c, n);
   struct scenario *s = c->s;
@@ -227,8 +215,10 @@ int scn_partitions(struct ctx *c, uint32_t n) {
   uint32_t i = 0;
   for (uint32_t e = list->first; e; e = node_at(c, e)->next, i++) {
     size_t old = path_index(c, i);
-    if (scn_partition(c, e, &s->partitions[i]))
+    if (scn_partition(c, e, &s->partitions[i])) {
+      partition_release(&s->partitions[i]); /* not yet counted: scenario_free would miss it */
       return -1;
+    }
     s->npartitions++; /* now visible to duplicate checks and references */
     path_restore(c, old);
   }

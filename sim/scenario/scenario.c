@@ -153,7 +153,7 @@ int scenario_load(const char *path, struct scenario *out, struct scn_error *err)
 
 void scenario_free(struct scenario *s) {
   for (uint32_t i = 0; s->partitions && i < s->npartitions; i++)
-    free(s->partitions[i].payload);
+    partition_release(&s->partitions[i]);
   free(s->partitions);
   free(s->actions);
   free(s->expects);

@@ -56,6 +56,10 @@ struct scn_partition {
    * file's directory. */
   uint8_t *payload;      /* NULL = none (owned; scenario_free releases it) */
   uint64_t payload_bytes;
+  /* kernel: and platform: (scenario_kernel.h): a kernel booted instead of a
+   * program (NULL = none; owned), the devices the worker emulates. */
+  struct scn_kernel *kernel;
+  uint32_t platform; /* VMWP_PLATFORM_* (models/root/vmwp_platform.h) */
 };
 
 enum scn_action_kind {

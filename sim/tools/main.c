@@ -14,6 +14,7 @@
 #include "sim/bochs/bochs_runner.h"
 #include "sim/world/run.h"
 #include "sim/trace/sha256.h"
+#include "sim/scenario/kernel.h"
 #include "sim/scenario/scenario.h"
 #include "sim/trace/trace_file.h"
 
@@ -48,6 +49,12 @@ static const char usage[] =
     "  bench-vmbus [--packets N] [--ops N]   VMBus ring packets and bytes per wall second\n"
     "                          (64 B, 4 KiB), storage I/O per simulated and wall second\n"
     "  programs                list the guest programs a scenario can name\n"
+    "  platform acpi --out DIR [--vps N] [--memory MiB] [--com1]\n"
+    "                          write the ACPI tables a VM's worker builds, one file each\n"
+    "  platform load-linux --kernel F [--initrd F] [--cmdline T] [--memory MiB] --out DIR\n"
+    "  platform load-multiboot --kernel F [--module F[=S]]... [--cmdline T] --out DIR\n"
+    "                          run the worker's Linux (PVH) or multiboot loader; write\n"
+    "                          what it wrote\n"
     "  replay DIR              run again what DIR/trace.bin recorded (scenario, seed,\n"
     "                          options) and compare the event sequences\n"
     "  replay [HARNESS] INPUT  re-execute a fuzz input (harness hypercalls by default,\n"
@@ -147,7 +154,13 @@ static int main_run(int argc, char **argv) {
     return 2;
   }
   int code;
-  if (strcmp(backend, "sim") == 0)
+  if (strcmp(backend, "sim") == 0 &&
+      scn_kernel_refuse(&scn, "level 1 (the model simulator)",
+                        "its VPs run our guest programs as coroutines, not x86 code; "
+                        "run it with --backend bochs-vmx, bochs-svm or qemu-svm", &err) != 0) {
+    fprintf(stderr, "%s\n", err.msg);
+    code = 2;
+  } else if (strcmp(backend, "sim") == 0)
     code = run_scenario(&scn, &o);
   else
     code = bochs_backend_run(backend, &scn, &o, HVSIM_SOURCE_ROOT);
@@ -267,6 +280,8 @@ static int main_replay(int argc, char **argv, const char *self) {
   return 3;
 }
 
+int platform_cmd_main(int argc, char **argv); /* platform_cmd.c */
+
 static int main_programs(void) {
   for (size_t i = 0; guest_program_at(i); i++)
     printf("%-16s %s\n", guest_program_at(i)->name, guest_program_at(i)->summary);
@@ -300,5 +315,7 @@ int main(int argc, char **argv) {
     return main_programs();
   if (strcmp(cmd, "replay") == 0)
     return main_replay(argc - 2, argv + 2, argv[0]);
+  if (strcmp(cmd, "platform") == 0)
+    return platform_cmd_main(argc - 2, argv + 2);
   return main_usage_error("unknown command", cmd);
 }

@@ -5,6 +5,7 @@
  */
 #define _POSIX_C_SOURCE 200809L /* strnlen */
 #include "trace_file.h"
+#include "trace_console.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -26,6 +27,7 @@ struct trace_writer {
   FILE *bin, *jsonl, *perf;
   char *bufs[3]; /* stdio buffers, so records cost no system call */
   struct trace_perfetto *perfetto;
+  struct trace_console *console; /* console-<vm>.log from `serial` records */
   uint64_t seq;
 };
 
@@ -221,6 +223,7 @@ struct trace_writer *trace_writer_open(const char *dir,
   fwrite(h, 1, hlen, w->bin);
   free(h);
   trace_jsonl_header(w->jsonl, &w->meta);
+  w->console = trace_console_open(dir, &w->meta);
   return w;
 }
 
@@ -230,6 +233,7 @@ void trace_writer_rec(struct trace_writer *w, const struct hv_trace_rec *r) {
   fwrite(enc, 1, sizeof enc, w->bin);
   trace_jsonl_event(w->jsonl, &w->meta, w->seq, r);
   trace_perfetto_event(w->perfetto, r);
+  trace_console_rec(w->console, r);
   w->seq++;
 }
 
@@ -237,6 +241,8 @@ int trace_writer_close(struct trace_writer *w) {
   if (!w)
     return -1;
   int rc = trace_perfetto_close(w->perfetto);
+  if (trace_console_close(w->console) != 0)
+    rc = -1;
   FILE *files[3] = {w->bin, w->jsonl, w->perf};
   for (int i = 0; i < 3; i++) {
     if (fflush(files[i]) != 0 || ferror(files[i]))

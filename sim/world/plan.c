@@ -9,6 +9,8 @@
  */
 #include "plan.h"
 
+#include "sim/scenario/kernel.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +60,7 @@ static void plan_mgmt(struct plan *p, const struct scenario *scn, uint64_t at_ns
     snprintf(q->config.program, sizeof q->config.program, "%s", sp->program);
     q->config.memory_bytes = sp->memory_bytes;
     q->config.vps = sp->vps;
+    scn_kernel_vm_config(sp, &q->config);
     for (uint32_t i = 0; i < sp->nparams && q->config.nparams < GUEST_MAX_PARAMS; i++) {
       if (sp->params[i].is_string)
         continue;

@@ -45,6 +45,7 @@ TRACE_KINDS = {
     31: "device",
     32: "vmbus",
     33: "vmbus_packet",
+    34: "serial",
 }
 
 # enum hv_exit_reason (trace.h): HV_EXIT_<NAME> -> "<name>"; HV_EXIT_NONE has none
