@@ -3,8 +3,9 @@
  * storage controller of the machine, owned by the root partition as
  * Hyper-V's root owns the physical disks. PIO data-in / data-out and
  * non-data commands of ATA/ATAPI-7 (T13 1532D vol. 1 ch. 6 commands, ch.
- * 7 registers; vol. 2 ch. 11 protocols), 28-bit LBA or 48-bit when the
- * drive has it.
+ * 7 registers; vol. 2 ch. 11 protocols) with 28-bit LBAs: 128 GiB, far
+ * above the 4 GiB a scenario's disk may have (the 48-bit EXT commands
+ * would only add register writes no run exercises).
  *
  * Polled: the drive's interrupt is disabled (device control nIEN) and the
  * driver reads the status register until BSY clears. The root's storage
@@ -40,17 +41,13 @@
 #define ATA_DEV_LBA 0xE0 /* LBA mode; bits 7 and 5 obsolete, set */
 
 #define ATA_CMD_READ 0x20
-#define ATA_CMD_READ_EXT 0x24
 #define ATA_CMD_WRITE 0x30
-#define ATA_CMD_WRITE_EXT 0x34
 #define ATA_CMD_FLUSH 0xE7
-#define ATA_CMD_FLUSH_EXT 0xEA
 #define ATA_CMD_IDENTIFY 0xEC
 
 #define ATA_SECTOR_WORDS 256u
 #define ATA_MAX_PER_CMD 256u
 #define ATA_POLLS (1u << 24)
-#define ATA_LBA28_END (1ull << 28)
 
 static inline uint8_t ata_inb(uint16_t port) {
   uint8_t v;
@@ -106,28 +103,19 @@ static void ata_command(const struct bare_drive *d, uint8_t cmd) {
   ata_settle(d);
 }
 
-/* The taskfile of a read or write: 48-bit when the range needs it (the
- * high-order bytes first, ATA/ATAPI-7 vol. 1 6.x "EXT" commands). */
-static bool ata_issue(const struct bare_drive *d, const struct ata_info *info, uint64_t lba, uint32_t n, uint8_t cmd28,
-                      uint8_t cmd48) {
-  bool ext = lba + n > ATA_LBA28_END;
-  if (ext && !info->lba48)
+/* The taskfile of a read or write of n (1..256) sectors at lba. */
+static bool ata_issue(const struct bare_drive *d, const struct ata_info *info, uint64_t lba, uint32_t n, uint8_t cmd) {
+  if (lba > info->sectors || n > info->sectors - lba)
     return false;
-  if (!ata_select(d, (uint8_t)(ATA_DEV_LBA | (ext ? 0 : (lba >> 24) & 0xF))))
+  if (!ata_select(d, (uint8_t)(ATA_DEV_LBA | ((lba >> 24) & 0xF))))
     return false;
   uint16_t p = d->cmd_port;
   ata_outb(p + ATA_FEATURES, 0);
-  if (ext) {
-    ata_outb(p + ATA_COUNT, (uint8_t)(n >> 8));
-    ata_outb(p + ATA_LBA_LO, (uint8_t)(lba >> 24));
-    ata_outb(p + ATA_LBA_MID, (uint8_t)(lba >> 32));
-    ata_outb(p + ATA_LBA_HI, (uint8_t)(lba >> 40));
-  }
-  ata_outb(p + ATA_COUNT, (uint8_t)n); /* 0 = 256 sectors (28-bit) */
+  ata_outb(p + ATA_COUNT, (uint8_t)n); /* 0 = 256 sectors */
   ata_outb(p + ATA_LBA_LO, (uint8_t)lba);
   ata_outb(p + ATA_LBA_MID, (uint8_t)(lba >> 8));
   ata_outb(p + ATA_LBA_HI, (uint8_t)(lba >> 16));
-  ata_command(d, ext ? cmd48 : cmd28);
+  ata_command(d, cmd);
   return true;
 }
 
@@ -145,23 +133,17 @@ static bool ata_wait_done(const struct bare_drive *d) {
 
 bool ata_identify(const struct bare_drive *d, struct ata_info *info) {
   uint16_t id[ATA_SECTOR_WORDS];
-  info->lba48 = false;
   info->sectors = 0;
   ata_outb(d->ctl_port, ATA_CTL_NIEN);
   if (ata_inb(d->cmd_port + ATA_STATUS) == 0xFF || !ata_select(d, ATA_DEV_LBA))
     return false; /* nothing on the bus */
   ata_command(d, ATA_CMD_IDENTIFY);
   if (ata_inb(d->cmd_port + ATA_STATUS) == 0 || !ata_wait_drq(d))
-    return false; /* no device, or a packet device (it aborts IDENTIFY DEVICE)
-                   */
+    return false; /* no device, or a packet device (it aborts IDENTIFY) */
   ata_in_sector(d->cmd_port + ATA_DATA, id);
   if (!ata_wait_done(d) || (id[0] & 0x8000))
-    return false; /* word 0 bit 15: not an ATA device */
-  info->lba48 = (id[83] & (1u << 10)) != 0;
-  if (info->lba48)
-    info->sectors = (uint64_t)id[100] | (uint64_t)id[101] << 16 | (uint64_t)id[102] << 32 | (uint64_t)id[103] << 48;
-  else
-    info->sectors = (uint64_t)id[60] | (uint64_t)id[61] << 16;
+    return false;                                            /* word 0 bit 15: not an ATA device */
+  info->sectors = (uint64_t)id[60] | (uint64_t)id[61] << 16; /* user-addressable sectors, 28-bit */
   return info->sectors != 0;
 }
 
@@ -169,7 +151,7 @@ bool ata_read(const struct bare_drive *d, const struct ata_info *info, uint64_t 
   uint8_t *p = buf;
   while (n) {
     uint32_t k = n < ATA_MAX_PER_CMD ? n : ATA_MAX_PER_CMD;
-    if (!ata_issue(d, info, lba, k, ATA_CMD_READ, ATA_CMD_READ_EXT))
+    if (!ata_issue(d, info, lba, k, ATA_CMD_READ))
       return false;
     for (uint32_t i = 0; i < k; i++, p += 512) {
       if (!ata_wait_drq(d))
@@ -190,7 +172,7 @@ bool ata_write(const struct bare_drive *d, const struct ata_info *info, uint64_t
     return false;
   while (n) {
     uint32_t k = n < ATA_MAX_PER_CMD ? n : ATA_MAX_PER_CMD;
-    if (!ata_issue(d, info, lba, k, ATA_CMD_WRITE, ATA_CMD_WRITE_EXT))
+    if (!ata_issue(d, info, lba, k, ATA_CMD_WRITE))
       return false;
     for (uint32_t i = 0; i < k; i++, p += 512) {
       if (!ata_wait_drq(d))
@@ -206,9 +188,9 @@ bool ata_write(const struct bare_drive *d, const struct ata_info *info, uint64_t
   return true;
 }
 
-bool ata_flush(const struct bare_drive *d, const struct ata_info *info) {
+bool ata_flush(const struct bare_drive *d) {
   if (!ata_select(d, ATA_DEV_LBA))
     return false;
-  ata_command(d, info->lba48 ? ATA_CMD_FLUSH_EXT : ATA_CMD_FLUSH);
+  ata_command(d, ATA_CMD_FLUSH);
   return ata_wait_done(d);
 }

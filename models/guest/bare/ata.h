@@ -13,22 +13,21 @@
 #include "hvsim/bare_cfg.h"
 
 struct ata_info {
-  bool lba48;       /* 48-bit commands supported (IDENTIFY word 83 bit 10) */
-  uint64_t sectors; /* addressable sectors the drive reports */
+  uint64_t sectors; /* addressable sectors the drive reports (IDENTIFY words 60-61) */
 };
 
 /* Reset the drive's channel interrupt (nIEN) and IDENTIFY it. Returns
  * false when no ATA disk answers at its ports. */
 bool ata_identify(const struct bare_drive *d, struct ata_info *info);
 
-/* READ / WRITE SECTORS (EXT) of n sectors at lba, in commands of at most
+/* READ / WRITE SECTORS of n sectors at lba, in commands of at most
  * 256 sectors. A write returns true only once the drive reported the
  * last sector done (BSY and DRQ clear, no ERR or DF): the data then is in
  * the drive's medium, which for an emulated drive is its image file.
  * false: a timeout, or the drive reported an error. */
 bool ata_read(const struct bare_drive *d, const struct ata_info *info, uint64_t lba, void *buf, uint32_t n);
 bool ata_write(const struct bare_drive *d, const struct ata_info *info, uint64_t lba, const void *buf, uint32_t n);
-/* FLUSH CACHE (EXT): the drive's write cache on its medium. */
-bool ata_flush(const struct bare_drive *d, const struct ata_info *info);
+/* FLUSH CACHE: the drive's write cache on its medium. */
+bool ata_flush(const struct bare_drive *d);
 
 #endif /* MODELS_GUEST_BARE_ATA_H */

@@ -104,12 +104,12 @@ bool guest_root_disk_read(struct guest *g, uint32_t disk, uint64_t lba, void *bu
 
 bool guest_root_disk_write(struct guest *g, uint32_t disk, uint64_t lba, const void *buf, uint32_t sectors) {
   const struct bare_drive *d = storage_range(disk, lba, sectors);
-  return d && !d->read_only && ata_write(d, storage_info(d), lba, buf, sectors);
+  return d && ata_write(d, storage_info(d), lba, buf, sectors);
 }
 
 bool guest_root_disk_flush(struct guest *g, uint32_t disk) {
   const struct bare_drive *d = storage_range(disk, 0, 0);
-  return d && ata_flush(d, storage_info(d));
+  return d && ata_flush(d);
 }
 
 /* ---- the files drive ------------------------------------------------------
