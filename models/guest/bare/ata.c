@@ -147,16 +147,21 @@ bool ata_identify(const struct bare_drive *d, struct ata_info *info) {
   return info->sectors != 0;
 }
 
-bool ata_read(const struct bare_drive *d, const struct ata_info *info, uint64_t lba, void *buf, uint32_t n) {
-  uint8_t *p = buf;
+/* n sectors at lba between the drive and p, in commands of at most 256;
+ * a write completes only when the drive says its last sector is done. */
+static bool ata_pio(const struct bare_drive *d, const struct ata_info *info, uint64_t lba, uint8_t *p, uint32_t n,
+                    bool write) {
   while (n) {
     uint32_t k = n < ATA_MAX_PER_CMD ? n : ATA_MAX_PER_CMD;
-    if (!ata_issue(d, info, lba, k, ATA_CMD_READ))
+    if (!ata_issue(d, info, lba, k, write ? ATA_CMD_WRITE : ATA_CMD_READ))
       return false;
     for (uint32_t i = 0; i < k; i++, p += 512) {
       if (!ata_wait_drq(d))
         return false;
-      ata_in_sector(d->cmd_port + ATA_DATA, p);
+      if (write)
+        ata_out_sector(d->cmd_port + ATA_DATA, p);
+      else
+        ata_in_sector(d->cmd_port + ATA_DATA, p);
     }
     if (!ata_wait_done(d))
       return false;
@@ -166,26 +171,12 @@ bool ata_read(const struct bare_drive *d, const struct ata_info *info, uint64_t 
   return true;
 }
 
+bool ata_read(const struct bare_drive *d, const struct ata_info *info, uint64_t lba, void *buf, uint32_t n) {
+  return ata_pio(d, info, lba, buf, n, false);
+}
+
 bool ata_write(const struct bare_drive *d, const struct ata_info *info, uint64_t lba, const void *buf, uint32_t n) {
-  const uint8_t *p = buf;
-  if (d->read_only)
-    return false;
-  while (n) {
-    uint32_t k = n < ATA_MAX_PER_CMD ? n : ATA_MAX_PER_CMD;
-    if (!ata_issue(d, info, lba, k, ATA_CMD_WRITE))
-      return false;
-    for (uint32_t i = 0; i < k; i++, p += 512) {
-      if (!ata_wait_drq(d))
-        return false;
-      ata_out_sector(d->cmd_port + ATA_DATA, p);
-    }
-    /* Complete only when the drive says the last sector is done. */
-    if (!ata_wait_done(d))
-      return false;
-    lba += k;
-    n -= k;
-  }
-  return true;
+  return !d->read_only && ata_pio(d, info, lba, (uint8_t *)(uintptr_t)buf, n, true); /* only read from */
 }
 
 bool ata_flush(const struct bare_drive *d) {
