@@ -105,6 +105,7 @@ static void platform_load_root(struct hv *hv) {
   rb->npages = (top - BARE_ROOT_BOOT_GPA) >> HV_PAGE_SHIFT;
   rb->nlps = hv->boot.nlps;
   rb->seed = platform_cfg.seed;
+  platform_storage_load();
 }
 
 /* Idle until the core's clock reaches wake: HLT with the local APIC's
@@ -193,6 +194,7 @@ void platform_main(uint32_t magic, uint32_t info) {
     platform_halt(DEBUG_END_BAD_INPUT);
   }
   struct hv *hv = &platform_hv;
+  platform_storage_init(&platform_cfg.storage);
   cpu_apic_init(); /* slice ends (AMD-V) and idle waits */
   if (backend_lp_init(hv, &hv->lps[0]) != 0)
     platform_halt(DEBUG_END_BAD_INPUT);

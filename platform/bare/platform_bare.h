@@ -14,6 +14,7 @@
 #include "hv/arch/x86/platform.h"
 
 struct bare_cfg;
+struct bare_storage;
 
 /* main.c: true once the hypervisor has booted (scenario time 0 is set). */
 bool platform_booted(void);
@@ -24,6 +25,11 @@ void platform_world_init(struct hv *hv, const struct bare_cfg *cfg);
 uint64_t platform_world(uint64_t now);
 /* Scenario nanoseconds in core cycles. */
 uint64_t platform_ns_cycles(uint64_t ns);
+
+/* storage.c: the machine's drives, the root's (before the backend builds
+ * the root's I/O bitmap); their map copied into the root's RAM. */
+void platform_storage_init(const struct bare_storage *s);
+void platform_storage_load(void);
 
 /* debug_stream.c */
 void platform_trace_flush(void);

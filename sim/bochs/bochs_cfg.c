@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int cfg_refuse(char *err, size_t errlen, const struct scenario *scn, struct scn_pos pos,
-                      const char *backend, const char *what) {
+int bochs_refuse(char *err, size_t errlen, const struct scenario *scn, struct scn_pos pos, const char *backend,
+                 const char *what) {
   if (pos.line)
     snprintf(err, errlen, "%s:%u:%u: %s (level 2, %s)", scn->path, pos.line, pos.col, what, backend);
   else
@@ -23,19 +23,14 @@ static int cfg_vms(const struct scenario *scn, const char *backend, char *err, s
   for (uint32_t i = 0; i < scn->npartitions; i++) {
     const struct scn_partition *p = &scn->partitions[i];
     if (p->vps > 16)
-      return cfg_refuse(err, errlen, scn, p->pos, backend, "vps: the bare guest runtime runs at most 16 VPs");
+      return bochs_refuse(err, errlen, scn, p->pos, backend, "vps: the bare guest runtime runs at most 16 VPs");
     if (p->memory_bytes < (2ull << 20))
-      return cfg_refuse(err, errlen, scn, p->pos, backend,
-                        "memory: a bare-metal child needs at least 2 MiB (its image is loaded at 1 MiB)");
-    if (p->payload)
-      return cfg_refuse(err, errlen, scn, p->pos, backend, "payload: the bare-metal root has no platform payloads");
-    if (p->disk_path[0])
-      return cfg_refuse(err, errlen, scn, p->disk_pos, backend,
-                        "disk: the bare-metal root has no disk of the machine yet");
+      return bochs_refuse(err, errlen, scn, p->pos, backend,
+                          "memory: a bare-metal child needs at least 2 MiB (its image is loaded at 1 MiB)");
     for (uint32_t k = 0; k < p->nparams; k++)
       if (p->params[k].is_string)
-        return cfg_refuse(err, errlen, scn, p->params[k].pos, backend,
-                          "string parameters are not passed to bare-metal guests");
+        return bochs_refuse(err, errlen, scn, p->params[k].pos, backend,
+                            "string parameters are not passed to bare-metal guests");
   }
   return 0;
 }
@@ -45,45 +40,46 @@ static int cfg_plan(const struct scenario *scn, const struct plan *plan, struct 
   for (uint32_t i = 0; i < plan->nev; i++) {
     const struct world_event *e = &plan->ev[i];
     if (e->kind == WORLD_EV_DEVICE)
-      return cfg_refuse(err, errlen, scn, plan->pos[i], backend,
-                        "device actions (assign, unassign, DMA storms, device faults) need the IOMMU and "
-                        "device models, which the bare-metal image does not have");
+      return bochs_refuse(err, errlen, scn, plan->pos[i], backend,
+                          "device actions (assign, unassign, DMA storms, device faults) need the IOMMU and "
+                          "device models, which the bare-metal image does not have");
     if (e->kind == WORLD_EV_INTERRUPT && e->lp >= scn->machine.lps)
-      return cfg_refuse(err, errlen, scn, plan->pos[i], backend, "interrupt: no such LP");
+      return bochs_refuse(err, errlen, scn, plan->pos[i], backend, "interrupt: no such LP");
     if (c->nevents == BARE_MAX_EVENTS)
-      return cfg_refuse(err, errlen, scn, plan->pos[i], backend,
-                        "more than 128 world events (creations, timeline actions per VM, state checks)");
+      return bochs_refuse(err, errlen, scn, plan->pos[i], backend,
+                          "more than 128 world events (creations, timeline actions per VM, state checks)");
     struct world_event *out = &c->events[c->nevents++];
     *out = *e;
     if (e->kind != WORLD_EV_MGMT)
       continue;
     if (c->nreqs == BARE_MAX_REQS)
-      return cfg_refuse(err, errlen, scn, plan->pos[i], backend, "more than 64 management requests");
+      return bochs_refuse(err, errlen, scn, plan->pos[i], backend, "more than 64 management requests");
     c->reqs[c->nreqs] = plan->reqs[e->arg];
     out->arg = c->nreqs++;
   }
   return 0;
 }
 
-int bochs_cfg_build(const struct scenario *scn, const struct plan *plan, uint64_t seed, const char *backend,
-                    struct bare_cfg *c, char *err, size_t errlen) {
+int bochs_cfg_build(const struct scenario *scn, const struct plan *plan, const struct run_opts *opts,
+                    const char *backend, struct bare_cfg *c, char *err, size_t errlen) {
   memset(c, 0, sizeof *c);
   c->magic = BARE_CFG_MAGIC;
   c->version = BARE_CFG_VERSION;
   c->size = sizeof *c;
-  c->seed = seed;
+  c->seed = opts->seed;
   if (scn->machine.lps > 8 || scn->machine.lps == 0)
-    return cfg_refuse(err, errlen, scn, (struct scn_pos){0, 0}, backend,
-                      "machine: lps: the bare-metal image runs at most 8 LPs");
+    return bochs_refuse(err, errlen, scn, (struct scn_pos){0, 0}, backend,
+                        "machine: lps: the bare-metal image runs at most 8 LPs");
   if (scn->machine.memory_bytes < (32ull << 20) || scn->machine.memory_bytes > (2048ull << 20))
-    return cfg_refuse(err, errlen, scn, (struct scn_pos){0, 0}, backend,
-                      "machine: memory: Bochs runs the image with 32 MiB to 2 GiB");
+    return bochs_refuse(err, errlen, scn, (struct scn_pos){0, 0}, backend,
+                        "machine: memory: Bochs runs the image with 32 MiB to 2 GiB");
   c->memory_bytes = scn->machine.memory_bytes;
   c->cpu_mhz = scn->machine.cpu_mhz;
   c->slice_us = scn->machine.slice_us;
   c->until_ns = plan->until_ns;
   c->lps = scn->machine.lps;
-  if (cfg_vms(scn, backend, err, errlen) || cfg_plan(scn, plan, c, backend, err, errlen))
+  if (cfg_vms(scn, backend, err, errlen) || cfg_plan(scn, plan, c, backend, err, errlen) ||
+      bochs_storage_plan(scn, opts, backend, &c->storage, err, errlen))
     return -1;
   return 0;
 }

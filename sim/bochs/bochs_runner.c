@@ -53,6 +53,7 @@ struct runner {
   bool keep; /* a temporary directory kept: the run did not finish */
   char rom[RUNNER_PATH_MAX];
   struct bare_cfg cfg;
+  struct bochs_drives drives; /* the ATA drives' images (bochs_storage.c) */
   double wall;
 };
 
@@ -175,6 +176,7 @@ static int runner_write_rc(struct runner *r) {
           "debug: action=ignore\n",
           (unsigned long long)(r->cfg.memory_bytes >> 20), r->rom, cfg, BARE_CFG_ROM_ADDR,
           r->cpu_model);
+  bochs_storage_bochsrc(f, &r->cfg.storage, &r->drives);
   if (fclose(f) != 0 || runner_path(path, r->work, "debugger.rc"))
     return -1;
   f = fopen(path, "w");
@@ -201,11 +203,19 @@ static int runner_qemu(struct runner *r, const char *root) {
           (int)sizeof kernel ||
       snprintf(debugcon, sizeof debugcon, "file:%s", out) >= (int)sizeof debugcon)
     return -1;
-  char *argv[] = {"timeout", "-k", "5", secs, "qemu-system-x86_64", "-cpu", "max", "-smp", "1",
-                  "-m", mem, "-kernel", kernel, "-initrd", "cfg.rom", "-nographic",
-                  "-no-reboot", "-display", "none", "-monitor", "none", "-serial", "null",
-                  "-debugcon", debugcon, "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-                  "-icount", "shift=0,sleep=off,align=off", 0};
+  char *argv[80] = {"timeout", "-k", "5", secs, "qemu-system-x86_64", "-cpu", "max", "-smp", "1",
+                    "-m", mem, "-kernel", kernel, "-initrd", "cfg.rom", "-nographic",
+                    "-no-reboot", "-display", "none", "-monitor", "none", "-serial", "null",
+                    "-debugcon", debugcon, "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+                    "-icount", "shift=0,sleep=off,align=off"};
+  static char drive_args[BARE_MAX_DRIVES * (RUNNER_PATH_MAX + 256)];
+  int base = 0;
+  while (argv[base])
+    base++;
+  int nd = bochs_storage_qemu(&r->cfg.storage, &r->drives, drive_args, sizeof drive_args, argv + base,
+                              (int)(sizeof argv / sizeof argv[0]) - base - 1);
+  if (nd < 0)
+    return -1;
   char log[RUNNER_PATH_MAX];
   if (runner_path(log, r->work, "qemu.out"))
     return -1;
@@ -293,9 +303,8 @@ static uint64_t runner_hc_gap(const struct bochs_output *o) {
 }
 
 static void runner_cleanup(struct runner *r) {
-  static const char *const files[] = {"cfg.rom",  "bochsrc",  "debugger.rc", "bochs.out",
-                                      "bochs.err", "bochs.log", "make.out",    "make.err",
-                                      "qemu.out"};
+  static const char *const files[] = {"cfg.rom",  "bochsrc",  "debugger.rc", "bochs.out", "bochs.err",
+                                      "bochs.log", "make.out", "make.err",    "qemu.out",  "files.img"};
   char p[RUNNER_PATH_MAX];
   for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
     if (runner_path(p, r->work, files[i]) == 0)
@@ -432,7 +441,7 @@ int bochs_backend_run(const char *backend, const struct scenario *scn, const str
     fprintf(stderr, "hvsim: out of memory\n");
     goto out;
   }
-  if (bochs_cfg_build(scn, &r->plan, r->seed, backend, &r->cfg, err, sizeof err) != 0) {
+  if (bochs_cfg_build(scn, &r->plan, opts, backend, &r->cfg, err, sizeof err) != 0) {
     fprintf(stderr, "hvsim: %s\n", err);
     goto out;
   }
@@ -445,7 +454,8 @@ int bochs_backend_run(const char *backend, const struct scenario *scn, const str
             r->qemu ? "qemu-system-x86" : "bochs bochsbios vgabios bochs-term");
     goto out;
   }
-  if (runner_image(r, hvsim_root) != 0 || runner_write_rc(r) != 0)
+  if (bochs_storage_make(scn, opts, &r->cfg.storage, r->work, &r->drives) != 0 || runner_image(r, hvsim_root) != 0 ||
+      runner_write_rc(r) != 0)
     goto out;
   int st = r->qemu ? runner_qemu(r, hvsim_root) : runner_bochs(r);
   char out_path[RUNNER_PATH_MAX];

@@ -30,6 +30,14 @@ struct run_opts {
   struct sim_payload payload[SCN_MAX_PARTITIONS];
 };
 
+/* The raw image behind partition p's `disk:` (run_disks.c): its path in
+ * path (relative paths under trace_dir when given, else the current
+ * directory), its folders made, the file created or grown to the size.
+ * Returns an open descriptor (>= 3), or -1 after printing
+ * "hvsim: file:line:col: disk: PATH: reason". */
+int run_disk_image(const struct scenario *scn, const struct scn_partition *p, const char *trace_dir, char *path,
+                   size_t len);
+
 /* Returns the process exit code: 0 every expectation holds, 1 one fails,
  * 2 the run could not be set up (message on stderr). */
 int run_scenario(const struct scenario *scn, const struct run_opts *o);

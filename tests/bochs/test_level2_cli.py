@@ -53,7 +53,8 @@ def test_the_isolation_oracle_runs_in_the_image(tmp_path):
 
 
 @pytest.mark.parametrize("body,where,what", [
-    ("  - { name: a, memory: 4MiB, program: idle, disk: { path: d.img, size: 1MiB } }\n", ":5:51:", "disk:"),
+    ("".join(f"  - {{ name: v{i}, memory: 2MiB, program: idle, disk: {{ path: d{i}.img, size: 64KiB }} }}\n"
+             for i in range(9)), ":13:52:", "disk: the machine has 8 ATA drives"),
     ("  - { name: a, memory: 4MiB, program: idle }\ndevices:\n  - { name: d, kind: nvme, bdf: \"00:04.0\", image: d.img, "
      "size: 1MiB }\ntimeline:\n  - { at: 1ms, assign: { device: d, to: a, vector: 0x50 } }\n", ":9:5:", "device actions"),
 ])

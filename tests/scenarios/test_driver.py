@@ -302,6 +302,23 @@ def _enum_values(text, name, prefix):
     return out
 
 
+def test_writer_image_check_finds_a_lost_write():
+    import struct
+    from hvsim_driver.disks import WRITER_MAGIC, check_writer_image, writer_lba
+    region, pattern = 16, 7
+    img = bytearray(region * 512)
+    for seq in range(1, 9):
+        lba = writer_lba(pattern, seq, region)
+        struct.pack_into("<QQQ", img, lba * 512, WRITER_MAGIC, lba, seq)
+    assert check_writer_image(bytes(img), list(range(1, 9)), region, pattern) == []
+    assert check_writer_image(bytes(img), list(range(1, 8)), region, pattern) == [], "write 8 was in flight"
+    assert check_writer_image(bytes(img), list(range(1, 7)), region, pattern), "write 8 never completed"
+    lost = bytearray(img)
+    struct.pack_into("<Q", lost, writer_lba(pattern, 8, region) * 512, 0)  # the last write's sector
+    assert check_writer_image(bytes(lost), list(range(1, 9)), region, pattern) == [
+        f"sector {writer_lba(pattern, 8, region)} lost completed write 8"]
+
+
 def test_tables_match_trace_h():
     h = _read("include/hvsim/trace.h")
     kinds = _enum_values(h, "hv_trace_kind", "HV_TR_")

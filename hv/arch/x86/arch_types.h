@@ -31,6 +31,7 @@ struct arch_hv {
   uint64_t entries, exits_internal; /* counters for the report */
   uint64_t slat_flushes;
   uint64_t ctl_pin, ctl_proc, ctl_proc2, ctl_exit, ctl_entry; /* VMX controls */
+  uint64_t ctl_proc_root; /* VMX: the root's processor-based controls (I/O bitmaps) */
   uint32_t preempt_shift; /* VMX preemption timer rate (IA32_VMX_MISC[4:0]) */
   bool nrips;             /* SVM next-RIP save */
   bool asid_shared;       /* SVM: too few ASIDs, one shared + flushes */
@@ -57,6 +58,7 @@ struct arch_vp {
   uint32_t dirty;      /* ARCH_VP_DIRTY_*: to write before the next entry */
   uint64_t state_pa;   /* VMCS or VMCB (the VP's state page) */
   uint64_t slat_root;  /* SPA of the core's EPT-format PML4 */
+  uint64_t ctl_proc;   /* VMX: this VP's processor-based controls */
   uint16_t tag;        /* VPID / ASID, never 0 */
   bool launched;       /* VMX: VMLAUNCH done since the last VMCLEAR */
   bool flush_tlb;      /* flush this tag's translations at the next entry */

@@ -36,6 +36,13 @@ void arch_vp_reset_regs(struct hv *hv, struct hv_partition *p, struct hv_vp *vp)
 bool platform_io_event(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint16_t port,
                        uint8_t size, bool write);
 
+/* The root partition owns the machine's devices (its storage drives):
+ * clear, in an I/O permission bitmap (one bit per port, set = intercept;
+ * the layout of VMX bitmaps A+B and of the first 8 KiB of the SVM IOPM),
+ * the bits of their ports. The backend builds the root's bitmap with it
+ * once; children keep intercepting every port. */
+void platform_root_io_grant(uint8_t *bitmap);
+
 /* Per-VP counters: keep a deleted VP's (called by arch_vp_destroy), print
  * every VP's as "@S" lines at the end of a run (platform/bare/debug_stream.c). */
 void platform_vp_gone(struct hv *hv, const struct hv_vp *vp);

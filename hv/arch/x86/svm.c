@@ -91,6 +91,9 @@ static uint8_t svm_hsave[HV_X86_MAX_LPS][4096] __attribute__((aligned(4096)));
 static uint8_t svm_host_vmcb[HV_X86_MAX_LPS][4096] __attribute__((aligned(4096)));
 static uint8_t svm_msrpm[8192] __attribute__((aligned(4096)));
 static uint8_t svm_iopm[12288] __attribute__((aligned(4096)));
+/* The root partition's IOPM: every port intercepted but those of the
+ * machine's devices the root owns (platform_root_io_grant). */
+static uint8_t svm_root_iopm[12288] __attribute__((aligned(4096)));
 
 void svm_enter(uint64_t *gpr, uint64_t vmcb_pa, uint64_t host_vmcb_pa);
 
@@ -127,9 +130,12 @@ int backend_lp_init(struct hv *hv, struct hv_lp *lp) {
   lp->arch.host_vmcb_pa = (uint64_t)(uintptr_t)svm_host_vmcb[lp->index];
   x86_wrmsr(MSR_VM_HSAVE_PA, lp->arch.region_pa);
   if (lp->index == 0) {
-    /* Intercept every MSR (2 bits per MSR, APM 15.11) and every port. */
+    /* Intercept every MSR (2 bits per MSR, APM 15.11) and every port
+     * (APM 15.10.1) — for the root, every port but its devices'. */
     hv_memset(svm_msrpm, 0xFF, sizeof svm_msrpm);
     hv_memset(svm_iopm, 0xFF, sizeof svm_iopm);
+    hv_memset(svm_root_iopm, 0xFF, sizeof svm_root_iopm);
+    platform_root_io_grant(svm_root_iopm);
     npt_init();
   }
   console_printf("hvsim: EFER.SVME on LP %u (EFER 0x%lx, nrips %u)\n", lp->index,
@@ -159,7 +165,7 @@ hv_status_t arch_vp_init(struct hv *hv, struct hv_partition *p, struct hv_vp *vp
   VMCB32(v, VMCB_INTERCEPT_MISC1) = MISC1_INTR | MISC1_NMI | MISC1_INIT | MISC1_CPUID |
                                     MISC1_HLT | MISC1_IOIO | MISC1_MSR | MISC1_SHUTDOWN;
   VMCB32(v, VMCB_INTERCEPT_MISC2) = MISC2_ALL_SVM;
-  VMCB64(v, VMCB_IOPM_BASE) = (uint64_t)(uintptr_t)svm_iopm;
+  VMCB64(v, VMCB_IOPM_BASE) = (uint64_t)(uintptr_t)(p->id == HV_ROOT_PARTITION_ID ? svm_root_iopm : svm_iopm);
   VMCB64(v, VMCB_MSRPM_BASE) = (uint64_t)(uintptr_t)svm_msrpm;
   VMCB32(v, VMCB_ASID) = hv->arch.asid_shared ? 1 : a->tag;
   VMCB64(v, VMCB_VINTR) = 1ull << 24; /* V_INTR_MASKING */

@@ -23,6 +23,8 @@ enum {
   VMCS_VPID = 0x0000,
   VMCS_GUEST_ES_SEL = 0x0800, /* ES, CS, SS, DS, FS, GS, LDTR, TR: +2 each */
   VMCS_HOST_ES_SEL = 0x0C00,  /* ES, CS, SS, DS, FS, GS, TR */
+  VMCS_IO_BITMAP_A = 0x2000,
+  VMCS_IO_BITMAP_B = 0x2002,
   VMCS_MSR_BITMAP = 0x2004,
   VMCS_EPTP = 0x201A,
   VMCS_GUEST_PHYS_ADDR = 0x2400,
@@ -100,6 +102,7 @@ enum {
 #define PROC_INTR_WINDOW (1u << 2)
 #define PROC_HLT_EXIT (1u << 7)
 #define PROC_UNCOND_IO (1u << 24)
+#define PROC_IO_BITMAPS (1u << 25)
 #define PROC_MSR_BITMAP (1u << 28)
 #define PROC_SECONDARY (1u << 31)
 #define PROC2_EPT (1u << 1)
@@ -136,6 +139,10 @@ enum {
 
 /* Platform pages (static: they belong to the machine, one per LP). */
 static uint8_t vmx_vmxon_region[HV_X86_MAX_LPS][4096] __attribute__((aligned(4096)));
+/* The root partition's I/O bitmaps A and B (ports 0-7FFF, 8000-FFFF; SDM
+ * 3C 25.6.4): every port exits but those of the machine's devices the
+ * root owns (platform_root_io_grant). Children exit on every port. */
+static uint8_t vmx_root_io_bitmap[8192] __attribute__((aligned(4096)));
 static uint8_t vmx_msr_bitmap[4096] __attribute__((aligned(4096)));
 
 static inline bool vmx_vmwrite(uint64_t field, uint64_t value) {
@@ -198,6 +205,10 @@ static int vmx_caps(struct hv *hv) {
                  PROC_HLT_EXIT | PROC_UNCOND_IO | PROC_MSR_BITMAP | PROC_SECONDARY,
                  PROC_HLT_EXIT | PROC_UNCOND_IO | PROC_MSR_BITMAP | PROC_SECONDARY,
                  "processor-based", &a->ctl_proc) ||
+      vmx_adjust(true_ctls ? MSR_VMX_TRUE_PROCBASED : 0x482,
+                 ((uint32_t)a->ctl_proc & ~PROC_UNCOND_IO) | PROC_IO_BITMAPS,
+                 ((uint32_t)a->ctl_proc & ~PROC_UNCOND_IO) | PROC_IO_BITMAPS, "processor-based (root)",
+                 &a->ctl_proc_root) ||
       vmx_adjust(MSR_VMX_PROCBASED2, PROC2_EPT | PROC2_VPID | PROC2_UNRESTRICTED,
                  PROC2_EPT | PROC2_VPID | PROC2_UNRESTRICTED, "secondary", &a->ctl_proc2) ||
       vmx_adjust(true_ctls ? MSR_VMX_TRUE_EXIT : 0x483,
@@ -253,6 +264,8 @@ int backend_lp_init(struct hv *hv, struct hv_lp *lp) {
   uint32_t efer_bit = MSR_EFER - 0xC0000000u;
   vmx_msr_bitmap[1024 + efer_bit / 8] &= (uint8_t)~(1u << (efer_bit % 8));
   vmx_msr_bitmap[3072 + efer_bit / 8] &= (uint8_t)~(1u << (efer_bit % 8));
+  hv_memset(vmx_root_io_bitmap, 0xFF, sizeof vmx_root_io_bitmap);
+  platform_root_io_grant(vmx_root_io_bitmap);
   console_printf("hvsim: VMXON on LP %u (VMCS revision 0x%x)\n", lp->index,
                  *(uint32_t *)region);
   return 0;
@@ -320,13 +333,16 @@ hv_status_t arch_vp_init(struct hv *hv, struct hv_partition *p, struct hv_vp *vp
   struct hv_lp *lp = &hv->lps[0]; /* the physical CPU (platform_cpu) */
   lp->arch.current_state_pa = a->state_pa;
   const struct arch_hv *h = &hv->arch;
+  a->ctl_proc = p->id == HV_ROOT_PARTITION_ID ? h->ctl_proc_root : h->ctl_proc;
   vmx_vmwrite(VMCS_PIN_CTLS, h->ctl_pin);
-  vmx_vmwrite(VMCS_PROC_CTLS, h->ctl_proc);
+  vmx_vmwrite(VMCS_PROC_CTLS, a->ctl_proc);
   vmx_vmwrite(VMCS_PROC_CTLS2, h->ctl_proc2);
   vmx_vmwrite(VMCS_EXIT_CTLS, h->ctl_exit);
   vmx_vmwrite(VMCS_ENTRY_CTLS, h->ctl_entry);
   vmx_vmwrite(VMCS_EXCEPTION_BITMAP, 0);
   vmx_vmwrite(VMCS_MSR_BITMAP, (uint64_t)(uintptr_t)vmx_msr_bitmap);
+  vmx_vmwrite(VMCS_IO_BITMAP_A, (uint64_t)(uintptr_t)vmx_root_io_bitmap);
+  vmx_vmwrite(VMCS_IO_BITMAP_B, (uint64_t)(uintptr_t)vmx_root_io_bitmap + 4096);
   vmx_vmwrite(VMCS_VPID, a->tag);
   /* CR4.VMXE must stay 1 while the guest runs (CR4_FIXED0); the guest
    * sees it as 0 through the read shadow (SDM 3C 25.6.6). */
@@ -413,7 +429,7 @@ static void vmx_sync_from_vmcs(struct arch_vp *a) {
 /* Deliver a queued event at this entry if the guest can take it (SDM 3C
  * 26.6); an interrupt the guest blocks waits for an interrupt window. */
 static void vmx_event_inject(struct hv *hv, struct arch_vp *a) {
-  uint64_t proc = hv->arch.ctl_proc;
+  uint64_t proc = a->ctl_proc;
   if (a->inject) {
     bool is_intr = ((a->inject >> 8) & 7) == 0;
     bool blocked = is_intr && (!(a->rflags & (1u << 9)) ||

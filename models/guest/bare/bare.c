@@ -267,39 +267,6 @@ void bare_main(uint64_t boot_gpa, uint32_t slot) {
     guest_halt(g, 0);
 }
 
-/* The root's physical disks: none at levels 2/3 (no storage controller
- * driver in the bare runtime); the storage VSP then offers no disk. */
-uint64_t guest_root_disk_sectors(struct guest *g, uint32_t disk) {
-  (void)g, (void)disk;
-  return 0;
-}
-
-bool guest_root_disk_read(struct guest *g, uint32_t disk, uint64_t lba, void *buf, uint32_t sectors) {
-  (void)g, (void)disk, (void)lba, (void)buf, (void)sectors;
-  return false;
-}
-
-bool guest_root_disk_write(struct guest *g, uint32_t disk, uint64_t lba, const void *buf, uint32_t sectors) {
-  (void)g, (void)disk, (void)lba, (void)buf, (void)sectors;
-  return false;
-}
-
-bool guest_root_disk_flush(struct guest *g, uint32_t disk) {
-  (void)g, (void)disk;
-  return false;
-}
-
-/* Payloads: none at levels 2/3 (the bare root has no platform blobs). */
-uint64_t guest_root_payload_size(struct guest *g, uint32_t vm) {
-  (void)g, (void)vm;
-  return 0;
-}
-
-bool guest_root_payload_read(struct guest *g, uint32_t vm, uint64_t off, void *buf, uint32_t len) {
-  (void)g, (void)vm, (void)off, (void)buf, (void)len;
-  return false;
-}
-
 /* Boot files (a VM's kernel, initrd, command line): not yet carried to
  * the bare-metal root — the run description has no place for them (issue
  * 14's level-2 plumbing: a disk of the emulated machine the root reads).
