@@ -5,7 +5,8 @@
  * interrupts (physical and virtual) as red ticks over it. An overview of
  * the whole run, then RPT_TL_PAGES pages of equal length to zoom into,
  * each folded in a <details>. Bounded: at most RPT_TL_WIDTH bars and tick
- * columns per LP per page; VPs sharing a pixel become one grey bar.
+ * columns per LP per page; bars are at least TL_MIN_PX
+ * pixels wide and VPs sharing them become one grey bar.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,8 @@
 #define TL_ROWH 26
 #define TL_LEFT 60
 #define TL_TOP 24
+#define TL_MIN_PX 2   /* a bar is at least this wide: at most RPT_TL_WIDTH / 2 bars per LP */
+#define TL_TITLE_PX 4 /* bars this wide or more carry a hover title */
 
 struct tl_bar {
   int x0, x1;
@@ -26,8 +29,13 @@ struct tl_bar {
 static void tl_bar_flush(FILE *f, const struct rpt *r, const struct tl_bar *b, int y) {
   if (b->pidx < 0)
     return;
-  fprintf(f, "<rect class=\"vp\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"14\" fill=\"%s\"><title>", TL_LEFT + b->x0,
-          y + 6, b->x1 - b->x0, b->mixed ? "#999999" : rpt_color((uint32_t)b->pidx));
+  fprintf(f, "<rect class=\"vp\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"14\" fill=\"%s\"", TL_LEFT + b->x0, y + 6,
+          b->x1 - b->x0, b->mixed ? "#999999" : rpt_color((uint32_t)b->pidx));
+  if (b->x1 - b->x0 < TL_TITLE_PX) { /* too thin to hover: no title, a smaller page */
+    fputs("/>\n", f);
+    return;
+  }
+  fputs("><title>", f);
   if (b->mixed)
     fputs("several VPs", f);
   else {
@@ -52,8 +60,8 @@ static void tl_bars(FILE *f, const struct rpt *r, uint32_t lp, uint64_t t0, uint
       continue;
     uint64_t a = s->t0 > t0 ? s->t0 - t0 : 0, e = (s->t1 < t1 ? s->t1 : t1) - t0;
     int x0 = (int)(a * RPT_TL_WIDTH / span), x1 = (int)(e * RPT_TL_WIDTH / span);
-    if (x1 <= x0)
-      x1 = x0 + 1;
+    if (x1 < x0 + TL_MIN_PX)
+      x1 = x0 + TL_MIN_PX;
     if (b.pidx >= 0 && x0 < b.x1) { /* shares a pixel with the bar so far */
       b.mixed = b.mixed || b.pidx != s->pidx || b.vp != s->vp;
       b.x1 = x1 > b.x1 ? x1 : b.x1;
@@ -134,9 +142,9 @@ static void tl_svg(FILE *f, const struct rpt *r, const char *id, uint64_t t0, ui
 void rpt_timeline(FILE *f, const struct rpt *r) {
   fputs("<section id=\"timeline\"><h2>LP timeline</h2>\n<p class=\"note\">One row per logical processor: a bar "
         "while a VP was on it (from the scheduler's entry to its switch-out), black ticks for VP exits below the "
-        "row, red ticks for interrupts above it. Bars and ticks are per pixel (",
+        "row, red ticks for interrupts above it. Bars are at least 2 pixels wide and ticks are per pixel (",
         f);
-  fprintf(f, "%d columns): VPs sharing a pixel show as one grey bar; hover a bar for its VP and times. The "
+  fprintf(f, "%d columns): VPs sharing a bar show as one grey bar; hover a bar of 4 pixels or more for its VP and times. The "
              "overview covers the whole run; the pages below zoom in.</p>\n",
           RPT_TL_WIDTH);
   fputs("<p>", f);
