@@ -15,7 +15,7 @@
 #define ARCH_COLS 8     /* child columns per row */
 #define ARCH_COLW 200   /* column width */
 #define ARCH_BOXW 160   /* child box width */
-#define ARCH_LEFT 190   /* the children start right of the root's edge labels */
+#define ARCH_LEFT 290   /* the children start right of the root's edge labels */
 #define ARCH_CHH 24     /* a channel box's height, with its gap */
 #define ARCH_CHILDH 96
 #define ARCH_LABELH 58  /* under a child: its edge's labels */
@@ -33,9 +33,9 @@ static void arch_text(FILE *f, int x, int y, const char *cls, const char *s) {
 
 static void arch_bytes(char *buf, size_t cap, uint64_t b) {
   if (b >= 10u << 20)
-    snprintf(buf, cap, "%llu MiB", (unsigned long long)(b >> 20));
-  else if (b >= 10u << 10)
-    snprintf(buf, cap, "%llu KiB", (unsigned long long)(b >> 10));
+    snprintf(buf, cap, "%llu MiB", (unsigned long long)((b + (1u << 19)) >> 20));
+  else if (b >= 1u << 10)
+    snprintf(buf, cap, "%llu KiB", (unsigned long long)((b + 512) >> 10));
   else
     snprintf(buf, cap, "%llu B", (unsigned long long)b);
 }
@@ -129,7 +129,7 @@ static void arch_channel(FILE *f, const struct rpt *r, const struct rpt_channel 
   char text[96], in[24], out[24];
   arch_bytes(in, sizeof in, c->bytes[0]);
   arch_bytes(out, sizeof out, c->bytes[1]);
-  int gx = x + ARCH_BOXW + 6 + 2 * (k % 8);
+  int gx = x + ARCH_BOXW + 4 + 4 * (k % 8);
   /* the edge: the root's VSP down to the channel */
   fprintf(f, "<path class=\"edge channel\" data-ch=\"%u:%u\" d=\"M%d,138 V%d H%d\" fill=\"none\" stroke=\"#7a5195\" "
              "stroke-width=\"1.5\"/>\n",
@@ -141,7 +141,7 @@ static void arch_channel(FILE *f, const struct rpt *r, const struct rpt_channel 
           (unsigned long long)c->packets[0], in, (unsigned long long)c->packets[1], out, c->opens, c->closes,
           c->refused, c->killed);
   arch_box(f, "ch", x, y, ARCH_BOXW, ARCH_CHH - 4, c->killed || c->refused ? "#fde2e2" : "#f3ecf8", "#7a5195");
-  snprintf(text, sizeof text, "%s #%u: %llu/%llu pkts, %s", rpt_dev_kind(c->kind), c->relid,
+  snprintf(text, sizeof text, "%s #%u: %llu/%llu pkts %s", rpt_dev_kind(c->kind), c->relid,
            (unsigned long long)c->packets[0], (unsigned long long)c->packets[1], in);
   arch_text(f, x + 6, y + 14, "s", text);
   fputs("</g>\n", f);
@@ -182,12 +182,12 @@ static void arch_hv(FILE *f, const struct rpt *r, int y, int w) {
   arch_box(f, "frame", 20, y, w - 40, 92, "#fdf6e3", "#b58900");
   arch_text(f, 32, y + 20, "t", "hypervisor");
   char l[6][64];
-  snprintf(l[0], 64, "hypercalls: %llu", (unsigned long long)hc);
-  snprintf(l[1], 64, "SynIC: %llu msgs, %llu events", (unsigned long long)msgs, (unsigned long long)ev);
-  snprintf(l[2], 64, "vAPIC: %llu irqs, %llu IPIs", (unsigned long long)virq, (unsigned long long)ipi);
-  snprintf(l[3], 64, "timers: %llu", (unsigned long long)tm);
-  snprintf(l[4], 64, "SLAT: %llu GPA faults", (unsigned long long)gpa);
-  snprintf(l[5], 64, "IOMMU: %llu ops, %llu blocked", (unsigned long long)r->kinds[HV_TR_IOMMU],
+  snprintf(l[0], 64, "%llu hypercalls", (unsigned long long)hc);
+  snprintf(l[1], 64, "%llu msgs, %llu events", (unsigned long long)msgs, (unsigned long long)ev);
+  snprintf(l[2], 64, "%llu irqs, %llu IPIs", (unsigned long long)virq, (unsigned long long)ipi);
+  snprintf(l[3], 64, "%llu expiries", (unsigned long long)tm);
+  snprintf(l[4], 64, "%llu GPA faults", (unsigned long long)gpa);
+  snprintf(l[5], 64, "%llu ops, %llu blocked", (unsigned long long)r->kinds[HV_TR_IOMMU],
            (unsigned long long)faults);
   const char *names[6] = {"dispatcher", "SynIC", "virtual APIC", "synthetic timers", "SLAT", "IOMMU"};
   int sw = (w - 80) / 6;
@@ -309,7 +309,7 @@ void rpt_arch(FILE *f, const struct rpt *r) {
       if (nc)
         fprintf(f, "<path class=\"link vsc\" d=\"M%d,%d V%d\" stroke=\"#7a5195\"/>\n", x + 20, child_y - 8, child_y);
       arch_child(f, r, pidx, x, child_y);
-      int ex = x + ARCH_BOXW + 24;
+      int ex = x + ARCH_BOXW + 37;
       fprintf(f, "<path class=\"edge hc\" data-pid=\"%u\" d=\"M%d,%d V%d H%d V%d\" fill=\"none\" stroke=\"%s\" "
                  "marker-end=\"url(#arrow)\"/>\n",
               p->pid, x + 12, child_y + ARCH_CHILDH, child_y + ARCH_CHILDH + ARCH_LABELH - 4, ex, hv_y,

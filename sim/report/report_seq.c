@@ -118,7 +118,7 @@ static void seq_label(FILE *f, const struct rpt *r, const struct hv_trace_rec *e
   char buf[32];
   switch (e->kind) {
   case HV_TR_MSG_POST:
-    fprintf(f, "HvCallPostMessage: conn %llu, type %llu, %llu bytes", (unsigned long long)e->a,
+    fprintf(f, "HvCallPostMessage: conn 0x%llx, type %llu, %llu bytes", (unsigned long long)e->a,
             (unsigned long long)(e->b & 0xffffffffu), (unsigned long long)(e->b >> 32));
     break;
   case HV_TR_MSG_DELIVER:
@@ -182,7 +182,7 @@ static int seq_draw_row(FILE *f, const struct rpt *r, const struct seq_row *row,
 
 static void seq_chart(FILE *f, const struct seq_ctx *c, const char *id, size_t from, size_t to, size_t head) {
   size_t n = to - from, shown = n > RPT_SEQ_ROWS ? RPT_SEQ_ROWS + 1 : n;
-  int h = 50 + (int)shown * 24 + 10, w = SEQ_LANE_X(2) + 60;
+  int h = 50 + (int)shown * 24 + 10, w = SEQ_LANE_X(2) + 140;
   fprintf(f, "<svg class=\"sequence\" id=\"%s\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
              "width=\"%d\" height=\"%d\">\n",
           id, w, h, w, h);
@@ -249,8 +249,10 @@ void rpt_seq(FILE *f, const struct rpt *r) {
         "Root events of other VMs may interleave. Rows name the event number and time.</p>\n<h3>Set-up</h3>\n",
         f);
   size_t setup_end = c.opened ? c.open_row + 1 : c.nrows;
-  while (setup_end < c.nrows && c.rows[setup_end].to == LANE_CHILD && setup_end < c.open_row + 3)
-    setup_end++; /* the open's answer reaching the child */
+  while (c.opened && setup_end < c.nrows && setup_end < c.open_row + 3 &&
+         (r->recs[c.rows[setup_end].rec].kind == HV_TR_MSG_POST ||
+          r->recs[c.rows[setup_end].rec].kind == HV_TR_MSG_DELIVER))
+    setup_end++; /* the open's answer: the server's post and its delivery to the child */
   seq_chart(f, &c, "sequence-setup", 0, setup_end, 14);
   fputs("<h3>One packet's round trip</h3>\n", f);
   if (!c.sent) {
