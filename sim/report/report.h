@@ -87,7 +87,7 @@ struct rpt_seg {
 
 struct rpt_lp {
   struct rpt_seg *segs;
-  uint32_t nsegs, cap;
+  size_t nsegs, cap;
   bool open;
   uint64_t busy;
 };
@@ -119,7 +119,7 @@ struct rpt {
   struct rpt_lp lps[RPT_MAX_LPS];
   uint32_t nlps;
   uint64_t kinds[HV_TR_KIND_COUNT];
-  uint64_t irq_phys, world_irqs, mem_dropped;
+  uint64_t irq_phys, world_irqs, mem_dropped, intercepts_done; /* done: completed by the root's VMWP */
   int last_init; /* the partition the root initialised last (its RAM maps count for it) */
   int64_t held[SCN_MAX_EXPECTS]; /* from the EXPECT records: 1 held, 0 failed, -1 none */
   uint64_t expect_seq[SCN_MAX_EXPECTS];
@@ -141,6 +141,8 @@ void rpt_free(struct rpt *r);
 int rpt_model(struct rpt *r);
 /* Index into parts of partition id pid (adds it when new); -1 if none. */
 int rpt_part_of(struct rpt *r, uint16_t pid);
+/* Makes room for item n of an array of size-byte items (*cap doubles). 0 or -1. */
+int rpt_grow(void **buf, size_t *cap, size_t n, size_t size);
 /* A partition's colour (a fixed palette by index). */
 const char *rpt_color(uint32_t pidx);
 /* Name of a VMBus device kind. */

@@ -70,24 +70,22 @@ static void arch_edge_labels(FILE *f, const struct rpt_part *p, int x, int y) {
            p->hc_failed ? " (some failed)" : "");
   arch_text(f, x, y, "s", line);
   if (calls[0])
-    arch_text(f, x, y + 12, "s", calls);
+    arch_text(f, x, y += 12, "s", calls);
   snprintf(line, sizeof line, "msgs %llu sent, %llu recv; %llu events", (unsigned long long)p->msg_post,
            (unsigned long long)p->msg_deliver, (unsigned long long)p->events);
-  arch_text(f, x, y + 24, "s", line);
+  arch_text(f, x, y += 12, "s", line);
   snprintf(line, sizeof line, "%llu interrupts, %llu exits", (unsigned long long)p->virq,
            (unsigned long long)p->exits);
-  arch_text(f, x, y + 36, "s", line);
+  arch_text(f, x, y + 12, "s", line);
 }
 
 static void arch_root(FILE *f, const struct rpt *r, int w) {
   const struct rpt_part *root = &r->parts[0];
-  uint64_t pkts = 0, vsp_bytes = 0, completed = 0;
+  uint64_t pkts = 0, vsp_bytes = 0;
   for (uint32_t i = 0; i < r->nch; i++) {
     pkts += r->ch[i].packets[0] + r->ch[i].packets[1];
     vsp_bytes += r->ch[i].bytes[0] + r->ch[i].bytes[1];
   }
-  for (size_t i = 0; i < r->n; i++)
-    completed += r->recs[i].kind == HV_TR_INTERCEPT && r->recs[i].c == 1;
   fprintf(f, "<g class=\"box partition\" data-pid=\"%u\">\n", root->pid);
   arch_box(f, "frame", 20, 20, w - 40, 118, "#eef3f9", rpt_color(0));
   arch_text(f, 32, 40, "t", "root partition (pid 1)");
@@ -100,7 +98,7 @@ static void arch_root(FILE *f, const struct rpt *r, int w) {
   sub[0].name = "VMMS";
   snprintf(sub[0].line, sizeof sub[0].line, "%llu mgmt actions", (unsigned long long)r->kinds[HV_TR_MGMT]);
   sub[1].name = "VMWP";
-  snprintf(sub[1].line, sizeof sub[1].line, "%llu intercepts done", (unsigned long long)completed);
+  snprintf(sub[1].line, sizeof sub[1].line, "%llu intercepts done", (unsigned long long)r->intercepts_done);
   sub[2].name = "VID";
   snprintf(sub[2].line, sizeof sub[2].line, "%llu VM states", (unsigned long long)r->kinds[HV_TR_VM_STATE]);
   sub[3].name = "WinHv";

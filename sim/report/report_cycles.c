@@ -82,13 +82,10 @@ void rpt_memory(FILE *f, const struct rpt *r) {
       continue;
     fprintf(f, "<path class=\"mem\" data-pid=\"%u\" fill=\"none\" stroke-width=\"2\" stroke=\"%s\" d=\"M%d,%d", p->pid,
             rpt_color(i), L, H + 10);
-    int64_t last = 0;
     for (uint32_t k = 0; k < p->nmem; k++) {
       int x = L + (int)(p->mem_t[k] * (uint64_t)W / end);
       int64_t v = p->mem_v[k] > 0 ? p->mem_v[k] : 0;
-      (void)last;
       fprintf(f, " H%d V%d", x, H + 10 - (int)((uint64_t)v * (uint64_t)H / most));
-      last = v;
     }
     fprintf(f, " H%d\"><title>", L + W);
     rpt_esc(f, p->name);

@@ -108,8 +108,11 @@ static struct rpt_device *rpt_device(struct rpt *r, uint64_t rid) {
   snprintf(d->name, sizeof d->name, "%02x:%02x.%x", (unsigned)(rid >> 8) & 0xff, (unsigned)(rid >> 3) & 0x1f,
            (unsigned)rid & 7);
   for (uint32_t k = 0; r->have_scn && k < r->scn.ndevices; k++)
-    if (r->scn.devices[k].rid == (uint16_t)rid)
-      snprintf(d->name, sizeof d->name, "%s", r->scn.devices[k].name);
+    if (r->scn.devices[k].rid == (uint16_t)rid) { /* the scenario's name for it */
+      size_t len = strnlen(r->scn.devices[k].name, sizeof d->name - 1);
+      memcpy(d->name, r->scn.devices[k].name, len);
+      d->name[len] = '\0';
+    }
   return d;
 }
 
@@ -128,15 +131,21 @@ static void rpt_call_count(struct rpt_part *p, uint16_t code, bool ok) {
 
 /* ---- the LPs' occupancy ------------------------------------------------ */
 
+int rpt_grow(void **buf, size_t *cap, size_t n, size_t size) {
+  if (n < *cap)
+    return 0;
+  size_t c = *cap ? *cap * 2 : 64;
+  void *p = realloc(*buf, c * size);
+  if (!p)
+    return -1;
+  *buf = p;
+  *cap = c;
+  return 0;
+}
+
 static int rpt_seg_open(struct rpt_lp *l, uint64_t t, int pidx, uint16_t vp) {
-  if (l->nsegs == l->cap) {
-    uint32_t cap = l->cap ? l->cap * 2 : 64;
-    struct rpt_seg *s = realloc(l->segs, cap * sizeof *s);
-    if (!s)
-      return -1;
-    l->segs = s;
-    l->cap = cap;
-  }
+  if (rpt_grow((void **)&l->segs, &l->cap, l->nsegs, sizeof *l->segs) != 0)
+    return -1;
   l->segs[l->nsegs++] = (struct rpt_seg){t, t, (uint16_t)pidx, vp};
   l->open = true;
   return 0;
@@ -168,7 +177,7 @@ static int rpt_lp_rec(struct rpt *r, const struct hv_trace_rec *e, int pidx) {
 
 /* ---- one record -------------------------------------------------------- */
 
-static void rpt_part_rec(struct rpt *r, const struct hv_trace_rec *e, struct rpt_part *p) {
+static void rpt_part_rec(const struct hv_trace_rec *e, struct rpt_part *p) {
   if (e->vp != HV_TRACE_NONE && e->vp + 1u > p->vps)
     p->vps = e->vp + 1u;
   switch (e->kind) {
@@ -238,13 +247,14 @@ static int rpt_rec(struct rpt *r, const struct hv_trace_rec *e, uint64_t seq) {
   }
   int pidx = rpt_part_of(r, e->partition);
   if (pidx >= 0)
-    rpt_part_rec(r, e, &r->parts[pidx]);
+    rpt_part_rec(e, &r->parts[pidx]);
   rpt_memory_rec(r, e);
   if (e->lp != HV_TRACE_NONE && rpt_lp_rec(r, e, pidx) != 0)
     return -1;
   struct rpt_channel *c;
   switch (e->kind) {
   case HV_TR_IRQ_PHYS: r->irq_phys++; break;
+  case HV_TR_INTERCEPT: r->intercepts_done += e->c == 1; break;
   case HV_TR_WORLD: r->world_irqs += e->a == HV_WORLD_INTERRUPT; break;
   case HV_TR_VMBUS:
     if (e->a == HV_VMBUS_OFFER || e->a == HV_VMBUS_OPEN || e->a == HV_VMBUS_CLOSE || e->a == HV_VMBUS_KILLED ||

@@ -36,14 +36,8 @@ struct seq_ctx {
 };
 
 static int seq_add(struct seq_ctx *c, size_t rec, int from, int to) {
-  if (c->nrows == c->cap) {
-    size_t cap = c->cap ? c->cap * 2 : 64;
-    struct seq_row *n = realloc(c->rows, cap * sizeof *n);
-    if (!n)
-      return -1;
-    c->rows = n;
-    c->cap = cap;
-  }
+  if (rpt_grow((void **)&c->rows, &c->cap, c->nrows, sizeof *c->rows) != 0)
+    return -1;
   c->rows[c->nrows++] = (struct seq_row){rec, from, to};
   return 0;
 }
