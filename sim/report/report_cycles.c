@@ -28,7 +28,7 @@ void rpt_cycles(FILE *f, const struct rpt *r) {
     uint64_t t = r->vps[i].guest + r->vps[i].hv + r->vps[i].exit;
     most = t > most ? t : most;
   }
-  int h = 20 + (int)r->nvps * 20, w = 200 + CY_BARW + 260;
+  int h = 20 + (int)r->nvps * 20, w = 200 + CY_BARW + 340;
   fprintf(f, "<svg id=\"cycles-svg\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" width=\"%d\" "
              "height=\"%d\">\n",
           w, h, w, h);

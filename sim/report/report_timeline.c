@@ -3,8 +3,8 @@
  * processor, a bar for each VP while the scheduler had it on that LP
  * (VP entry to switch-out), VP exits as ticks under the row and
  * interrupts (physical and virtual) as red ticks over it. An overview of
- * the whole run, then RPT_TL_PAGES pages of equal length to zoom into,
- * each folded in a <details>. Bounded: at most RPT_TL_WIDTH bars and tick
+ * the whole run, then RPT_TL_PAGES pages of equal length to zoom into the
+ * span in which VPs ran, each folded in a <details> (the first open). Bounded: at most RPT_TL_WIDTH bars and tick
  * columns per LP per page; bars are at least TL_MIN_PX
  * pixels wide and VPs sharing them become one grey bar.
  */
@@ -145,7 +145,8 @@ void rpt_timeline(FILE *f, const struct rpt *r) {
         "row, red ticks for interrupts above it. Bars are at least 2 pixels wide and ticks are per pixel (",
         f);
   fprintf(f, "%d columns): VPs sharing a bar show as one grey bar; hover a bar of 4 pixels or more for its VP and times. The "
-             "overview covers the whole run; the pages below zoom in.</p>\n",
+             "overview covers the whole run; the pages below zoom into the span in which VPs ran, in eight equal "
+             "parts (the first one open).</p>\n",
           RPT_TL_WIDTH);
   fputs("<p>", f);
   for (uint32_t i = 0; i < r->nparts + (r->overflow_parts ? 1u : 0u); i++) {
@@ -166,11 +167,18 @@ void rpt_timeline(FILE *f, const struct rpt *r) {
   }
   uint64_t end = r->end ? r->end : 1;
   tl_svg(f, r, "timeline-overview", 0, end + 1, ex, irq);
-  uint64_t page = (end + RPT_TL_PAGES) / RPT_TL_PAGES;
+  /* the pages zoom into the span the VPs ran (the run often idles after) */
+  uint64_t active = 0;
+  for (uint32_t lp = 0; lp < r->nlps; lp++)
+    for (size_t i = 0; i < r->lps[lp].nsegs; i++)
+      active = r->lps[lp].segs[i].t1 > active ? r->lps[lp].segs[i].t1 : active;
+  if (!active || active > end)
+    active = end;
+  uint64_t page = (active + RPT_TL_PAGES) / RPT_TL_PAGES;
   for (uint32_t p = 0; p < RPT_TL_PAGES; p++) {
     char id[32];
     snprintf(id, sizeof id, "timeline-page-%u", p + 1);
-    fprintf(f, "<details><summary>page %u of %u: ", p + 1, RPT_TL_PAGES);
+    fprintf(f, "<details%s><summary>page %u of %u: ", p ? "" : " open=\"open\"", p + 1, RPT_TL_PAGES);
     rpt_us(f, r, page * p);
     fputs(" to ", f);
     rpt_us(f, r, page * (p + 1));
