@@ -35,6 +35,7 @@
 #define RPT_MAX_VPS 256      /* per-VP cycle rows */
 #define RPT_TL_WIDTH 1000    /* timeline plot width in pixels: segments and marks per pixel */
 #define RPT_TL_PAGES 8       /* detail pages of the timeline */
+#define RPT_TL_BARS 2000     /* bars per timeline chart, at most */
 #define RPT_MEM_POINTS 400   /* memory ownership steps drawn per partition */
 #define RPT_SEQ_ROWS 48      /* rows of the sequence chart */
 #define RPT_EV_PER_EXPECT 5  /* deciding events linked per expectation */

@@ -4,9 +4,11 @@
  * (VP entry to switch-out), VP exits as ticks under the row and
  * interrupts (physical and virtual) as red ticks over it. An overview of
  * the whole run, then RPT_TL_PAGES pages of equal length to zoom into the
- * span in which VPs ran, each folded in a <details> (the first open). Bounded: at most RPT_TL_WIDTH bars and tick
- * columns per LP per page; bars are at least TL_MIN_PX
- * pixels wide and VPs sharing them become one grey bar.
+ * span in which VPs ran, each folded in a <details> (the first open).
+ * Bounded: a bar is at least tl_px() pixels wide (2, more when there are
+ * many LPs) and VPs sharing one become one grey bar; ticks are counted per
+ * bar width too; so a chart has at most RPT_TL_BARS bars and twice that
+ * many ticks whatever the run.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +18,14 @@
 #define TL_ROWH 26
 #define TL_LEFT 60
 #define TL_TOP 24
-#define TL_MIN_PX 2   /* a bar is at least this wide: at most RPT_TL_WIDTH / 2 bars per LP */
+#define TL_MIN_PX 2   /* a bar is at least this wide ... */
 #define TL_TITLE_PX 4 /* bars this wide or more carry a hover title */
+
+/* ... or wider, so that a chart stays under RPT_TL_BARS bars. */
+static int tl_px(const struct rpt *r) {
+  int px = (int)((r->nlps * RPT_TL_WIDTH + RPT_TL_BARS - 1) / RPT_TL_BARS);
+  return px > TL_MIN_PX ? px : TL_MIN_PX;
+}
 
 struct tl_bar {
   int x0, x1;
@@ -53,6 +61,7 @@ static void tl_bar_flush(FILE *f, const struct rpt *r, const struct tl_bar *b, i
 static void tl_bars(FILE *f, const struct rpt *r, uint32_t lp, uint64_t t0, uint64_t t1, int y) {
   const struct rpt_lp *l = &r->lps[lp];
   uint64_t span = t1 > t0 ? t1 - t0 : 1;
+  int px = tl_px(r);
   struct tl_bar b = {0, 0, -1, 0, false, 0, 0};
   for (uint32_t i = 0; i < l->nsegs; i++) {
     const struct rpt_seg *s = &l->segs[i];
@@ -60,8 +69,8 @@ static void tl_bars(FILE *f, const struct rpt *r, uint32_t lp, uint64_t t0, uint
       continue;
     uint64_t a = s->t0 > t0 ? s->t0 - t0 : 0, e = (s->t1 < t1 ? s->t1 : t1) - t0;
     int x0 = (int)(a * RPT_TL_WIDTH / span), x1 = (int)(e * RPT_TL_WIDTH / span);
-    if (x1 < x0 + TL_MIN_PX)
-      x1 = x0 + TL_MIN_PX;
+    if (x1 < x0 + px)
+      x1 = x0 + px;
     if (b.pidx >= 0 && x0 < b.x1) { /* shares a pixel with the bar so far */
       b.mixed = b.mixed || b.pidx != s->pidx || b.vp != s->vp;
       b.x1 = x1 > b.x1 ? x1 : b.x1;
@@ -81,7 +90,7 @@ static void tl_bars(FILE *f, const struct rpt *r, uint32_t lp, uint64_t t0, uint
 
 /* Exits and interrupts per pixel column over [t0, t1), as two paths per LP. */
 static void tl_marks(FILE *f, const struct rpt *r, uint64_t t0, uint64_t t1, uint32_t *exits, uint32_t *irqs) {
-  uint32_t nlps = r->nlps;
+  uint32_t nlps = r->nlps, px = (uint32_t)tl_px(r);
   uint64_t span = t1 > t0 ? t1 - t0 : 1;
   memset(exits, 0, sizeof *exits * nlps * RPT_TL_WIDTH);
   memset(irqs, 0, sizeof *irqs * nlps * RPT_TL_WIDTH);
@@ -91,6 +100,7 @@ static void tl_marks(FILE *f, const struct rpt *r, uint64_t t0, uint64_t t1, uin
     if ((!ex && !irq) || e->lp >= nlps || e->time < t0 || e->time >= t1)
       continue;
     uint64_t x = (e->time - t0) * RPT_TL_WIDTH / span;
+    x -= x % (uint64_t)px; /* one tick column per bar width */
     (ex ? exits : irqs)[e->lp * RPT_TL_WIDTH + x]++;
   }
   for (uint32_t lp = 0; lp < nlps; lp++) {
@@ -142,12 +152,13 @@ static void tl_svg(FILE *f, const struct rpt *r, const char *id, uint64_t t0, ui
 void rpt_timeline(FILE *f, const struct rpt *r) {
   fputs("<section id=\"timeline\"><h2>LP timeline</h2>\n<p class=\"note\">One row per logical processor: a bar "
         "while a VP was on it (from the scheduler's entry to its switch-out), black ticks for VP exits below the "
-        "row, red ticks for interrupts above it. Bars are at least 2 pixels wide and ticks are per pixel (",
+        "row, red ticks for interrupts above it. ",
         f);
-  fprintf(f, "%d columns): VPs sharing a bar show as one grey bar; hover a bar of 4 pixels or more for its VP and times. The "
-             "overview covers the whole run; the pages below zoom into the span in which VPs ran, in eight equal "
-             "parts (the first one open).</p>\n",
-          RPT_TL_WIDTH);
+  fprintf(f, "Bars are at least %d pixels wide (more with many LPs: a chart has at most %d bars) and ticks are "
+             "counted per bar width; VPs sharing a bar show as one grey bar; hover a bar of %d pixels or more for its "
+             "VP and times. The overview covers the whole run; the pages below zoom into the span in which VPs ran, "
+             "in %d equal parts (the first one open).</p>\n",
+          tl_px(r), RPT_TL_BARS, TL_TITLE_PX, RPT_TL_PAGES);
   fputs("<p>", f);
   for (uint32_t i = 0; i < r->nparts + (r->overflow_parts ? 1u : 0u); i++) {
     fprintf(f, "<span style=\"color:%s\">&#9632;</span> ", rpt_color(i));

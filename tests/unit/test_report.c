@@ -24,6 +24,18 @@ static char *report_dir(void) {
   return d;
 }
 
+/* Removes what the tests write into dir, then dir; frees the name. */
+static void report_rmdir(char *dir) {
+  const char *files[] = {"trace.bin", "trace.jsonl", "trace.perfetto.json", "report.html", "again.html"};
+  char p[1200];
+  for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+    snprintf(p, sizeof p, "%s/%s", dir, files[i]);
+    remove(p);
+  }
+  cr_expect_eq(remove(dir), 0, "%s left with files", dir);
+  free(dir);
+}
+
 /* Writes recs as DIR/trace.bin (and the other trace files). */
 static void report_trace(const char *dir, const struct hv_trace_rec *recs, size_t n) {
   struct trace_meta *m = calloc(1, sizeof *m);
@@ -129,7 +141,7 @@ Test(report, model_of_a_small_run) {
   cr_expect_neq(r->scn_note[0], '\0', "the scenario is missing: said so");
   rpt_free(r);
   free(r);
-  free(dir);
+  report_rmdir(dir);
 }
 
 Test(report, page_is_deterministic_and_escaped) {
@@ -149,7 +161,8 @@ Test(report, page_is_deterministic_and_escaped) {
   cr_expect_not_null(strstr(pa, "d&lt;b&gt;"));
   cr_expect_null(strstr(pa, "d<b>"), "names are escaped");
   cr_expect_null(strstr(pa, "<script"));
-  free(pa), free(pb), free(dir);
+  free(pa), free(pb);
+  report_rmdir(dir);
 }
 
 /* Past the ceilings: partitions summed into one box, memory steps thinned,
@@ -184,11 +197,37 @@ Test(report, bounded_past_the_limits) {
   cr_expect_leq(report_count(page, "<rect class=\"vp\""), 9 * (RPT_TL_WIDTH / 2));
   cr_expect_eq(report_count(page, "<g class=\"box partition\""), RPT_MAX_PARTS + 1, "one box sums the rest");
   cr_expect_not_null(strstr(page, "other partitions"));
-  free(page), free(t), free(dir);
+  free(page), free(t);
+  report_rmdir(dir);
 }
 
 Test(report, missing_trace_refused) {
   char err[256] = "", path[64];
   cr_expect_eq(report_write("/nonexistent/run", 0, path, sizeof path, err, sizeof err), -1);
   cr_expect_neq(err[0], '\0');
+}
+
+/* Many LPs: bars widen so a chart keeps under RPT_TL_BARS bars, ticks too. */
+Test(report, timeline_bounded_with_many_lps) {
+  size_t n = 0, cap = 64 * 3 * 400;
+  struct hv_trace_rec *t = calloc(cap, sizeof *t);
+  for (uint64_t i = 0; i < 400; i++)
+    for (uint16_t lp = 0; lp < 64; lp++) {
+      uint16_t pid = (uint16_t)(2 + (i + lp) % 5);
+      t[n++] = (struct hv_trace_rec){100 * i, HV_TR_VP_ENTRY, lp, 0, pid, 0, 0, 0};
+      t[n++] = (struct hv_trace_rec){100 * i + 40, HV_TR_VP_EXIT, lp, 0, pid, HV_EXIT_HLT, 0, 0};
+      t[n++] = (struct hv_trace_rec){100 * i + 50, HV_TR_SCHED, lp, 0, pid, 0, 1, 0};
+    }
+  char *dir = report_dir(), err[256], path[1200];
+  report_trace(dir, t, n);
+  cr_assert_eq(report_write(dir, 0, path, sizeof path, err, sizeof err), 0, "%s", err);
+  size_t len;
+  char *page = report_slurp(path, &len);
+  size_t bars = report_count(page, "<rect class=\"vp\""), ticks = report_count(page, "v4");
+  cr_expect_geq(bars, 64 * 9, "every LP drawn in every chart (%zu bars)", bars);
+  cr_expect_leq(bars, 9 * RPT_TL_BARS, "%zu bars", bars);
+  cr_expect_leq(ticks, 9 * RPT_TL_BARS, "%zu ticks", ticks);
+  cr_expect_lt(len, 3u << 20, "%zu bytes", len);
+  free(page), free(t);
+  report_rmdir(dir);
 }
