@@ -219,8 +219,8 @@ static void arch_hardware(FILE *f, const struct rpt *r, int y, int hv_y) {
     arch_text(f, x, y + 24, "s", "(more LPs)");
   fprintf(f, "<path class=\"edge irq\" d=\"M40,%d V%d\" stroke=\"#555\" marker-end=\"url(#arrow)\"/>\n", y,
           hv_y + 94);
-  snprintf(line, sizeof line, "%llu physical interrupts (%llu from the world)", (unsigned long long)r->irq_phys,
-           (unsigned long long)r->world_irqs);
+  snprintf(line, sizeof line, "%llu physical interrupts (%llu device raises in the timeline)",
+           (unsigned long long)r->irq_phys, (unsigned long long)r->world_irqs);
   arch_text(f, 46, hv_y + 110, "s", line);
   x = x + 40 > 560 ? x + 40 : 560;
   for (uint32_t i = 0; i < r->ndev; i++, x += 210) {
