@@ -16,7 +16,7 @@
  * ceiling on what it draws (RPT_* below), aggregating past it and saying
  * so on the page, so a page stays under about 5 MB whatever the run (the
  * timeline's 9 charts of at most RPT_TL_BARS bars weigh most; the largest
- * scenario, synic-pingpong's 1.2 M events, gives about 60 KB). Same
+ * scenario, synic-pingpong's 1.2 M events, gives about 180 KB). Same
  * trace.bin (and result.json) -> byte-identical page.
  */
 #ifndef SIM_REPORT_H
