@@ -18,7 +18,7 @@
 #define ARCH_LEFT 290   /* the children start right of the root's edge labels */
 #define ARCH_CHH 24     /* a channel box's height, with its gap */
 #define ARCH_CHILDH 96
-#define ARCH_LABELH 58  /* under a child: its edge's labels */
+#define ARCH_LABELH 80  /* under a child: its edge's labels */
 
 static void arch_box(FILE *f, const char *cls, int x, int y, int w, int h, const char *fill, const char *stroke) {
   fprintf(f, "<rect class=\"%s\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"6\" fill=\"%s\" stroke=\"%s\"/>\n",
@@ -40,8 +40,17 @@ static void arch_bytes(char *buf, size_t cap, uint64_t b) {
     snprintf(buf, cap, "%llu B", (unsigned long long)b);
 }
 
-/* The two most used hypercalls of p, short names ("PostMessage 12"). */
-static void arch_top_calls(const struct rpt_part *p, char *buf, size_t cap) {
+/* The labels of a partition's edge to the hypervisor, top-left at x, y:
+ * its hypercalls (the two most used by name), SynIC messages and event
+ * flags, interrupts and exits, in lines of at most ~30 characters. */
+static void arch_edge_labels(FILE *f, const struct rpt_part *p, int x, int y) {
+  char line[96];
+  if (p->hc_failed)
+    snprintf(line, sizeof line, "%llu hypercalls, %llu failed", (unsigned long long)p->hypercalls,
+             (unsigned long long)p->hc_failed);
+  else
+    snprintf(line, sizeof line, "%llu hypercalls", (unsigned long long)p->hypercalls);
+  arch_text(f, x, y, "s", line);
   uint32_t best[2] = {UINT32_MAX, UINT32_MAX};
   for (uint32_t i = 0; i < p->ncalls; i++) {
     if (best[0] == UINT32_MAX || p->calls[i].count > p->calls[best[0]].count) {
@@ -51,31 +60,20 @@ static void arch_top_calls(const struct rpt_part *p, char *buf, size_t cap) {
       best[1] = i;
     }
   }
-  buf[0] = '\0';
   for (int k = 0; k < 2 && best[k] != UINT32_MAX; k++) {
     char nb[32];
     const char *n = rpt_call_name(p->calls[best[k]].code, nb, sizeof nb);
-    if (strncmp(n, "HvCall", 6) == 0)
-      n += 6;
-    size_t len = strlen(buf);
-    snprintf(buf + len, cap - len, "%s%s %llu", k ? ", " : "", n, (unsigned long long)p->calls[best[k]].count);
+    snprintf(line, sizeof line, "%s %llu", strncmp(n, "HvCall", 6) == 0 ? n + 6 : n,
+             (unsigned long long)p->calls[best[k]].count);
+    arch_text(f, x + 6, y += 12, "s", line);
   }
-}
-
-/* The labels of a partition's edge to the hypervisor, top-left at x, y. */
-static void arch_edge_labels(FILE *f, const struct rpt_part *p, int x, int y) {
-  char line[160], calls[120];
-  arch_top_calls(p, calls, sizeof calls);
-  snprintf(line, sizeof line, "%llu hypercalls%s", (unsigned long long)p->hypercalls,
-           p->hc_failed ? " (some failed)" : "");
-  arch_text(f, x, y, "s", line);
-  if (calls[0])
-    arch_text(f, x, y += 12, "s", calls);
-  snprintf(line, sizeof line, "msgs %llu sent, %llu recv; %llu events", (unsigned long long)p->msg_post,
-           (unsigned long long)p->msg_deliver, (unsigned long long)p->events);
+  snprintf(line, sizeof line, "msgs %llu out, %llu in", (unsigned long long)p->msg_post,
+           (unsigned long long)p->msg_deliver);
   arch_text(f, x, y += 12, "s", line);
-  snprintf(line, sizeof line, "%llu interrupts, %llu exits", (unsigned long long)p->virq,
-           (unsigned long long)p->exits);
+  snprintf(line, sizeof line, "%llu event flags, %llu irqs", (unsigned long long)p->events,
+           (unsigned long long)p->virq);
+  arch_text(f, x, y += 12, "s", line);
+  snprintf(line, sizeof line, "%llu exits", (unsigned long long)p->exits);
   arch_text(f, x, y + 12, "s", line);
 }
 
