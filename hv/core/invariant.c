@@ -9,7 +9,9 @@
  * database. Run after every ownership-changing hypercall in debug builds
  * and by the fuzzers; a violation is a hypervisor bug.
  */
-#include "hv.h"
+#include "entry.h"
+#include "iommu.h"
+#include "objects.h"
 
 struct iso {
   struct hv *hv;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "models/guest/guest.h"
+#include "hv/core/objects.h"
 #include "hvsim/root_boot.h"
 #include "sim.h"
 

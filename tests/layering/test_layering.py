@@ -61,3 +61,34 @@ def test_a_cycle_between_boxes_fails(tree):
         f.unlink()
     assert p.returncode == 1
     assert "models/vmbus may not include models/root/vid.h" in p.stdout
+
+
+@pytest.mark.parametrize("path,include,message", [
+    ("hv/core/sched.c", "vic.h", "the objects tier may not include hv/core/vic.h (the vic tier, above it)"),
+    ("hv/core/vp.c", "hc.h", "the objects tier may not include hv/core/hc.h (the hypercall tier, above it)"),
+    ("hv/core/iommu.c", "vic.h", "the iommu tier may not include hv/core/vic.h (the vic tier, beside it)"),
+    ("hv/core/synic.c", "entry.h", "the vic tier may not include hv/core/entry.h (the entry tier, above it)"),
+    ("hv/core/msr.c", "entry.h", "the hypercall tier may not include hv/core/entry.h (the entry tier, above it)"),
+])
+def test_a_core_tier_including_upward_fails(tree, path, include, message):
+    f = tree / path
+    original = f.read_text()
+    f.write_text(original + f'#include "{include}"\n')
+    line = original.count("\n") + 1
+    try:
+        p = layering(tree)
+    finally:
+        f.write_text(original)
+    assert p.returncode == 1, p.stdout
+    assert f"{path}:{line}: {message}" in p.stdout, p.stdout
+
+
+def test_a_core_file_outside_every_tier_fails(tree):
+    f = tree / "hv" / "core" / "loose.c"
+    f.write_text('#include "objects.h"\n')
+    try:
+        p = layering(tree)
+    finally:
+        f.unlink()
+    assert p.returncode == 1, p.stdout
+    assert "hv/core/loose.c:1: in no tier of hv/core" in p.stdout, p.stdout
