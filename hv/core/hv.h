@@ -348,7 +348,8 @@ int hv_memcmp(const void *a, const void *b, size_t n);
 
 /* The record's partition field holds a partition id in 16 bits
  * (hvsim/trace.h); the core narrows ids here and nowhere else. Ids count
- * up from the root's (1), one per partition ever created. */
+ * up from the root's (1), one per partition ever created: the 65,535th
+ * would read as HV_TRACE_NONE, far beyond any run's count. */
 static inline uint16_t hv_trace_partition_id(uint64_t id) { return (uint16_t)id; }
 
 static inline void hv_trace(struct hv *hv, struct hv_lp *lp, uint16_t part,
@@ -383,8 +384,8 @@ static inline void hv_trace_vp(struct hv *hv, struct hv_lp *lp, const struct hv_
 }
 
 /* The reset state of a VP's interrupt controllers (vp_create): the
- * virtual APIC software-enabled with its timer masked (Intel SDM 11.4.7.1
- * as Hyper-V presents it), every SINT masked (TLFS SINTx reset value). */
+ * virtual APIC software-enabled (SVR 0x1FF) with its timer masked, as
+ * vapic.c's legend says it comes up; every SINT masked (TLFS SINTx). */
 #define VAPIC_LVT_MASKED (1u << 16)
 static inline void vapic_reset(struct hv_vapic *a) {
   hv_memset(a, 0, sizeof *a);
