@@ -48,7 +48,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hv/core/hv.h"
+#include "hv/core/entry.h"
+#include "hv/core/hc.h"
+#include "hv/core/objects.h"
 #include "fuzz_common.h"
 #include "fuzz_status.h"
 #include "fuzz_world.h"
@@ -497,7 +499,7 @@ static void fzh_hypercall(struct fz_in *in, unsigned opno) {
   for (int entry = 0;; entry++) {
     uint64_t rip = vp->arch.rip, rcx = vp->arch.gpr[1];
     vp->arch.vcpu->exc_pending = false;
-    hypercall_handle(hv, lp, vp);
+    hv_hypercall(hv, lp, vp);
     FZ_CHECK(vp->in_use && hv->vps[vslot].partition == part, "the calling VP was deleted");
     if (vp->arch.vcpu->exc_pending) {
       vp->arch.vcpu->exc_pending = false;

@@ -8,7 +8,8 @@
  * The root's tables cover all of RAM, so pages that come back to the root
  * later never need a new table.
  */
-#include "hv.h"
+#include "entry.h"
+#include "objects.h"
 
 static uint64_t boot_div_up(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 

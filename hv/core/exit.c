@@ -5,9 +5,14 @@
  * hv_exit; the decisions are taken here (bhyve's vmm model). What a guest
  * can cause is answered to that guest (a status, an injected exception)
  * or, where nothing sane can be done, by stopping its partition — never
- * by a hypervisor panic.
+ * by a hypervisor panic. A hypercall's entry (hv_hypercall) is also where
+ * the isolation oracle runs after calls that move memory, when the build
+ * has debug checks. Entry tier (entry.h).
  */
-#include "hv.h"
+#include "entry.h"
+#include "hc.h"
+#include "objects.h"
+#include "vic.h"
 
 #define X86_GP 13
 
@@ -25,14 +30,12 @@ static uint64_t exit_rip(struct hv_vp *vp) {
 
 static void exit_inject_gp(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp) {
   arch_vp_inject_exception(vp, X86_GP, true, 0);
-  hv_trace(hv, lp, (uint16_t)hv->partitions[vp->partition].id, (uint16_t)vp->index,
-           HV_TR_EXCEPTION, X86_GP, 0, 0);
+  hv_trace_vp(hv, lp, vp, HV_TR_EXCEPTION, X86_GP, 0, 0);
 }
 
 static void exit_trace(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp,
                        const struct hv_exit *ex, uint64_t qual) {
-  hv_trace(hv, lp, (uint16_t)hv->partitions[vp->partition].id, (uint16_t)vp->index,
-           HV_TR_VP_EXIT, ex->reason, qual, exit_rip(vp));
+  hv_trace_vp(hv, lp, vp, HV_TR_VP_EXIT, ex->reason, qual, exit_rip(vp));
 }
 
 /* CPUID: the hypervisor leaves of TLFS "Feature Discovery"; other leaves
@@ -72,7 +75,6 @@ static void exit_cpuid(struct hv *hv, struct hv_vp *vp, uint32_t leaf) {
 
 static void exit_msr(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, const struct hv_exit *ex) {
   arch_charge(lp, HV_COST_MSR, 1);
-  uint16_t pid = (uint16_t)hv->partitions[vp->partition].id;
   bool ok;
   uint64_t value = ex->u.msr.value;
   if (ex->reason == HV_EXIT_MSR_READ) {
@@ -87,7 +89,7 @@ static void exit_msr(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, const st
   /* An MSR the hypervisor does not implement may be the root's to emulate. */
   if (!ok && intercept_msr(hv, lp, vp, ex))
     return;
-  hv_trace(hv, lp, pid, (uint16_t)vp->index, HV_TR_MSR, ex->u.msr.msr, value,
+  hv_trace_vp(hv, lp, vp, HV_TR_MSR, ex->u.msr.msr, value,
            ok ? (ex->reason == HV_EXIT_MSR_WRITE) : 2);
   if (ok)
     exit_advance_rip(vp, ex);
@@ -97,8 +99,7 @@ static void exit_msr(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, const st
 
 static void exit_halt(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, const struct hv_exit *ex) {
   exit_advance_rip(vp, ex);
-  hv_trace(hv, lp, (uint16_t)hv->partitions[vp->partition].id, (uint16_t)vp->index,
-           HV_TR_HALT, exit_rip(vp), 0, 0);
+  hv_trace_vp(hv, lp, vp, HV_TR_HALT, exit_rip(vp), 0, 0);
   if (!irq_pending(vp)) {
     vp->halted = true;
     vp_update_runnable(hv, lp, vp_slot(hv, vp));
@@ -109,8 +110,7 @@ static void exit_halt(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, const s
  * the guest gets #GP; the access did not happen. */
 static void exit_gpa_violation(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp,
                                const struct hv_exit *ex) {
-  hv_trace(hv, lp, (uint16_t)hv->partitions[vp->partition].id, (uint16_t)vp->index,
-           HV_TR_GPA_VIOLATION, ex->u.mem.gpa, ex->u.mem.access, 1);
+  hv_trace_vp(hv, lp, vp, HV_TR_GPA_VIOLATION, ex->u.mem.gpa, ex->u.mem.access, 1);
   exit_inject_gp(hv, lp, vp);
 }
 
@@ -118,7 +118,7 @@ void exit_handle(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, const struct
   arch_charge(lp, HV_COST_EXIT_HANDLING, 1);
   switch (ex->reason) {
   case HV_EXIT_HYPERCALL:
-    hypercall_handle(hv, lp, vp); /* the hypercall record is its exit record */
+    hv_hypercall(hv, lp, vp); /* the hypercall record is its exit record */
     break;
   case HV_EXIT_MSR_READ:
   case HV_EXIT_MSR_WRITE:
@@ -167,4 +167,18 @@ void exit_handle(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, const struct
   default:
     arch_panic(__FILE__, __LINE__, "backend returned an unknown exit reason");
   }
+}
+
+void hv_hypercall(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp) {
+  bool ram_changed = hypercall_handle(hv, lp, vp);
+#ifdef HV_DEBUG_CHECKS
+  if (hv->debug_checks && ram_changed) {
+    arch_clock_pause(hv); /* the oracle is the harness's work, not the machine's */
+    uint64_t violations = hv_check_isolation(hv, lp);
+    arch_clock_resume(hv);
+    HV_CHECK(violations == 0);
+  }
+#else
+  (void)ram_changed;
+#endif
 }

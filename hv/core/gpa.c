@@ -6,7 +6,7 @@
  * hardware would, and copies in or out (never parses in place: the
  * caller's other VPs could change the page under it).
  */
-#include "hv.h"
+#include "objects.h"
 
 static hv_status_t gpa_copy(struct hv *hv, uint16_t part, gpa_t gpa, void *buf,
                             size_t len, bool write) {

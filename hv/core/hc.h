@@ -1,7 +1,11 @@
 /*
- * hc.h — what a hypercall handler gets: the decoded call and its copied
- * input, and where to put output. Shared by hypercall.c (the ABI) and
- * the hc_*.c families (TLFS chapters: partition, memory, VP).
+ * hc.h — the hypercall API tier of the hypervisor core: the hypercall ABI
+ * (hypercall.c), the handler families by TLFS chapter (hc_*.c), and the
+ * synthetic MSR interface (msr.c), the guest's two ways of asking the
+ * hypervisor. Calls the virtual interrupt controller (vic.h), the IOMMU
+ * (iommu.h) and the objects (objects.h) below it; entered from exit
+ * dispatch (entry.h). What a handler gets: the decoded call and its
+ * copied input, and where to put output.
  *
  * Decode, then apply (seL4): a handler first checks every field of the
  * input copy and changes nothing while doing so; only then it applies.
@@ -39,7 +43,17 @@ static inline uint32_t hc_in_u32(const struct hc_ctx *c, size_t off) {
 }
 static inline void hc_out_u64(struct hc_ctx *c, size_t off, uint64_t v) { hv_memcpy(c->out + off, &v, 8); }
 
-/* Resolve a partition id given by the caller (HV_PARTITION_ID_SELF
+/* hypercall.c — run the hypercall vp has made (its registers hold the
+ * call); the result is in its registers. Returns whether memory ownership
+ * may have changed (the isolation oracle's cue: hv_hypercall, entry.h). */
+bool hypercall_handle(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp);
+
+/* msr.c — guest MSR accesses the hypervisor answers (false: #GP) */
+bool msr_read(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_t msr, uint64_t *value);
+bool msr_write(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_t msr, uint64_t value);
+
+/* hc_access.c — the partitions a call may name.
+ * Resolve a partition id given by the caller (HV_PARTITION_ID_SELF
  * allowed). Returns SUCCESS or INVALID_PARTITION_ID. */
 hv_status_t hc_partition(struct hc_ctx *c, uint64_t id, uint16_t *slot);
 /* Resolve a child of the caller: ACCESS_DENIED without CreatePartitions,
@@ -67,7 +81,7 @@ hv_status_t hc_delete_vp(struct hc_ctx *c);
 hv_status_t hc_get_vp_registers(struct hc_ctx *c);
 hv_status_t hc_set_vp_registers(struct hc_ctx *c);
 hv_status_t hc_notify_long_spin_wait(struct hc_ctx *c);
-/* hc_synic.c, intercept.c */
+/* hc_synic.c */
 hv_status_t hc_create_port(struct hc_ctx *c);
 hv_status_t hc_delete_port(struct hc_ctx *c);
 hv_status_t hc_connect_port(struct hc_ctx *c);
@@ -76,7 +90,17 @@ hv_status_t hc_post_message(struct hc_ctx *c);
 hv_status_t hc_signal_event(struct hc_ctx *c);
 hv_status_t hc_assert_virtual_interrupt(struct hc_ctx *c);
 hv_status_t hc_map_device_interrupt(struct hc_ctx *c);
+/* hc_intercept.c */
 hv_status_t hc_install_intercept(struct hc_ctx *c);
+/* hc_iommu.c — the device-domain hypercalls */
+hv_status_t hc_create_device_domain(struct hc_ctx *c);
+hv_status_t hc_delete_device_domain(struct hc_ctx *c);
+hv_status_t hc_attach_device_domain(struct hc_ctx *c);
+hv_status_t hc_detach_device_domain(struct hc_ctx *c);
+hv_status_t hc_map_device_gpa_pages(struct hc_ctx *c);
+hv_status_t hc_unmap_device_gpa_pages(struct hc_ctx *c);
+hv_status_t hc_hvsim_map_device_msi(struct hc_ctx *c);
+hv_status_t hc_hvsim_unmap_device_msi(struct hc_ctx *c);
 /* hc_copy.c */
 hv_status_t hc_hvsim_copy_child_gpa(struct hc_ctx *c);
 

@@ -25,6 +25,7 @@
  * copy's cache lines), charged to the root like any hypercall.
  */
 #include "hc.h"
+#include "objects.h"
 
 #define HC_COPY_MAX 4096u
 #define HC_COPY_TO_CHILD 1u

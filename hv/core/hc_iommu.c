@@ -13,6 +13,8 @@
  * refused with their HV_STATUS.
  */
 #include "hc.h"
+#include "iommu.h"
+#include "objects.h"
 
 #define HC_IOMMU_GPA_LIMIT_PFN (1ull << 36)
 
@@ -154,7 +156,7 @@ hv_status_t hc_map_device_gpa_pages(struct hc_ctx *c) {
   }
   if (c->reps_done > first) {
     c->ram_changed = true;
-    hv_trace(c->hv, c->lp, (uint16_t)c->hv->partitions[d.part].id, HV_TRACE_NONE, HV_TR_IOMMU, 5,
+    hv_trace_part(c->hv, c->lp, d.part, HV_TR_IOMMU, 5,
              d.id, c->reps_done - first);
   }
   return st;
@@ -181,7 +183,7 @@ hv_status_t hc_unmap_device_gpa_pages(struct hc_ctx *c) {
   }
   if (c->reps_done > first) {
     c->ram_changed = true;
-    hv_trace(c->hv, c->lp, (uint16_t)c->hv->partitions[d.part].id, HV_TRACE_NONE, HV_TR_IOMMU, 6,
+    hv_trace_part(c->hv, c->lp, d.part, HV_TR_IOMMU, 6,
              d.id, c->reps_done - first);
   }
   return st;

@@ -10,6 +10,8 @@
  * calls; the map calls are a parent's (CreatePartitions).
  */
 #include "hc.h"
+#include "iommu.h"
+#include "objects.h"
 
 #define GPA_LIMIT_PFN (1ull << 36) /* 48-bit guest physical addresses */
 
@@ -66,7 +68,7 @@ hv_status_t hc_deposit_memory(struct hc_ctx *c) {
   if (c->reps_done > first) {
     c->ram_changed = true;
     arch_slat_flush(c->hv, &c->hv->partitions[c->caller]);
-    hv_trace(c->hv, c->lp, (uint16_t)c->hv->partitions[target].id, HV_TRACE_NONE, HV_TR_POOL,
+    hv_trace_part(c->hv, c->lp, target, HV_TR_POOL,
              c->hv->partitions[target].id, c->reps_done - first, 1);
   }
   return st;
@@ -94,7 +96,7 @@ hv_status_t hc_withdraw_memory(struct hc_ctx *c) {
   }
   if (c->reps_done > first) {
     c->ram_changed = true;
-    hv_trace(c->hv, c->lp, (uint16_t)c->hv->partitions[target].id, HV_TRACE_NONE, HV_TR_POOL,
+    hv_trace_part(c->hv, c->lp, target, HV_TR_POOL,
              c->hv->partitions[target].id, c->reps_done - first, 2);
   }
   return st;

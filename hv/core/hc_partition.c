@@ -7,6 +7,9 @@
  * preferred over state-revealing errors).
  */
 #include "hc.h"
+#include "iommu.h"
+#include "objects.h"
+#include "vic.h"
 
 /* Input (56 bytes): Flags, ProximityDomainInfo, CompatibilityVersion,
  * pad, DisabledProcessorFeatures[2], DisabledXsaveFeatures, Isolation.
@@ -42,9 +45,16 @@ hv_status_t hc_delete_partition(struct hc_ctx *c) {
   hv_status_t st = hc_child(c, hc_in_u64(c, 0), &slot);
   if (st != HV_STATUS_SUCCESS)
     return st;
-  st = partition_delete(c->hv, c->lp, slot);
-  c->ram_changed = st == HV_STATUS_SUCCESS;
-  return st;
+  st = partition_may_delete(c->hv, slot);
+  if (st != HV_STATUS_SUCCESS)
+    return st;
+  iommu_partition_delete(c->hv, c->lp, slot); /* devices detached, domain tables freed */
+  partition_delete_vps(c->hv, c->lp, slot);
+  timers_update(c->hv, c->lp); /* its VPs' timers left the list */
+  synic_port_release(c->hv, slot);
+  partition_delete(c->hv, c->lp, slot);
+  c->ram_changed = true;
+  return HV_STATUS_SUCCESS;
 }
 
 /* A partition may read its own properties; the parent reads and sets. */

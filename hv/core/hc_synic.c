@@ -15,6 +15,8 @@
  * @20 — a physical vector is routed to one partition's VP and vector.
  */
 #include "hc.h"
+#include "objects.h"
+#include "vic.h"
 
 static int hc_port_find(struct hv *hv, uint16_t part, uint32_t id) {
   for (int i = 0; i < hv->ports_hi; i++)
@@ -211,7 +213,7 @@ hv_status_t hc_post_message(struct hc_ctx *c) {
   p->seq[b] = synic_next_seq(c->hv);
   p->posted_at[b] = arch_cycles(c->lp);
   arch_charge(c->lp, HV_COST_MSG_POST, 1);
-  hv_trace(c->hv, c->lp, (uint16_t)c->hv->partitions[c->caller].id, (uint16_t)c->vp->index, HV_TR_MSG_POST,
+  hv_trace_vp(c->hv, c->lp, c->vp, HV_TR_MSG_POST,
            hc_in_u32(c, 0), type | ((uint64_t)size << 32), p->seq[b]);
   synic_scan(c->hv, c->lp, vp);
   return HV_STATUS_SUCCESS;

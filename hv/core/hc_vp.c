@@ -2,9 +2,13 @@
  * hc_vp.c — TLFS virtual processor hypercalls: HvCallCreateVp, DeleteVp,
  * GetVpRegisters, SetVpRegisters, and HvCallNotifyLongSpinWait.
  * A partition reads and writes its own VPs' registers; a parent those of
- * its children (AccessVpRegisters).
+ * its children (AccessVpRegisters). The register names: the backend's
+ * register file, the SynIC's registers (its MSRs), and the hypervisor's
+ * own (suspend states, guest OS id, VP index).
  */
 #include "hc.h"
+#include "objects.h"
+#include "vic.h"
 
 /* Input: PartitionId, VpIndex, Rsvd[3], SubnodeType, SubnodeId,
  * ProximityDomainInfo, Flags. */
@@ -26,7 +30,82 @@ hv_status_t hc_delete_vp(struct hc_ctx *c) {
     return st;
   if (hc_in_u32(c, 12))
     return HV_STATUS_INVALID_PARAMETER;
-  return vp_delete(c->hv, c->lp, target, hc_in_u32(c, 8));
+  st = vp_delete(c->hv, c->lp, target, hc_in_u32(c, 8));
+  if (st == HV_STATUS_SUCCESS)
+    timers_update(c->hv, c->lp); /* its timers left the list */
+  return st;
+}
+
+/* SynIC register names map onto their MSRs (TLFS register names). */
+static uint32_t vp_synic_msr(uint32_t name) {
+  if (name >= HV_REGISTER_SINT0 && name < HV_REGISTER_SINT0 + HV_SINT_COUNT)
+    return HV_X64_MSR_SINT0 + (name - HV_REGISTER_SINT0);
+  switch (name) {
+  case HV_REGISTER_SCONTROL: return HV_X64_MSR_SCONTROL;
+  case HV_REGISTER_SVERSION: return HV_X64_MSR_SVERSION;
+  case HV_REGISTER_SIEFP: return HV_X64_MSR_SIEFP;
+  case HV_REGISTER_SIMP: return HV_X64_MSR_SIMP;
+  default: return 0;
+  }
+}
+
+/* Returns SUCCESS or INVALID_PARAMETER (unknown register name). */
+static hv_status_t vp_reg_get(struct hv *hv, struct hv_vp *vp, uint32_t name, uint64_t *value) {
+  const struct hv_partition *p = &hv->partitions[vp->partition];
+  if (vp_synic_msr(name))
+    return synic_msr_read(hv, &hv->lps[0], vp, vp_synic_msr(name), value) ? HV_STATUS_SUCCESS
+                                                                           : HV_STATUS_INVALID_PARAMETER;
+  switch (name) {
+  case HV_REGISTER_INTERCEPT_SUSPEND:
+    *value = vp->synic.icpt_suspended;
+    return HV_STATUS_SUCCESS;
+  case HV_REGISTER_EXPLICIT_SUSPEND:
+    *value = vp->explicit_suspend;
+    return HV_STATUS_SUCCESS;
+  case HV_REGISTER_GUEST_OS_ID:
+    *value = p->guest_os_id;
+    return HV_STATUS_SUCCESS;
+  case HV_REGISTER_VP_INDEX:
+    *value = vp->index;
+    return HV_STATUS_SUCCESS;
+  default:
+    return arch_vp_reg_get(vp, name, value) ? HV_STATUS_SUCCESS : HV_STATUS_INVALID_PARAMETER;
+  }
+}
+
+/* Returns SUCCESS, INVALID_PARAMETER (unknown or read-only name) or
+ * INVALID_REGISTER_VALUE (reserved bits). */
+static hv_status_t vp_reg_set(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_t name, uint64_t value) {
+  struct hv_partition *p = &hv->partitions[vp->partition];
+  if (vp_synic_msr(name))
+    return synic_msr_write(hv, lp, vp, vp_synic_msr(name), value) ? HV_STATUS_SUCCESS
+                                                                 : HV_STATUS_INVALID_REGISTER_VALUE;
+  switch (name) {
+  case HV_REGISTER_INTERCEPT_SUSPEND:
+    if (value & ~1ull)
+      return HV_STATUS_INVALID_REGISTER_VALUE;
+    if (vp->synic.icpt_suspended && !value)
+      hv_trace_vp(hv, lp, vp, HV_TR_INTERCEPT, vp->synic.icpt_type,
+               vp->synic.icpt_param, 1);
+    vp->synic.icpt_suspended = value & 1;
+    if (!value)
+      vp->synic.icpt_pending = false;
+    vp_update_runnable(hv, lp, vp_slot(hv, vp));
+    return HV_STATUS_SUCCESS;
+  case HV_REGISTER_EXPLICIT_SUSPEND:
+    if (value & ~1ull)
+      return HV_STATUS_INVALID_REGISTER_VALUE;
+    vp->explicit_suspend = value & 1;
+    vp_update_runnable(hv, lp, vp_slot(hv, vp));
+    return HV_STATUS_SUCCESS;
+  case HV_REGISTER_GUEST_OS_ID:
+    p->guest_os_id = value;
+    return HV_STATUS_SUCCESS;
+  case HV_REGISTER_VP_INDEX:
+    return HV_STATUS_INVALID_PARAMETER;
+  default:
+    return arch_vp_reg_set(vp, name, value) ? HV_STATUS_SUCCESS : HV_STATUS_INVALID_PARAMETER;
+  }
 }
 
 /* Header: PartitionId, VpIndex, TargetVtl, rsvd[3]. */

@@ -1,11 +1,29 @@
 /*
- * hv.h — the hypervisor core's state and its internal interfaces.
+ * hv.h — the hypervisor core's state: every struct of one hypervisor
+ * instance, and the few helpers every file of the core shares (memory
+ * primitives, HV_CHECK, the trace record writers, the reset state of a
+ * VP's interrupt controllers). No module's functions are declared here:
+ * each tier of the core has its own header, a reader studies one alone.
  *
  * All mutable state of one hypervisor instance lives in one struct hv
  * (no other globals), so two instances can share a process (two
  * simulated hosts) and a fuzzer can reset one. Models the "hypervisor"
  * box of the architecture: partitions, VPs, logical processors, the page
  * pool and the system-physical-page ownership table (PFN database).
+ *
+ * The tiers, each calling only downward (scripts/callcycles measures it,
+ * scripts/layering checks the includes):
+ *   entry.h    what the platform calls: boot, the LP loop, exit dispatch,
+ *              hardware events, the isolation oracle (boot.c lp.c exit.c
+ *              hw_event.c invariant.c)
+ *   hc.h       the hypercall API and the MSR interface (hypercall.c
+ *              hc_*.c msr.c)
+ *   vic.h      the virtual interrupt controller: irq, vAPIC, SynIC,
+ *              synthetic timers, intercepts (one box: cycles allowed inside)
+ *   iommu.h    the IOMMU: device domains, interrupt remapping, its oracle
+ *   objects.h  PFN database, pools, SLAT, GPA access, partitions, VPs, the
+ *              run queue
+ *   hv.h       the state and lib.c
  *
  * Lock order: none — one LP runs core code at a time in the simulator;
  * the bare-metal image serialises core entry with one lock (arch/x86).
@@ -15,12 +33,11 @@
 
 #include <arch_types.h>
 #include "hv/hvgdk.h"
+#include "hv/iommu_abi.h"
 #include "hvsim/trace.h"
 #include "hv/types.h"
 
 #include "hv/arch/arch.h"
-#include "iommu.h"
-#include "synic.h"
 
 #define HV_MAX_LPS 64
 #define HV_MAX_PARTITIONS 128 /* slot 0 is the root */
@@ -58,6 +75,146 @@ enum pfn_type {
 #define PFN_OWNER_SHIFT 8
 #define PFN_OWNER_MASK (0xFFu << PFN_OWNER_SHIFT)
 #define PFN_SEEN (1u << 31) /* scratch bit of the invariant check */
+
+/* ---- per-VP interrupt state, ports, connections, intercepts ----------- */
+/* The virtual local APIC, the synthetic interrupt controller (SynIC) and
+ * the synthetic timers of each VP; the hypervisor-wide ports and
+ * connections of inter-partition communication (TLFS "Virtual Interrupt
+ * Controller", "Inter-Partition Communication", "Timers"). Their code is
+ * the virtual interrupt controller tier (vic.h).
+ *
+ * Messages are never copied into guest memory before their slot is free:
+ * they wait in hypervisor buffers (16 per port, in a page of the port
+ * owner's pool; one per synthetic timer; one intercept message per VP)
+ * and each carries a global sequence number, so the oldest pending
+ * message for a (VP, SINT) is always delivered first. */
+#define HV_SINT_COUNT 16
+#define HV_STIMER_COUNT 4
+#define HV_MAX_PORTS 256
+#define HV_MAX_CONNECTIONS 256
+#define HV_PORT_BUFFERS 16
+#define HV_MESSAGE_SIZE 256
+#define HV_MESSAGE_PAYLOAD 240
+
+/* TLFS SINTx register bits */
+#define HV_SINT_VECTOR_MASK 0xFFull
+#define HV_SINT_MASKED (1ull << 16)
+#define HV_SINT_AUTO_EOI (1ull << 17)
+#define HV_SINT_POLLING (1ull << 18)
+/* TLFS STIMERx_CONFIG bits */
+#define HV_STIMER_ENABLE (1ull << 0)
+#define HV_STIMER_PERIODIC (1ull << 1)
+#define HV_STIMER_LAZY (1ull << 2)
+#define HV_STIMER_AUTO_ENABLE (1ull << 3)
+#define HV_STIMER_APIC_VECTOR_SHIFT 4
+#define HV_STIMER_DIRECT (1ull << 12)
+#define HV_STIMER_SINT_SHIFT 16
+
+struct hv_vapic {
+  uint64_t irr[4], isr[4]; /* 256-bit request and in-service sets */
+  uint8_t tpr;             /* task priority (class in bits 7:4) */
+  uint32_t svr;            /* spurious vector register, bit 8 = enabled */
+  uint32_t lvt_timer;      /* vector 7:0, mask 16, mode 18:17 */
+  uint32_t timer_initial, timer_divide;
+  uint64_t timer_deadline; /* cycle of the next expiry, 0 = stopped */
+  uint64_t timer_period;   /* cycles, periodic mode */
+  uint64_t icr;            /* last ICR written */
+};
+
+struct hv_stimer {
+  uint64_t config, count;
+  uint64_t deadline;        /* cycle of expiry, 0 = not armed */
+  uint64_t deadline_fired;  /* cycle of the expiry whose message waits */
+  uint64_t expiration_ref;  /* reference time (100 ns) of the pending expiry */
+  bool msg_pending;         /* a timer message waits for its slot */
+  uint64_t msg_seq;
+};
+
+struct hv_synic {
+  uint64_t scontrol, siefp, simp;
+  uint64_t sint[HV_SINT_COUNT];
+  struct hv_stimer stimer[HV_STIMER_COUNT];
+  /* the intercept message this VP (a child) waits on, for the root */
+  bool icpt_pending;       /* queued, not yet in the root's slot */
+  bool icpt_suspended;     /* HvRegisterInterceptSuspend */
+  uint64_t icpt_seq;
+  uint32_t icpt_type;      /* HVMSG_X64_* */
+  uint16_t icpt_port;      /* I/O port, or the MSR / CPUID leaf in icpt_param */
+  uint8_t icpt_access;     /* 0 read, 1 write */
+  uint8_t icpt_len;        /* instruction length */
+  uint8_t icpt_size;       /* access size in bytes */
+  uint32_t icpt_param;
+  uint64_t icpt_rax, icpt_rip;
+};
+
+enum hv_port_type { HV_PORT_TYPE_MESSAGE = 1, HV_PORT_TYPE_EVENT = 2 };
+
+struct hv_port {
+  bool in_use;
+  uint32_t id;         /* HV_PORT_ID, per port partition */
+  uint16_t partition;  /* port (receiving) partition slot */
+  uint16_t conn_partition; /* the only partition allowed to connect */
+  uint8_t type;        /* enum hv_port_type */
+  uint8_t sint;
+  uint32_t vp;         /* target VP index */
+  uint16_t base_flag, flag_count;
+  spa_t buffers;       /* message ports: 16 x 256-byte buffers (owner's pool) */
+  uint16_t pending;    /* message buffers holding an undelivered message */
+  uint64_t seq[HV_PORT_BUFFERS];
+  uint64_t posted_at[HV_PORT_BUFFERS]; /* cycle of the post, for latency */
+};
+
+struct hv_connection {
+  bool in_use;
+  uint32_t id;         /* HV_CONNECTION_ID, per connection partition */
+  uint16_t partition;  /* the sending partition */
+  uint16_t port;       /* index in hv->ports */
+};
+
+/* Intercept routes installed by the root (HvCallInstallIntercept). */
+#define HV_MAX_INTERCEPTS 128
+struct hv_intercept {
+  bool in_use;
+  uint16_t partition;
+  uint8_t type;        /* HV_INTERCEPT_TYPE_X64_* */
+  uint8_t access;      /* HV_INTERCEPT_ACCESS_MASK_* */
+  uint64_t parameter;  /* port, MSR or CPUID leaf */
+};
+
+
+/* ---- the IOMMU: device domains and interrupt remapping ---------------- */
+/* One second-level DMA address space per domain, owned by a child
+ * partition; which device (PCI requester id) is attached to which domain;
+ * the interrupt remapping entries of attached devices. The remapping
+ * structures themselves live in pool pages (iommu.c, tier iommu.h). */
+#define HV_IOMMU_MAX_DOMAINS 32 /* hardware domain id = index + 1 */
+#define HV_IOMMU_MAX_DEVICES 32
+#define HV_IOMMU_NO_DOMAIN 0xFFFFu
+
+struct hv_iommu_domain {
+  bool in_use;
+  uint16_t part;     /* owning partition slot (a child) */
+  uint32_t id;       /* DomainId.id chosen by the root */
+  spa_t sl_root;     /* PML4 of its second-level tables (owner's pool) */
+  uint64_t pages;    /* leaves mapped */
+  uint32_t ndevices; /* devices attached */
+};
+
+struct hv_iommu_device {
+  bool in_use;       /* attached to a domain */
+  uint16_t rid;      /* PCI requester id: bus 15:8, dev 7:3, fn 2:0 */
+  uint16_t domain;   /* index into domains */
+};
+
+struct hv_iommu {
+  spa_t root_table;  /* VT-d root table (root's pool), 0 until first attach */
+  spa_t irt;         /* interrupt remapping table (root's pool), 0 until first map */
+  struct hv_iommu_domain domains[HV_IOMMU_MAX_DOMAINS];
+  struct hv_iommu_device devices[HV_IOMMU_MAX_DEVICES];
+  uint16_t irte_dev[VTD_IRT_ENTRIES]; /* device index + 1 owning the entry, 0 free */
+  uint64_t faults;   /* DMA and interrupt remapping faults reported */
+  uint64_t remapped; /* remapped interrupts delivered */
+};
 
 /* ---- logical processors ------------------------------------------------ */
 struct hv_lp {
@@ -178,23 +335,7 @@ struct hv {
   struct arch_hv arch;
 };
 
-/* ---- entry points used by the platform (the simulator, the image) ----- */
-/* Boot the hypervisor on the described machine: PFN database, the root
- * partition with an identity SLAT over all RAM not reserved, one root VP
- * per LP. Returns HV_STATUS_SUCCESS or HV_STATUS_INSUFFICIENT_MEMORY. */
-hv_status_t hv_init(struct hv *hv, const struct hv_boot *boot);
-/* Run one step of LP lp: pick a VP (or stay idle), run it to its next
- * exit, handle the exit. Returns false when the LP is idle. */
-bool hv_lp_step(struct hv *hv, uint32_t lp);
-/* A physical interrupt arrives on LP lp (device or timer). */
-void hv_irq_raise(struct hv *hv, uint32_t lp, uint8_t vector);
-/* The contiguous range of RAM the root owns right after boot. */
-void hv_root_ram(struct hv *hv, uint64_t *first_pfn, uint64_t *npages);
-/* Run the isolation invariant; returns the number of violations found
- * (each also traced as HV_TR_ISOLATION). */
-uint64_t hv_check_isolation(struct hv *hv, struct hv_lp *lp);
-
-/* ---- internal: shared by the core's files ----------------------------- */
+/* ---- shared by every file of the core (lib.c and inline) -------------- */
 void hv_memset(void *d, int c, size_t n);
 void hv_memcpy(void *d, const void *s, size_t n);
 int hv_memcmp(const void *a, const void *b, size_t n);
@@ -204,6 +345,12 @@ int hv_memcmp(const void *a, const void *b, size_t n);
     if (!(hv_cond))                                                            \
       arch_panic(__FILE__, __LINE__, #hv_cond);                                \
   } while (0)
+
+/* The record's partition field holds a partition id in 16 bits
+ * (hvsim/trace.h); the core narrows ids here and nowhere else. Ids count
+ * up from the root's (1), one per partition ever created: the 65,535th
+ * would read as HV_TRACE_NONE, far beyond any run's count. */
+static inline uint16_t hv_trace_partition_id(uint64_t id) { return (uint16_t)id; }
 
 static inline void hv_trace(struct hv *hv, struct hv_lp *lp, uint16_t part,
                             uint16_t vp, uint16_t kind, uint64_t a, uint64_t b,
@@ -220,115 +367,35 @@ static inline void hv_trace(struct hv *hv, struct hv_lp *lp, uint16_t part,
   arch_trace(hv, &r);
 }
 
-/* pfn.c */
-uint32_t *pfn_entry(struct hv *hv, uint64_t pfn); /* NULL outside RAM */
-static inline uint32_t pfn_make(enum pfn_type t, uint16_t owner) {
-  return (uint32_t)t | ((uint32_t)owner << PFN_OWNER_SHIFT);
-}
-static inline enum pfn_type pfn_type_of(uint32_t e) { return (enum pfn_type)(e & PFN_TYPE_MASK); }
-static inline uint16_t pfn_owner_of(uint32_t e) { return (uint16_t)((e & PFN_OWNER_MASK) >> PFN_OWNER_SHIFT); }
-
-/* pool.c */
-hv_status_t pool_alloc(struct hv *hv, uint16_t part, spa_t *out);
-void pool_free(struct hv *hv, uint16_t part, spa_t page);
-void pool_add_free(struct hv *hv, uint16_t part, uint64_t pfn);
-bool pool_take_free(struct hv *hv, uint16_t part, uint64_t *pfn);
-
-/* slat.c — 4-level tables in EPT entry format (Intel SDM 29.3.2) */
-#define EPT_READ (1ull << 0)
-#define EPT_WRITE (1ull << 1)
-#define EPT_EXEC (1ull << 2)
-#define EPT_MEMTYPE_WB (6ull << 3)
-#define EPT_ADDR_MASK 0x000FFFFFFFFFF000ull
-hv_status_t slat_create(struct hv *hv, uint16_t part);
-hv_status_t slat_prepare(struct hv *hv, uint16_t part, gpa_t gpa);
-void slat_commit(struct hv *hv, uint16_t part, gpa_t gpa, spa_t target, uint64_t perms);
-bool slat_unmap(struct hv *hv, uint16_t part, gpa_t gpa, spa_t *was);
-bool slat_lookup(struct hv *hv, uint16_t part, gpa_t gpa, spa_t *out, uint64_t *perms);
-void slat_destroy(struct hv *hv, uint16_t part);
-/* Visit every leaf: fn(ctx, gpa, spa, perms). Table pages: tfn(ctx, spa). */
-void slat_walk_all(struct hv *hv, uint16_t part,
-                   void (*leaf)(void *ctx, uint64_t gpa, uint64_t spa, uint64_t perms),
-                   void (*table)(void *ctx, uint64_t spa), void *ctx);
-
-/* partition.c */
-struct hv_partition *partition_by_id(struct hv *hv, uint64_t id, uint16_t *slot);
-hv_status_t partition_create(struct hv *hv, struct hv_lp *lp, uint16_t parent, uint64_t *id);
-hv_status_t partition_initialize(struct hv *hv, struct hv_lp *lp, uint16_t slot);
-hv_status_t partition_finalize(struct hv *hv, struct hv_lp *lp, uint16_t slot);
-hv_status_t partition_delete(struct hv *hv, struct hv_lp *lp, uint16_t slot);
-void partition_stop(struct hv *hv, struct hv_lp *lp, uint16_t slot, uint64_t reason);
-void partition_set_state(struct hv *hv, struct hv_lp *lp, uint16_t slot, enum partition_state s);
-/* The caller may act on target: it is the target itself or its parent. */
-bool partition_is_parent(struct hv *hv, uint16_t caller, uint16_t target);
-
-/* vp.c */
-hv_status_t vp_create(struct hv *hv, struct hv_lp *lp, uint16_t part, uint32_t index);
-hv_status_t vp_delete(struct hv *hv, struct hv_lp *lp, uint16_t part, uint32_t index);
-struct hv_vp *vp_get(struct hv *hv, uint16_t part, uint32_t index, uint16_t *slot);
-hv_status_t vp_reg_get(struct hv *hv, struct hv_vp *vp, uint32_t name, uint64_t *value);
-hv_status_t vp_reg_set(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_t name, uint64_t value);
-/* Recompute whether the VP may run; queue and kick an LP if so. */
-void vp_update_runnable(struct hv *hv, struct hv_lp *lp, uint16_t slot);
+/* The slot of a VP in struct hv (its run-queue and routing name). */
 static inline uint16_t vp_slot(struct hv *hv, struct hv_vp *vp) { return (uint16_t)(vp - hv->vps); }
 
-/* sched.c */
-void sched_enqueue(struct hv *hv, struct hv_lp *lp, uint16_t slot);
-void sched_remove(struct hv *hv, uint16_t slot);
-/* A halted VP woken by an interrupt: to the head of the queue, and an LP
- * that has run its VP long enough ends that slice early (wake-up
- * preemption), so interrupt latency does not wait for a whole slice. */
-void sched_wake(struct hv *hv, struct hv_lp *lp, uint16_t slot);
-void sched_preempt(struct hv *hv, struct hv_lp *lp);
+/* A record about partition slot part as a whole (no VP). */
+static inline void hv_trace_part(struct hv *hv, struct hv_lp *lp, uint16_t part, uint16_t kind,
+                                 uint64_t a, uint64_t b, uint64_t c) {
+  hv_trace(hv, lp, hv_trace_partition_id(hv->partitions[part].id), HV_TRACE_NONE, kind, a, b, c);
+}
 
-/* exit.c / hypercall.c / msr.c / irq.c */
-void exit_handle(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, const struct hv_exit *ex);
-void hypercall_handle(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp);
-bool msr_read(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_t msr, uint64_t *value);
-bool msr_write(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_t msr, uint64_t value);
-bool irq_pending(const struct hv_vp *vp);
-void irq_deliver_pending(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp);
-/* A fixed interrupt for a VP: into its APIC's IRR, waking it from HLT. */
-void irq_post(struct hv *hv, struct hv_lp *lp, uint16_t vp_slot, uint8_t vector);
+/* A record about VP vp: its partition's id and its index. */
+static inline void hv_trace_vp(struct hv *hv, struct hv_lp *lp, const struct hv_vp *vp,
+                               uint16_t kind, uint64_t a, uint64_t b, uint64_t c) {
+  hv_trace(hv, lp, hv_trace_partition_id(hv->partitions[vp->partition].id), (uint16_t)vp->index,
+           kind, a, b, c);
+}
 
-/* vapic.c — the virtual local APIC (Intel SDM Vol. 3A ch. 10/11, x2APIC) */
-void vapic_reset(struct hv_vapic *a);
-bool vapic_deliverable(const struct hv_vapic *a, uint8_t *vector);
-void vapic_accept(struct hv *hv, struct hv_vp *vp, uint8_t vector); /* IRR -> ISR (or auto-EOI) */
-void vapic_eoi(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp);
-bool vapic_msr_read(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_t msr, uint64_t *v);
-bool vapic_msr_write(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_t msr, uint64_t v);
-void vapic_timer_fire(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp);
-
-/* synic.c — SynIC registers, message slots, event flags */
-void synic_reset(struct hv_synic *s);
-bool synic_msr_read(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_t msr, uint64_t *v);
-bool synic_msr_write(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_t msr, uint64_t v);
-/* Try to move the oldest pending message of every SINT of vp into its slot. */
-void synic_scan(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp);
-/* Set a flag in vp's SIEF page for sint; raises the SINT if newly set.
- * Returns SUCCESS or INVALID_SYNIC_STATE. */
-hv_status_t synic_signal(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint8_t sint, uint32_t flag);
-uint64_t synic_next_seq(struct hv *hv);
-/* The VP whose SINT a message/event goes to; NULL if none. */
-struct hv_vp *synic_target(struct hv *hv, uint16_t part, uint32_t vp_index);
-void synic_port_release(struct hv *hv, uint16_t part);
-
-/* stimer.c — synthetic timers, reference time, the VP timer list */
-uint64_t stimer_ref_time(struct hv *hv, struct hv_lp *lp, uint16_t part);
-bool stimer_msr_read(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_t msr, uint64_t *v);
-bool stimer_msr_write(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_t msr, uint64_t v);
-/* Fire every VP timer due at the LP's time; re-arm the LP wake-up. */
-void timers_run(struct hv *hv, struct hv_lp *lp);
-void timers_update(struct hv *hv, struct hv_lp *lp);
-
-/* intercept.c — intercepts installed by the root, completed through registers */
-bool intercept_io(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, const struct hv_exit *ex);
-bool intercept_msr(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, const struct hv_exit *ex);
-bool intercept_cpuid(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, const struct hv_exit *ex);
-
-/* gpa.c — the core's reads and writes of a partition's memory, through its SLAT */
-hv_status_t gpa_read(struct hv *hv, uint16_t part, gpa_t gpa, void *buf, size_t len);
-hv_status_t gpa_write(struct hv *hv, uint16_t part, gpa_t gpa, const void *buf, size_t len);
+/* The reset state of a VP's interrupt controllers (vp_create): the
+ * virtual APIC software-enabled (SVR 0x1FF) with its timer masked, as
+ * vapic.c's legend says it comes up; every SINT masked (TLFS SINTx). */
+#define VAPIC_LVT_MASKED (1u << 16)
+static inline void vapic_reset(struct hv_vapic *a) {
+  hv_memset(a, 0, sizeof *a);
+  a->svr = 0x1FF;
+  a->lvt_timer = VAPIC_LVT_MASKED;
+}
+static inline void synic_reset(struct hv_synic *s) {
+  hv_memset(s, 0, sizeof *s);
+  for (unsigned i = 0; i < HV_SINT_COUNT; i++)
+    s->sint[i] = HV_SINT_MASKED;
+}
 
 #endif /* HV_CORE_HV_H */

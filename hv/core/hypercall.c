@@ -11,6 +11,7 @@
  * start index updated in RCX, so the guest re-executes it (continuation).
  */
 #include "hc.h"
+#include "objects.h"
 
 #define HC_REP 0x1u      /* a rep call */
 #define HC_FAST_OK 0x2u  /* may use the register (fast) convention */
@@ -70,23 +71,6 @@ static const struct hc_desc *hc_lookup(uint16_t code) {
     if (hc_table[i].code == code)
       return &hc_table[i];
   return 0;
-}
-
-hv_status_t hc_partition(struct hc_ctx *c, uint64_t id, uint16_t *slot) {
-  if (id == HV_PARTITION_ID_SELF) {
-    *slot = c->caller;
-    return HV_STATUS_SUCCESS;
-  }
-  return partition_by_id(c->hv, id, slot) ? HV_STATUS_SUCCESS : HV_STATUS_INVALID_PARTITION_ID;
-}
-
-hv_status_t hc_child(struct hc_ctx *c, uint64_t id, uint16_t *slot) {
-  if (!(c->hv->partitions[c->caller].privileges & HV_CREATE_PARTITIONS))
-    return HV_STATUS_ACCESS_DENIED;
-  hv_status_t st = hc_partition(c, id, slot);
-  if (st != HV_STATUS_SUCCESS)
-    return st;
-  return partition_is_parent(c->hv, c->caller, *slot) ? HV_STATUS_SUCCESS : HV_STATUS_ACCESS_DENIED;
 }
 
 /* True when [a, a+len) stays within one page (len may be 0). */
@@ -152,12 +136,11 @@ static void hc_complete(struct hc_ctx *c, hv_status_t st, bool continued, uint64
   }
   vp->stats.hypercalls++;
   c->hv->counters.hypercalls++;
-  hv_trace(c->hv, c->lp, (uint16_t)c->hv->partitions[c->caller].id, (uint16_t)vp->index,
-           HV_TR_HYPERCALL, c->control, result | (continued ? HC_TRACE_CONTINUED : 0),
+  hv_trace_vp(c->hv, c->lp, vp, HV_TR_HYPERCALL, c->control, result | (continued ? HC_TRACE_CONTINUED : 0),
            arch_cycles(c->lp) - t0);
 }
 
-void hypercall_handle(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp) {
+bool hypercall_handle(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp) {
   uint64_t t0 = arch_cycles(lp);
   arch_charge(lp, HV_COST_HYPERCALL_BASE, 1);
   struct hc_ctx c;
@@ -173,9 +156,8 @@ void hypercall_handle(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp) {
   if (!(hv->partitions[c.caller].hypercall_msr & HV_X64_MSR_HYPERCALL_ENABLE)) {
     /* TLFS: without an enabled hypercall page the instruction is #UD. */
     arch_vp_inject_exception(vp, 6, false, 0);
-    hv_trace(hv, lp, (uint16_t)hv->partitions[c.caller].id, (uint16_t)vp->index,
-             HV_TR_EXCEPTION, 6, 0, c.control);
-    return;
+    hv_trace_vp(hv, lp, vp, HV_TR_EXCEPTION, 6, 0, c.control);
+    return false;
   }
   const struct hc_desc *d = hc_lookup((uint16_t)(c.control & HV_HYPERCALL_CODE_MASK));
   hv_status_t st = d ? hc_decode(d, c.control, &c) : HV_STATUS_INVALID_HYPERCALL_CODE;
@@ -222,12 +204,5 @@ void hypercall_handle(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp) {
       st = HV_STATUS_INVALID_ALIGNMENT;
   }
   hc_complete(&c, st, continued, t0);
-#ifdef HV_DEBUG_CHECKS
-  if (hv->debug_checks && c.ram_changed) {
-    arch_clock_pause(hv); /* the oracle is the harness's work, not the machine's */
-    uint64_t violations = hv_check_isolation(hv, lp);
-    arch_clock_resume(hv);
-    HV_CHECK(violations == 0);
-  }
-#endif
+  return c.ram_changed;
 }

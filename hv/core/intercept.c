@@ -1,7 +1,7 @@
 /*
- * intercept.c — intercepts: the root asks (HvCallInstallIntercept) to
- * handle a child's accesses to an I/O port, an MSR or a CPUID leaf. The
- * child's VP is then suspended (HvRegisterInterceptSuspend) and an
+ * intercept.c — intercepts: the root asks (HvCallInstallIntercept, in
+ * hc_intercept.c) to handle a child's accesses to an I/O port, an MSR or
+ * a CPUID leaf. The child's VP is then suspended (HvRegisterInterceptSuspend) and an
  * intercept message goes to the root's VP 0 on SINT 0; the root's worker
  * emulates the access and completes it by setting the child's registers
  * (RAX, RIP) and clearing the suspend. This is how a worker process
@@ -13,9 +13,10 @@
  * @40, AccessSize u8 @42, Rax u64 @48; MSR: MsrNumber u32 @40, value u64
  * @48 (writes); CPUID: leaf u32 @40. Origin id = the child's partition id.
  */
-#include "hc.h"
+#include "objects.h"
+#include "vic.h"
 
-static struct hv_intercept *intercept_find(struct hv *hv, uint16_t part, uint8_t type, uint64_t param) {
+struct hv_intercept *intercept_find(struct hv *hv, uint16_t part, uint8_t type, uint64_t param) {
   for (int i = 0; i < HV_MAX_INTERCEPTS; i++) {
     struct hv_intercept *ic = &hv->intercepts[i];
     if (ic->in_use && ic->partition == part && ic->type == type && ic->parameter == param)
@@ -41,7 +42,7 @@ static bool intercept_raise(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, u
   s->icpt_seq = synic_next_seq(hv);
   s->icpt_pending = true;
   s->icpt_suspended = true;
-  hv_trace(hv, lp, (uint16_t)hv->partitions[vp->partition].id, (uint16_t)vp->index, HV_TR_INTERCEPT, type,
+  hv_trace_vp(hv, lp, vp, HV_TR_INTERCEPT, type,
            param, 0);
   vp_update_runnable(hv, lp, vp_slot(hv, vp));
   synic_scan(hv, lp, root);
@@ -70,25 +71,4 @@ bool intercept_cpuid(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, const st
   if (vp->partition == 0 || !ic)
     return false;
   return intercept_raise(hv, lp, vp, HVMSG_X64_CPUID_INTERCEPT, 2, ex, ex->u.cpuid.leaf);
-}
-
-/* Input: PartitionId, AccessType u32, InterceptType u32, InterceptParameter u64. */
-hv_status_t hc_install_intercept(struct hc_ctx *c) {
-  uint16_t target;
-  hv_status_t st = hc_child(c, hc_in_u64(c, 0), &target);
-  if (st != HV_STATUS_SUCCESS)
-    return st;
-  uint32_t access = hc_in_u32(c, 8), type = hc_in_u32(c, 12);
-  uint64_t param = hc_in_u64(c, 16);
-  if (type > HV_INTERCEPT_TYPE_X64_CPUID || access == 0 || access > 7 ||
-      (type == HV_INTERCEPT_TYPE_X64_IO_PORT && param > 0xFFFF) || (type != 0 && param > 0xFFFFFFFFull))
-    return HV_STATUS_INVALID_PARAMETER;
-  struct hv_intercept *ic = intercept_find(c->hv, target, (uint8_t)type, param);
-  for (int i = 0; !ic && i < HV_MAX_INTERCEPTS; i++)
-    if (!c->hv->intercepts[i].in_use)
-      ic = &c->hv->intercepts[i];
-  if (!ic)
-    return HV_STATUS_INSUFFICIENT_MEMORY;
-  *ic = (struct hv_intercept){true, target, (uint8_t)type, (uint8_t)access, param};
-  return HV_STATUS_SUCCESS;
 }

@@ -7,9 +7,12 @@
  * PFN_RAM page is mapped by its owner, every table page is a pool page in
  * use by the same partition, and every pool's counters match the PFN
  * database. Run after every ownership-changing hypercall in debug builds
- * and by the fuzzers; a violation is a hypervisor bug.
+ * (hv_hypercall, exit.c) and by the fuzzers; a violation is a hypervisor
+ * bug.
  */
-#include "hv.h"
+#include "entry.h"
+#include "iommu.h"
+#include "objects.h"
 
 struct iso {
   struct hv *hv;

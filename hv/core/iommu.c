@@ -20,7 +20,8 @@
  * translation survives it. Updates are prepare (may fail, changes no
  * translation) then commit (cannot fail), as in slat.c.
  */
-#include "hv.h"
+#include "iommu.h"
+#include "objects.h"
 
 #define IOMMU_TABLE_PERMS (VTD_SL_READ | VTD_SL_WRITE)
 
@@ -53,7 +54,7 @@ int iommu_device_find(struct hv *hv, uint16_t rid) {
 
 static void iommu_trace(struct hv *hv, struct hv_lp *lp, uint16_t part, uint64_t op, uint64_t b,
                         uint64_t c) {
-  hv_trace(hv, lp, (uint16_t)hv->partitions[part].id, HV_TRACE_NONE, HV_TR_IOMMU, op, b, c);
+  hv_trace_part(hv, lp, part, HV_TR_IOMMU, op, b, c);
 }
 
 hv_status_t iommu_domain_create(struct hv *hv, struct hv_lp *lp, uint16_t part, uint32_t id) {

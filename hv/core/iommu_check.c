@@ -1,7 +1,6 @@
 /*
- * iommu_check.c — what the remapping hardware reports to the hypervisor
- * (DMA faults from the fault recording registers, remapped interrupts)
- * and the IOMMU half of the isolation oracle.
+ * iommu_check.c — the IOMMU half of the isolation oracle (hv_check_isolation,
+ * invariant.c, runs it). What the remapping hardware reports is hw_event.c.
  *
  * Invariant checked: every second-level leaf of a domain points at a
  * PFN_RAM page owned by the domain's partition; every table page of a
@@ -12,40 +11,10 @@
  * interrupt remapping entry belongs to an attached device, carries its
  * requester id and targets a VP of the partition owning the device.
  */
-#include "hv.h"
+#include "iommu.h"
+#include "objects.h"
 
 #define CHECK_PERMS (VTD_SL_READ | VTD_SL_WRITE)
-
-static uint64_t check_owner_id(struct hv *hv, int dev) {
-  if (dev < 0)
-    return HV_TRACE_NONE;
-  return hv->partitions[hv->iommu.domains[hv->iommu.devices[dev].domain].part].id;
-}
-
-void hv_iommu_fault(struct hv *hv, uint32_t lp, uint16_t rid, uint64_t addr, uint32_t access,
-                    uint32_t reason) {
-  int dev = iommu_device_find(hv, rid);
-  hv->iommu.faults++;
-  hv_trace(hv, &hv->lps[lp], (uint16_t)check_owner_id(hv, dev), HV_TRACE_NONE, HV_TR_DMA_FAULT,
-           rid, addr, ((uint64_t)reason << 8) | access);
-}
-
-void hv_iommu_interrupt(struct hv *hv, uint32_t lp, uint16_t rid, uint16_t handle, uint32_t dest,
-                        uint8_t vector) {
-  int dev = iommu_device_find(hv, rid);
-  struct hv_lp *l = &hv->lps[lp];
-  uint16_t part = dev < 0 ? 0 : hv->iommu.domains[hv->iommu.devices[dev].domain].part;
-  bool ok = dev >= 0 && dest < HV_MAX_VPS && hv->vps[dest].in_use &&
-            hv->vps[dest].partition == part && hv->partitions[part].state == PART_ACTIVE;
-  if (!ok) {
-    hv_iommu_fault(hv, lp, rid, handle, 4, VTD_FR_IR_SID);
-    return;
-  }
-  hv->iommu.remapped++;
-  hv_trace(hv, l, (uint16_t)hv->partitions[part].id, (uint16_t)hv->vps[dest].index,
-           HV_TR_IRQ_REMAP, rid, vector, handle);
-  irq_post(hv, l, (uint16_t)dest, vector);
-}
 
 struct check {
   struct hv *hv;

@@ -1,16 +1,15 @@
 /*
- * irq.c — interrupt redirection: physical interrupts to partitions, and
- * virtual interrupt delivery into VPs.
+ * irq.c — virtual interrupt delivery into VPs.
  *
- * The hypervisor takes every physical interrupt; a routing table that the
- * root sets (HvCallMapDeviceInterrupt) says which partition, VP and
- * virtual vector owns a physical vector (all belong to the root's VP 0 at
- * boot). The interrupt becomes a request in the target VP's virtual APIC
- * (IRR), so nothing is lost while the VP is not running; it is injected at
- * the VP's next entry when the APIC's priority rules allow, and a halted
- * VP wakes.
+ * An interrupt for a VP (a routed physical interrupt, a remapped device
+ * interrupt, a SINT, a timer, an IPI) becomes a request in the target
+ * VP's virtual APIC (IRR), so nothing is lost while the VP is not running;
+ * it is injected at the VP's next entry when the APIC's priority rules
+ * allow, and a halted VP wakes. Physical interrupts enter through
+ * hw_event.c.
  */
-#include "hv.h"
+#include "objects.h"
+#include "vic.h"
 
 bool irq_pending(const struct hv_vp *vp) { return vapic_deliverable(&vp->apic, 0); }
 
@@ -19,6 +18,7 @@ void irq_post(struct hv *hv, struct hv_lp *lp, uint16_t slot, uint8_t vector) {
   vp->apic.irr[vector >> 6] |= 1ull << (vector & 63);
   if (vp->halted && irq_pending(vp)) {
     vp->halted = false;
+    vp_update_runnable(hv, lp, slot);
     sched_wake(hv, lp, slot);
   } else if (vp->queued && irq_pending(vp)) {
     sched_preempt(hv, lp); /* still waiting for an LP: ask for one */
@@ -32,19 +32,6 @@ void irq_deliver_pending(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp) {
   vapic_accept(hv, vp, vector);
   arch_charge(lp, HV_COST_IRQ_DELIVERY, 1);
   arch_vp_inject_interrupt(vp, vector);
-  hv_trace(hv, lp, (uint16_t)hv->partitions[vp->partition].id, (uint16_t)vp->index, HV_TR_IRQ_VIRT, vector,
+  hv_trace_vp(hv, lp, vp, HV_TR_IRQ_VIRT, vector,
            0, 0);
-}
-
-void hv_irq_raise(struct hv *hv, uint32_t lp_index, uint8_t vector) {
-  struct hv_lp *lp = &hv->lps[lp_index];
-  uint16_t part = hv->irq_route[vector].partition;
-  uint32_t vpi = hv->irq_route[vector].vp;
-  uint8_t vvec = hv->irq_route[vector].vector ? hv->irq_route[vector].vector : vector; /* 0: never mapped */
-  struct hv_partition *p = &hv->partitions[part];
-  uint16_t slot;
-  struct hv_vp *vp = (p->state == PART_ACTIVE) ? vp_get(hv, part, vpi, &slot) : 0;
-  hv_trace(hv, lp, HV_TRACE_NONE, HV_TRACE_NONE, HV_TR_IRQ_PHYS, vector, vp ? p->id : 0, vp ? vpi : 0);
-  if (vp)
-    irq_post(hv, lp, slot, vvec);
 }

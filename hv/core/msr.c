@@ -6,7 +6,9 @@
  * to synic.c, stimer.c and vapic.c. An access the partition may not make,
  * to an MSR that does not exist, or with reserved bits set is #GP.
  */
-#include "hv.h"
+#include "hc.h"
+#include "objects.h"
+#include "vic.h"
 
 #define HYPERCALL_MSR_RSVDP 0xFFCull /* bits 11:2 */
 

@@ -8,7 +8,7 @@
  * (Stopped) when its guest does what the architecture cannot let it do.
  * The root partition (slot 0, id 1) exists from boot and is never deleted.
  */
-#include "hv.h"
+#include "objects.h"
 
 struct hv_partition *partition_by_id(struct hv *hv, uint64_t id, uint16_t *slot) {
   for (uint16_t i = 0; i < HV_MAX_PARTITIONS; i++) {
@@ -28,7 +28,7 @@ bool partition_is_parent(struct hv *hv, uint16_t caller, uint16_t target) {
 
 void partition_set_state(struct hv *hv, struct hv_lp *lp, uint16_t slot, enum partition_state s) {
   struct hv_partition *p = &hv->partitions[slot];
-  hv_trace(hv, lp, (uint16_t)p->id, HV_TRACE_NONE, HV_TR_PARTITION_STATE, p->id, p->state, s);
+  hv_trace_part(hv, lp, slot, HV_TR_PARTITION_STATE, p->id, p->state, s);
   p->state = (uint8_t)s;
 }
 
@@ -122,20 +122,29 @@ static void partition_return_page(void *ctx, uint64_t gpa_v, uint64_t spa_v, uin
   g->hv->partitions[g->to].ram_pages++;
 }
 
-/* Finalized (or never initialized) -> gone. Its VPs are deleted, its RAM
- * returns to the parent, its pool (tables included) joins the parent's
- * pool, where the parent can withdraw it. */
-hv_status_t partition_delete(struct hv *hv, struct hv_lp *lp, uint16_t slot) {
-  struct hv_partition *p = &hv->partitions[slot];
+/* Finalized (or never initialized) -> gone (hc_delete_partition runs the
+ * steps): its devices leave their domains (iommu.c), its VPs are deleted,
+ * its ports go (synic.c), its RAM returns to the parent, its pool (tables
+ * included) joins the parent's pool, where the parent can withdraw it. */
+hv_status_t partition_may_delete(struct hv *hv, uint16_t slot) {
+  const struct hv_partition *p = &hv->partitions[slot];
   if (slot == 0)
     return HV_STATUS_ACCESS_DENIED;
   if (p->state != PART_FINALIZED && p->state != PART_CREATED)
     return HV_STATUS_INVALID_PARTITION_STATE;
-  iommu_partition_delete(hv, lp, slot); /* devices detached, domain tables freed */
+  return HV_STATUS_SUCCESS;
+}
+
+void partition_delete_vps(struct hv *hv, struct hv_lp *lp, uint16_t slot) {
+  const struct hv_partition *p = &hv->partitions[slot];
   for (unsigned i = 0; i < HV_MAX_VPS_PER_PARTITION; i++)
     if (p->vps[i] != HV_NO_VP)
-      vp_delete(hv, lp, slot, i);
-  synic_port_release(hv, slot);
+      HV_CHECK(vp_delete(hv, lp, slot, i) == HV_STATUS_SUCCESS);
+}
+
+void partition_delete(struct hv *hv, struct hv_lp *lp, uint16_t slot) {
+  struct hv_partition *p = &hv->partitions[slot];
+  HV_CHECK(slot != 0 && p->nvps == 0);
   for (unsigned v = 0; v < 256; v++)
     if (hv->irq_route[v].partition == slot) /* its device interrupts go back to the root (VP 0, own vector) */
       hv_memset(&hv->irq_route[v], 0, sizeof hv->irq_route[v]);
@@ -149,7 +158,6 @@ hv_status_t partition_delete(struct hv *hv, struct hv_lp *lp, uint16_t slot) {
     pool_add_free(hv, p->parent, pfn);
   arch_slat_flush(hv, &hv->partitions[p->parent]);
   pool_free(hv, p->parent, p->state_page);
-  hv_trace(hv, lp, (uint16_t)p->id, HV_TRACE_NONE, HV_TR_PARTITION_STATE, p->id, p->state, PART_FREE);
+  hv_trace_part(hv, lp, slot, HV_TR_PARTITION_STATE, p->id, p->state, PART_FREE);
   hv_memset(p, 0, sizeof *p);
-  return HV_STATUS_SUCCESS;
 }

@@ -6,7 +6,7 @@
  * partition's pool (free or holding its SLAT tables and VP state). The
  * database lives in hypervisor-reserved pages at the start of RAM.
  */
-#include "hv.h"
+#include "objects.h"
 
 uint32_t *pfn_entry(struct hv *hv, uint64_t pfn) {
   if (pfn < hv->pfn_first || pfn - hv->pfn_first >= hv->boot.mem_pages)

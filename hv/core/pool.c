@@ -8,7 +8,7 @@
  * HV_STATUS_INSUFFICIENT_MEMORY to the caller, so the root deposits and
  * retries, as the TLFS describes.
  */
-#include "hv.h"
+#include "objects.h"
 
 void pool_add_free(struct hv *hv, uint16_t part, uint64_t pfn) {
   struct hv_partition *p = &hv->partitions[part];

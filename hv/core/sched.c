@@ -5,9 +5,10 @@
  * a VP whose slice ends while others wait goes to the tail). An LP with
  * nothing to run goes idle and is woken by arch_lp_kick() when a VP
  * becomes runnable — on hardware an IPI to a halted LP. Deterministic:
- * the queue order is the order of events, never of pointers.
+ * the queue order is the order of events, never of pointers. The LP's
+ * loop that runs what it picks is lp.c (entry tier).
  */
-#include "hv.h"
+#include "objects.h"
 
 void sched_enqueue(struct hv *hv, struct hv_lp *lp, uint16_t slot) {
   struct hv_vp *vp = &hv->vps[slot];
@@ -31,11 +32,8 @@ void sched_enqueue(struct hv *hv, struct hv_lp *lp, uint16_t slot) {
 
 #define SCHED_WAKE_MIN_RUN(hv) ((hv)->boot.slice_cycles / 100) /* shortest slice a wake-up cuts */
 
-void sched_preempt(struct hv *hv, struct hv_lp *lp);
-
 void sched_wake(struct hv *hv, struct hv_lp *lp, uint16_t slot) {
   struct hv_vp *vp = &hv->vps[slot];
-  vp_update_runnable(hv, lp, slot);
   if (!vp->queued || hv->rq_head == slot)
     return;
   sched_remove(hv, slot); /* to the head */
@@ -93,16 +91,14 @@ static uint16_t sched_pop(struct hv *hv) {
 
 static void sched_switch_out(struct hv *hv, struct hv_lp *lp, uint64_t reason) {
   struct hv_vp *vp = &hv->vps[lp->current];
-  hv_trace(hv, lp, (uint16_t)hv->partitions[vp->partition].id, (uint16_t)vp->index,
-           HV_TR_SCHED, 0, reason, 0);
+  hv_trace_vp(hv, lp, vp, HV_TR_SCHED, 0, reason, 0);
   vp->on_lp = HV_NO_VP;
   lp->current = HV_NO_VP;
   if (vp->run_state == VP_RUNNABLE)
     sched_enqueue(hv, lp, vp_slot(hv, vp));
 }
 
-/* Choose what LP lp runs next; returns false if it goes idle. */
-static bool sched_pick(struct hv *hv, struct hv_lp *lp) {
+bool sched_pick(struct hv *hv, struct hv_lp *lp) {
   uint64_t now = arch_cycles(lp);
   if (lp->current != HV_NO_VP) {
     struct hv_vp *vp = &hv->vps[lp->current];
@@ -129,31 +125,7 @@ static bool sched_pick(struct hv *hv, struct hv_lp *lp) {
     lp->slice_start = arch_cycles(lp);
     lp->slice_end = lp->slice_start + hv->boot.slice_cycles;
     vp->stats.dispatches++;
-    hv_trace(hv, lp, (uint16_t)hv->partitions[vp->partition].id, (uint16_t)vp->index,
-             HV_TR_VP_ENTRY, lp->slice_end, 0, 0);
+    hv_trace_vp(hv, lp, vp, HV_TR_VP_ENTRY, lp->slice_end, 0, 0);
   }
-  return true;
-}
-
-bool hv_lp_step(struct hv *hv, uint32_t index) {
-  struct hv_lp *lp = &hv->lps[index];
-  timers_run(hv, lp);
-  if (!sched_pick(hv, lp))
-    return false;
-  struct hv_vp *vp = &hv->vps[lp->current];
-  irq_deliver_pending(hv, lp, vp);
-  struct hv_exit ex;
-  uint64_t t0 = arch_cycles(lp);
-  arch_vp_run(hv, lp, vp, lp->slice_end, &ex);
-  uint64_t t1 = arch_cycles(lp);
-  vp->stats.guest_cycles += ex.guest_cycles;
-  vp->stats.exit_cycles += (t1 - t0) - ex.guest_cycles;
-  if (ex.reason == HV_EXIT_NONE)
-    return true;
-  vp->stats.exits++;
-  hv->counters.exits++;
-  exit_handle(hv, lp, vp, &ex);
-  if (vp->in_use)
-    vp->stats.hv_cycles += arch_cycles(lp) - t1;
   return true;
 }

@@ -11,7 +11,7 @@
  * intermediate tables (may fail with INSUFFICIENT_MEMORY; it changes no
  * translation), slat_commit() writes the leaf (cannot fail).
  */
-#include "hv.h"
+#include "objects.h"
 
 #define SLAT_LEVELS 4
 #define SLAT_TABLE_PERMS (EPT_READ | EPT_WRITE | EPT_EXEC)

@@ -10,7 +10,8 @@
  * the page becomes available — also when the timer was armed before the
  * guest enabled its message page.
  */
-#include "hv.h"
+#include "objects.h"
+#include "vic.h"
 
 #define STIMER_RSVDZ ((7ull << 13) | (~0ull << 20))
 
@@ -48,7 +49,7 @@ static void stimer_fire(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, int t
   uint64_t fired = st->deadline;
   if (st->config & HV_STIMER_DIRECT) {
     irq_post(hv, lp, vp_slot(hv, vp), (uint8_t)(st->config >> HV_STIMER_APIC_VECTOR_SHIFT));
-    hv_trace(hv, lp, (uint16_t)hv->partitions[vp->partition].id, (uint16_t)vp->index, HV_TR_TIMER,
+    hv_trace_vp(hv, lp, vp, HV_TR_TIMER,
              (uint64_t)t, arch_cycles(lp) - fired, 1);
   } else if (!st->msg_pending) { /* one buffer per timer: expiries coalesce */
     st->msg_pending = true;
@@ -129,7 +130,7 @@ void timers_run(struct hv *hv, struct hv_lp *lp) {
       if (vp->synic.stimer[t].deadline && vp->synic.stimer[t].deadline <= now)
         stimer_fire(hv, lp, vp, t);
     if (vp->apic.timer_deadline && vp->apic.timer_deadline <= now) {
-      hv_trace(hv, lp, (uint16_t)hv->partitions[vp->partition].id, (uint16_t)vp->index, HV_TR_TIMER, 4,
+      hv_trace_vp(hv, lp, vp, HV_TR_TIMER, 4,
                now - vp->apic.timer_deadline, 1);
       vapic_timer_fire(hv, lp, vp);
     }

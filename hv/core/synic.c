@@ -15,16 +15,11 @@
  * triggers the redelivery: no message waits forever. (In the simulator
  * both sides run in one thread; the bare-metal backends keep this order.)
  */
-#include "hv.h"
+#include "objects.h"
+#include "vic.h"
 
 #define SIMP_ENABLE 1ull
 #define MSG_FLAG_PENDING 1u
-
-void synic_reset(struct hv_synic *s) {
-  hv_memset(s, 0, sizeof *s);
-  for (unsigned i = 0; i < HV_SINT_COUNT; i++)
-    s->sint[i] = HV_SINT_MASKED;
-}
 
 uint64_t synic_next_seq(struct hv *hv) { return ++hv->msg_seq; }
 
@@ -126,7 +121,7 @@ static void synic_deliver(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uin
     size = 24;
     st->msg_pending = false;
     latency = arch_cycles(lp) - st->deadline_fired;
-    hv_trace(hv, lp, (uint16_t)hv->partitions[vp->partition].id, (uint16_t)vp->index, HV_TR_TIMER,
+    hv_trace_vp(hv, lp, vp, HV_TR_TIMER,
              (uint64_t)pk->index, latency, 0);
   } else if (pk->src == SRC_PORT) {
     struct hv_port *po = &hv->ports[pk->index];
@@ -148,7 +143,7 @@ static void synic_deliver(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uin
   slot[4] = size;
   slot[5] = pk->count > 1 ? MSG_FLAG_PENDING : 0;
   synic_put_u64(slot + 8, origin);
-  hv_trace(hv, lp, (uint16_t)hv->partitions[vp->partition].id, (uint16_t)vp->index, HV_TR_MSG_DELIVER, sint,
+  hv_trace_vp(hv, lp, vp, HV_TR_MSG_DELIVER, sint,
            latency, type | ((pk->seq & 0xFFFFFFFFull) << 32));
   synic_raise(hv, lp, vp, sint);
 }
@@ -183,7 +178,7 @@ hv_status_t synic_signal(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint
   uint8_t *byte = page + 256 * sint + flag / 8;
   bool newly = !(*byte & (1u << (flag % 8)));
   *byte |= (uint8_t)(1u << (flag % 8));
-  hv_trace(hv, lp, (uint16_t)hv->partitions[vp->partition].id, (uint16_t)vp->index, HV_TR_EVENT_SIGNAL, sint,
+  hv_trace_vp(hv, lp, vp, HV_TR_EVENT_SIGNAL, sint,
            flag, newly);
   if (newly)
     synic_raise(hv, lp, vp, sint);

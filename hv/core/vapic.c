@@ -10,11 +10,11 @@
  * (not for SINTs with auto-EOI); EOI retires the highest in-service
  * vector. The virtual APIC comes up software-enabled in x2APIC mode.
  */
-#include "hv.h"
+#include "objects.h"
+#include "vic.h"
 
 #define APIC_CYCLES_PER_TICK 10 /* APIC timer clock: the core clock / 10 */
 #define X2APIC_MSR_TSC_DEADLINE 0x6E0u
-#define LVT_MASKED (1u << 16)
 #define LVT_MODE_SHIFT 17
 
 static int vapic_highest(const uint64_t set[4]) {
@@ -22,12 +22,6 @@ static int vapic_highest(const uint64_t set[4]) {
     if (set[w])
       return w * 64 + 63 - __builtin_clzll(set[w]);
   return -1;
-}
-
-void vapic_reset(struct hv_vapic *a) {
-  hv_memset(a, 0, sizeof *a);
-  a->svr = 0x1FF;
-  a->lvt_timer = LVT_MASKED;
 }
 
 static uint8_t vapic_ppr(const struct hv_vapic *a) {
@@ -85,7 +79,7 @@ static void vapic_timer_start(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp)
 void vapic_timer_fire(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp) {
   struct hv_vapic *a = &vp->apic;
   a->timer_deadline = a->timer_period ? a->timer_deadline + a->timer_period : 0;
-  if (!(a->lvt_timer & LVT_MASKED))
+  if (!(a->lvt_timer & VAPIC_LVT_MASKED))
     irq_post(hv, lp, vp_slot(hv, vp), (uint8_t)a->lvt_timer);
 }
 
@@ -108,7 +102,7 @@ static bool vapic_ipi(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint64_
     bool hit = shorthand == 0 ? i == dest : shorthand == 1 ? self : shorthand == 2 ? true : !self;
     if (!hit)
       continue;
-    hv_trace(hv, lp, (uint16_t)p->id, (uint16_t)vp->index, HV_TR_IPI, vector, i, shorthand);
+    hv_trace_vp(hv, lp, vp, HV_TR_IPI, vector, i, shorthand);
     irq_post(hv, lp, p->vps[i], vector);
   }
   return true;
@@ -176,7 +170,7 @@ bool vapic_msr_write(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_t
       return false;
     return vapic_ipi(hv, lp, vp, (v & 0xFF) | (1ull << 18));
   case X2APIC_MSR_LVT_TIMER:
-    a->lvt_timer = (uint32_t)v & (0xFF | LVT_MASKED | (3u << LVT_MODE_SHIFT));
+    a->lvt_timer = (uint32_t)v & (0xFF | VAPIC_LVT_MASKED | (3u << LVT_MODE_SHIFT));
     return true;
   case X2APIC_MSR_TIMER_DIV: a->timer_divide = (uint32_t)v & 0xB; return true;
   case X2APIC_MSR_TIMER_INIT:

@@ -1,5 +1,6 @@
 /*
- * vp.c — virtual processors: creation, deletion, registers, run state.
+ * vp.c — virtual processors: creation, deletion, run state. Their
+ * registers as the hypercalls name them are hc_vp.c's.
  *
  * A VP's backend state (VMCS/VMCB, or the simulated context) lives in a
  * page of its partition's pool. A child's VPs are created explicitly
@@ -7,7 +8,7 @@
  * sets their registers, then clears the suspend to start them; pausing a
  * VM sets it again.
  */
-#include "hv.h"
+#include "objects.h"
 
 struct hv_vp *vp_get(struct hv *hv, uint16_t part, uint32_t index, uint16_t *slot) {
   if (index >= HV_MAX_VPS_PER_PARTITION)
@@ -64,12 +65,11 @@ hv_status_t vp_create(struct hv *hv, struct hv_lp *lp, uint16_t part, uint32_t i
     arch_slat_install(vp, p->slat_root);
   p->vps[index] = slot;
   p->nvps++;
-  hv_trace(hv, lp, (uint16_t)p->id, (uint16_t)index, HV_TR_VP_LIFECYCLE, index, 1, 0);
+  hv_trace_vp(hv, lp, vp, HV_TR_VP_LIFECYCLE, index, 1, 0);
   vp_update_runnable(hv, lp, slot);
   return HV_STATUS_SUCCESS;
 }
 
-/* Returns SUCCESS or INVALID_VP_INDEX. */
 hv_status_t vp_delete(struct hv *hv, struct hv_lp *lp, uint16_t part, uint32_t index) {
   uint16_t slot;
   struct hv_vp *vp = vp_get(hv, part, index, &slot);
@@ -85,9 +85,8 @@ hv_status_t vp_delete(struct hv *hv, struct hv_lp *lp, uint16_t part, uint32_t i
   pool_free(hv, part, vp->state_page);
   p->vps[index] = HV_NO_VP;
   p->nvps--;
-  hv_trace(hv, lp, (uint16_t)p->id, (uint16_t)index, HV_TR_VP_LIFECYCLE, index, 0, 0);
+  hv_trace_vp(hv, lp, vp, HV_TR_VP_LIFECYCLE, index, 0, 0);
   hv_memset(vp, 0, sizeof *vp);
-  timers_update(hv, lp);
   return HV_STATUS_SUCCESS;
 }
 
@@ -113,76 +112,4 @@ void vp_update_runnable(struct hv *hv, struct hv_lp *lp, uint16_t slot) {
   else
     vp->run_state = VP_SUSPENDED;
   sched_remove(hv, slot);
-}
-
-/* SynIC register names map onto their MSRs (TLFS register names). */
-static uint32_t vp_synic_msr(uint32_t name) {
-  if (name >= HV_REGISTER_SINT0 && name < HV_REGISTER_SINT0 + HV_SINT_COUNT)
-    return HV_X64_MSR_SINT0 + (name - HV_REGISTER_SINT0);
-  switch (name) {
-  case HV_REGISTER_SCONTROL: return HV_X64_MSR_SCONTROL;
-  case HV_REGISTER_SVERSION: return HV_X64_MSR_SVERSION;
-  case HV_REGISTER_SIEFP: return HV_X64_MSR_SIEFP;
-  case HV_REGISTER_SIMP: return HV_X64_MSR_SIMP;
-  default: return 0;
-  }
-}
-
-/* Returns SUCCESS or INVALID_PARAMETER (unknown register name). */
-hv_status_t vp_reg_get(struct hv *hv, struct hv_vp *vp, uint32_t name, uint64_t *value) {
-  const struct hv_partition *p = &hv->partitions[vp->partition];
-  if (vp_synic_msr(name))
-    return synic_msr_read(hv, &hv->lps[0], vp, vp_synic_msr(name), value) ? HV_STATUS_SUCCESS
-                                                                           : HV_STATUS_INVALID_PARAMETER;
-  switch (name) {
-  case HV_REGISTER_INTERCEPT_SUSPEND:
-    *value = vp->synic.icpt_suspended;
-    return HV_STATUS_SUCCESS;
-  case HV_REGISTER_EXPLICIT_SUSPEND:
-    *value = vp->explicit_suspend;
-    return HV_STATUS_SUCCESS;
-  case HV_REGISTER_GUEST_OS_ID:
-    *value = p->guest_os_id;
-    return HV_STATUS_SUCCESS;
-  case HV_REGISTER_VP_INDEX:
-    *value = vp->index;
-    return HV_STATUS_SUCCESS;
-  default:
-    return arch_vp_reg_get(vp, name, value) ? HV_STATUS_SUCCESS : HV_STATUS_INVALID_PARAMETER;
-  }
-}
-
-/* Returns SUCCESS, INVALID_PARAMETER (unknown or read-only name) or
- * INVALID_REGISTER_VALUE (reserved bits). */
-hv_status_t vp_reg_set(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_t name, uint64_t value) {
-  struct hv_partition *p = &hv->partitions[vp->partition];
-  if (vp_synic_msr(name))
-    return synic_msr_write(hv, lp, vp, vp_synic_msr(name), value) ? HV_STATUS_SUCCESS
-                                                                 : HV_STATUS_INVALID_REGISTER_VALUE;
-  switch (name) {
-  case HV_REGISTER_INTERCEPT_SUSPEND:
-    if (value & ~1ull)
-      return HV_STATUS_INVALID_REGISTER_VALUE;
-    if (vp->synic.icpt_suspended && !value)
-      hv_trace(hv, lp, (uint16_t)p->id, (uint16_t)vp->index, HV_TR_INTERCEPT, vp->synic.icpt_type,
-               vp->synic.icpt_param, 1);
-    vp->synic.icpt_suspended = value & 1;
-    if (!value)
-      vp->synic.icpt_pending = false;
-    vp_update_runnable(hv, lp, vp_slot(hv, vp));
-    return HV_STATUS_SUCCESS;
-  case HV_REGISTER_EXPLICIT_SUSPEND:
-    if (value & ~1ull)
-      return HV_STATUS_INVALID_REGISTER_VALUE;
-    vp->explicit_suspend = value & 1;
-    vp_update_runnable(hv, lp, vp_slot(hv, vp));
-    return HV_STATUS_SUCCESS;
-  case HV_REGISTER_GUEST_OS_ID:
-    p->guest_os_id = value;
-    return HV_STATUS_SUCCESS;
-  case HV_REGISTER_VP_INDEX:
-    return HV_STATUS_INVALID_PARAMETER;
-  default:
-    return arch_vp_reg_set(vp, name, value) ? HV_STATUS_SUCCESS : HV_STATUS_INVALID_PARAMETER;
-  }
 }

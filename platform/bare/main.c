@@ -19,6 +19,8 @@
  */
 #include "hv/arch/x86/cpu.h"
 #include "hv/arch/x86/x86.h"
+#include "hv/core/entry.h"
+#include "hv/core/objects.h"
 #include "hvsim/bare_cfg.h"
 #include "hvsim/debug_port.h"
 #include "hvsim/root_boot.h"

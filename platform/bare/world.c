@@ -7,6 +7,7 @@
  * queue in the root's memory. This is the test harness around the
  * hypervisor, not part of it: the hypervisor never reads the plan.
  */
+#include "hv/core/entry.h"
 #include "hvsim/bare_cfg.h"
 #include "platform/world/world_player.h"
 #include "platform_bare.h"

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "hv/core/objects.h"
 #include "hvsim/root_boot.h"
 #include "sim.h"
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "models/guest/guest.h"
+#include "hv/core/objects.h"
 #include "hvsim/root_boot.h"
 #include "sim.h"
 
@@ -315,7 +316,7 @@ void sim_vcpu_main(void *arg) {
 /* pread/pwrite on the image: the data is in the file when the call
  * returns (the run may end, or the VM stop, right after). Each command
  * costs the root's VP a fixed controller time plus one cycle per 8 bytes
- * (cost table: disk_command, memory per 8 bytes). */
+ * (README cost table: the root's physical disk). */
 #define SIM_DISK_COMMAND_CYCLES 2000u
 
 static struct sim_vdisk *guest_disk(struct guest *g, uint32_t disk, uint64_t lba, uint32_t sectors) {

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hv/core/objects.h"
+
 static uint64_t hcdrive_io_base(struct hcdrive *d, uint16_t part, uint32_t vp_index) {
   /* VP i's input page at base + 0x2000 i, its output page right after.
    * (VP 0's pages overlay the boot block and the hypercall page: harmless,
@@ -71,7 +73,7 @@ uint64_t hcdrive_call_at(struct hcdrive *d, uint16_t part, uint32_t vp_index, ui
   for (int guard = 0; guard < 100000; guard++) {
     uint64_t rip = vp->arch.rip;
     vp->arch.vcpu->exc_pending = false;
-    hypercall_handle(hv, lp, vp);
+    hv_hypercall(hv, lp, vp);
     if (vp->arch.vcpu->exc_pending) {
       vp->arch.vcpu->exc_pending = false;
       return ~0ull;

@@ -20,6 +20,8 @@
 
 #include <string.h>
 
+#include "hv/core/iommu.h"
+#include "hv/core/objects.h"
 #include "hv/iommu_abi.h"
 #include "sim/machine/sim.h"
 

@@ -17,6 +17,7 @@
 #include "coro.h"
 #include "iommu.h"
 #include "hv/core/hv.h"
+#include "hv/core/entry.h"
 #include "hvsim/mgmt.h"
 
 /* The documented cost table (sim/machine/cost.c), in cycles. */

@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 
+#include "hv/core/objects.h"
 #include "run_int.h"
 
 static const char *const run_part_states[] = {"free", "created", "active", "finalized", "stopped"};

@@ -33,6 +33,21 @@ def test_the_tree_is_clean():
     assert "no cycles" in p.stdout
 
 
+def layering_with(tree, path, include):
+    """Run the check with `#include "include"` added at the end of path (a
+    new file, or an existing one restored afterwards); the line it is on."""
+    f = tree / path
+    original = f.read_text() if f.exists() else None
+    f.write_text((original or "") + f'#include "{include}"\n')
+    try:
+        return layering(tree), (original or "").count("\n") + 1
+    finally:
+        if original is None:
+            f.unlink()
+        else:
+            f.write_text(original)
+
+
 @pytest.mark.parametrize("path,include,message", [
     ("hv/core/bad.c", "models/guest/guest.h", "hv/core may not include models/guest/guest.h"),
     ("hv/arch/x86/bad.c", "sim/machine/sim.h", "hv/arch/x86 may not include sim/machine/sim.h"),
@@ -40,24 +55,26 @@ def test_the_tree_is_clean():
     ("models/guest/bad.c", "models/root/vid.h", "models/guest may not include models/root/vid.h"),
     ("hv/core/bad2.c", "../arch/arch.h", "not ../"),
     ("sim/verdict/bad.c", "sim/world/run.h", "sim/verdict may not include sim/world/run.h"),
+    # the core's tiers: a file includes no header of a tier above or beside it
+    ("hv/core/sched.c", "vic.h", "the objects tier may not include hv/core/vic.h (the vic tier, above it)"),
+    ("hv/core/vp.c", "hc.h", "the objects tier may not include hv/core/hc.h (the hypercall tier, above it)"),
+    ("hv/core/iommu.c", "vic.h", "the iommu tier may not include hv/core/vic.h (the vic tier, beside it)"),
+    ("hv/core/synic.c", "entry.h", "the vic tier may not include hv/core/entry.h (the entry tier, above it)"),
+    ("hv/core/msr.c", "entry.h", "the hypercall tier may not include hv/core/entry.h (the entry tier, above it)"),
 ])
 def test_a_forbidden_include_fails(tree, path, include, message):
-    f = tree / path
-    f.write_text(f'#include "{include}"\n')
-    try:
-        p = layering(tree)
-    finally:
-        f.unlink()
+    p, line = layering_with(tree, path, include)
     assert p.returncode == 1, p.stdout
-    assert f"{path}:1:" in p.stdout and message in p.stdout, p.stdout
+    assert f"{path}:{line}:" in p.stdout and message in p.stdout, p.stdout
 
 
 def test_a_cycle_between_boxes_fails(tree):
-    f = tree / "models" / "vmbus" / "bad.h"
-    f.write_text('#include "models/root/vid.h"\n')
-    try:
-        p = layering(tree)
-    finally:
-        f.unlink()
+    p, _ = layering_with(tree, "models/vmbus/bad.h", "models/root/vid.h")
     assert p.returncode == 1
     assert "models/vmbus may not include models/root/vid.h" in p.stdout
+
+
+def test_a_core_file_outside_every_tier_fails(tree):
+    p, _ = layering_with(tree, "hv/core/loose.c", "objects.h")
+    assert p.returncode == 1, p.stdout
+    assert "hv/core/loose.c:1: in no tier of hv/core" in p.stdout, p.stdout

@@ -238,12 +238,12 @@ Test(hypercall, rep_continuation) {
   vp->arch.gpr[1] = control;
   vp->arch.gpr[2] = io_base();
   vp->arch.gpr[8] = io_base() + 0x1000;
-  hypercall_handle(hv, &hv->lps[0], vp);
+  hv_hypercall(hv, &hv->lps[0], vp);
   cr_assert_eq(vp->arch.rip, rip, "a continued call does not advance RIP");
   cr_assert_eq(vp->arch.gpr[1], control | (512ull << HV_HYPERCALL_REP_START_OFFSET));
   cr_assert_eq(tl_reps(vp->arch.gpr[0]), 512);
   cr_assert_eq(tl_part(s)->ram_pages, 1000 - 512);
-  hypercall_handle(hv, &hv->lps[0], vp);
+  hv_hypercall(hv, &hv->lps[0], vp);
   cr_assert_eq(vp->arch.rip, rip + 3);
   cr_assert_eq(vp->arch.gpr[0], HV_STATUS_SUCCESS | (1000ull << 32));
   cr_assert_eq(tl_part(s)->ram_pages, 0);

@@ -10,7 +10,11 @@
 
 #include <stdint.h>
 
+#include "hv/core/entry.h"
 #include "hv/core/hc.h"
+#include "hv/core/iommu.h"
+#include "hv/core/objects.h"
+#include "hv/core/vic.h"
 #include "sim/machine/hcdrive.h"
 
 #define TL_MEM_BYTES (64ull << 20)
