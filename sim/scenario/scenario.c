@@ -53,6 +53,27 @@ static int scn_name(struct ctx *c, const struct field *f) {
   return 0;
 }
 
+/* 'description:' — prose for people: a non-blank text of printable
+ * characters, lines and tabs, at most SCN_DESCRIPTION_MAX - 1 bytes. */
+static int scn_description(struct ctx *c, const struct field *f) {
+  if (!f->node)
+    return 0;
+  path_key(c, f->key);
+  char *d = c->s->description;
+  if (node_text(c, f->node, d, sizeof c->s->description, "a text (a few paragraphs)"))
+    return -1;
+  bool blank = true;
+  for (const unsigned char *p = (const unsigned char *)d; *p; p++) {
+    if (*p < 0x20 && *p != '\n' && *p != '\t')
+      return scn_fail(c, f->node, "control character 0x%02x in the text", *p);
+    blank = blank && (*p == ' ' || *p == '\n' || *p == '\t');
+  }
+  if (blank)
+    return scn_fail(c, f->node, "empty text (omit the key, or say what the scenario shows)");
+  path_restore(c, 0);
+  return 0;
+}
+
 /* Validate a section: f's value through parse, under the path f->key. */
 static int scn_section(struct ctx *c, const struct field *f, int (*parse)(struct ctx *, uint32_t)) {
   if (!f->node)
@@ -65,15 +86,16 @@ static int scn_section(struct ctx *c, const struct field *f, int (*parse)(struct
 }
 
 static int scn_document(struct ctx *c, uint32_t root) {
-  enum { T_VERSION, T_NAME, T_MACHINE, T_UNTIL, T_PARTITIONS, T_TIMELINE, T_EXPECT, T_DEVICES, T_N };
+  enum { T_VERSION, T_NAME, T_MACHINE, T_UNTIL, T_PARTITIONS, T_TIMELINE, T_EXPECT, T_DEVICES, T_DESC, T_N };
   struct field f[T_N] = {{"version", 0, 0}, {"name", 0, 0},       {"machine", 0, 0},
                          {"until", 0, 0},   {"partitions", 0, 0}, {"timeline", 0, 0},
-                         {"expect", 0, 0},  {"devices", 0, 0}};
+                         {"expect", 0, 0},  {"devices", 0, 0},    {"description", 0, 0}};
   if (node_at(c, root)->type != NODE_MAP)
     return fail_type(c, root, "a map of scenario keys (version, name, machine, ...)");
   return scn_version(c, root) || map_collect(c, root, f, T_N) ||
                  field_require(c, root, &f[T_NAME]) || field_require(c, root, &f[T_MACHINE]) ||
                  field_require(c, root, &f[T_PARTITIONS]) || scn_name(c, &f[T_NAME]) ||
+                 scn_description(c, &f[T_DESC]) ||
                  scn_section(c, &f[T_MACHINE], scn_machine) ||
                  field_time(c, &f[T_UNTIL], 1, UINT64_MAX, &c->s->until_ns) ||
                  scn_section(c, &f[T_PARTITIONS], scn_partitions) ||

@@ -24,6 +24,7 @@
 #define SCN_MAX_ACTIONS 4096
 #define SCN_MAX_EXPECTS 1024
 #define SCN_MAX_FILE_BYTES (1u << 20)
+#define SCN_DESCRIPTION_MAX 4096 /* 'description:' text, bytes with its NUL */
 
 struct scn_pos { uint32_t line, col; }; /* 1-based, of the YAML node */
 
@@ -186,6 +187,9 @@ struct scenario {
   char path[512];
   uint32_t version;
   char name[64];
+  /* 'description:' — what the scenario shows and which events to look at
+   * (the tour's chapters, shown by hvsim tour and the run report); "" none */
+  char description[SCN_DESCRIPTION_MAX];
   struct {
     uint32_t lps;          /* 1..64 */
     uint64_t memory_bytes; /* >= 16 MiB, multiple of 2 MiB */

@@ -12,6 +12,8 @@
 #include "bench.h"
 #include "models/guest/guest.h"
 #include "sim/bochs/bochs_runner.h"
+#include "sim/report/report.h"
+#include "tour.h"
 #include "sim/world/run.h"
 #include "sim/trace/sha256.h"
 #include "sim/scenario/kernel.h"
@@ -36,7 +38,13 @@ static const char usage[] =
     "                          on Bochs's CPU model); qemu-svm (the AMD-V image on QEMU TCG)\n"
     "      --stop-at N         stop after event N (with --trace-dir: inspect the prefix)\n"
     "      --quiet             verdicts only, no summary table\n"
+    "      --report            also write DIR/report.html (needs --trace-dir)\n"
     "  check FILE...           validate scenario files without running them\n"
+    "  report DIR [--out FILE] the run report: one self-contained HTML page (architecture,\n"
+    "                          LP timeline, cycles, memory, VMBus sequence, verdicts)\n"
+    "                          drawn from DIR/trace.bin, written to DIR/report.html\n"
+    "  tour [N]                the guided tour of the architecture: list the chapters,\n"
+    "                          or run chapter N and write its report\n"
     "  trace digest DIR|FILE   digest of a trace's event sequence\n"
     "  trace dump DIR [--from N] [--to N]   events as JSON lines\n"
     "  trace info DIR          the trace header (seed, scenario hash, build, options)\n"
@@ -103,6 +111,7 @@ static int main_run(int argc, char **argv) {
   o.seed = 1;
   o.progress = true;
   const char *file = 0, *backend = "sim";
+  bool report = false;
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : 0;
     bool takes = strcmp(a, "--seed") == 0 || strcmp(a, "--until") == 0 || strcmp(a, "--trace-dir") == 0 ||
@@ -126,6 +135,9 @@ static int main_run(int argc, char **argv) {
       backend = v;
     } else if (strcmp(a, "--quiet") == 0) {
       o.quiet = true;
+    } else if (strcmp(a, "--report") == 0) {
+      report = true; /* not part of the run: not recorded in the trace header */
+      continue;
     } else if (a[0] == '-' ) {
       return main_usage_error("unknown option", a);
     } else if (!file) {
@@ -144,6 +156,8 @@ static int main_run(int argc, char **argv) {
   }
   if (!file)
     return main_usage_error("run needs a scenario file", 0);
+  if (report && !o.trace_dir)
+    return main_usage_error("--report needs --trace-dir (the report is written next to the trace)", 0);
   if (strcmp(backend, "sim") && strcmp(backend, "bochs-vmx") && strcmp(backend, "bochs-svm") &&
       strcmp(backend, "qemu-svm"))
     return main_usage_error("unknown backend (sim, bochs-vmx, bochs-svm, qemu-svm)", backend);
@@ -165,6 +179,14 @@ static int main_run(int argc, char **argv) {
   else
     code = bochs_backend_run(backend, &scn, &o, HVSIM_SOURCE_ROOT);
   scenario_free(&scn);
+  if (report && code != 2 && code != 3) {
+    char path[1200], err[600];
+    if (report_write(o.trace_dir, 0, path, sizeof path, err, sizeof err) != 0) {
+      fprintf(stderr, "hvsim: report: %s\n", err);
+      return 3;
+    }
+    printf("report: %s\n", path);
+  }
   return code;
 }
 
@@ -295,7 +317,11 @@ int main(int argc, char **argv) {
   }
   const char *cmd = argv[1];
   for (int i = 2; i < argc; i++)
-    if (strcmp(argv[i], "--help") == 0 && strcmp(cmd, "trace")) {
+    if ((strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) &&
+        (strcmp(cmd, "report") == 0 || strcmp(cmd, "tour") == 0)) {
+      fputs(strcmp(cmd, "report") == 0 ? report_usage : tour_usage, stdout);
+      return 0;
+    } else if (strcmp(argv[i], "--help") == 0 && strcmp(cmd, "trace")) {
       fputs(usage, stdout);
       return 0;
     }
@@ -315,6 +341,10 @@ int main(int argc, char **argv) {
     return main_programs();
   if (strcmp(cmd, "replay") == 0)
     return main_replay(argc - 2, argv + 2, argv[0]);
+  if (strcmp(cmd, "report") == 0)
+    return report_cmd_main(argc - 2, argv + 2);
+  if (strcmp(cmd, "tour") == 0)
+    return tour_main(argc - 2, argv + 2, HVSIM_SOURCE_ROOT);
   if (strcmp(cmd, "platform") == 0)
     return platform_cmd_main(argc - 2, argv + 2);
   return main_usage_error("unknown command", cmd);

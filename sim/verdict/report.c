@@ -127,6 +127,18 @@ int report_json(const char *path, const struct verdict *v, uint64_t seed, int co
     fprintf(f, ": {\"state\": \"%s\", \"guest_cycles\": %llu}", scn_vm_state_name((enum scn_vm_state)v->vm_state[vm]),
             (unsigned long long)verdict_vm_guest(v, vm));
   }
-  fprintf(f, "}}\n");
+  /* one line per VP: the run report (sim/report) reads these back */
+  fprintf(f, "},\n\"vps\": [");
+  for (uint32_t i = 0; i < v->nvps; i++) {
+    const struct verdict_vp *p = &v->vps[i];
+    fprintf(f, "%s\n{\"vm\": ", i ? "," : "");
+    report_json_str(f, verdict_vm_name(v, p->vm));
+    fprintf(f, ", \"partition\": %llu, \"vp\": %u, \"guest_cycles\": %llu, \"hv_cycles\": %llu, "
+               "\"exit_cycles\": %llu, \"exits\": %llu, \"hypercalls\": %llu}",
+            (unsigned long long)p->pid, p->vp, (unsigned long long)p->guest_cycles,
+            (unsigned long long)p->hv_cycles, (unsigned long long)p->exit_cycles, (unsigned long long)p->exits,
+            (unsigned long long)p->hypercalls);
+  }
+  fprintf(f, "]}\n");
   return fclose(f) == 0 ? 0 : -1;
 }

@@ -272,6 +272,11 @@ def test_golden_scenario_listing(tmp_path):
         (tmp_path / n).write_text("")
     assert [os.path.basename(p) for p in golden.scenarios(str(tmp_path))] == ["a.yaml", "b.yaml"]
     assert golden.name_of("scenarios/quick.start.yaml") == "quick.start"
+    (tmp_path / "tour").mkdir()
+    (tmp_path / "tour" / "01-x.yaml").write_text("")
+    listed = golden.scenarios(str(tmp_path))
+    assert [os.path.basename(p) for p in listed] == ["a.yaml", "b.yaml", "01-x.yaml"]
+    assert golden.name_of(listed[-1]) == "tour-01-x"
 
 
 # ---- tables against the C headers ------------------------------------------

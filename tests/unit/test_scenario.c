@@ -464,3 +464,18 @@ Test(scenario_names, units) {
   cr_expect_eq(scn_parse_uint("18446744073709551615", &v), 0);
   cr_expect_eq(scn_parse_uint("18446744073709551616", &v), -2);
 }
+
+/* 'description:' (the tour's chapters): kept as written, a text, never blank. */
+#define DESC_DOC(d) "version: 1\nname: m\ndescription: " d "\nmachine: { lps: 1, memory: 16MiB }\npartitions: []\n"
+Test(scenario, description) {
+  struct scenario s;
+  load_ok(DESC_DOC("|\n  First paragraph.\n\n  Look at the hypercall events.\n"), &s);
+  cr_expect_str_eq(s.description, "First paragraph.\n\nLook at the hypercall events.\n");
+  scenario_free(&s);
+  load_ok("version: 1\nname: m\nmachine: { lps: 1, memory: 16MiB }\npartitions: []\n", &s);
+  cr_expect_str_eq(s.description, "");
+  scenario_free(&s);
+  load_fails(DESC_DOC("{ a: 1 }"), "description: expected a text");
+  load_fails(DESC_DOC("\"  \\n \""), "description: empty text");
+  load_fails(DESC_DOC("\"bell \\a\""), "description: control character 0x07");
+}

@@ -22,9 +22,13 @@ MAX_GZ_BYTES = 512 * 1024
 _LINE = re.compile(r"^digest ([0-9a-f]{64}) events (\d+)\s*$")
 
 
+TOUR_DIR = "tour"  # scenarios/tour/: the tour's chapters, goldens named tour-<file>
+
+
 def scenarios(directory=SCENARIO_DIR):
     """Scenario files of a directory, sorted, as paths relative to the repo
-    root when inside it (so trace headers name them the same everywhere)."""
+    root when inside it (so trace headers name them the same everywhere),
+    then those of its tour/ folder (hvsim tour's chapters)."""
     if not os.path.isdir(directory):
         return []
     out = []
@@ -33,12 +37,19 @@ def scenarios(directory=SCENARIO_DIR):
             path = os.path.join(directory, name)
             rel = os.path.relpath(path, REPO_ROOT)
             out.append(path if rel.startswith("..") else rel)
+    tour = os.path.join(directory, TOUR_DIR)
+    if os.path.isdir(tour):
+        out += scenarios(tour)
     return out
 
 
 def name_of(scenario):
-    base = os.path.basename(os.fspath(scenario))
-    return base.rsplit(".", 1)[0]
+    """The golden's name: the file's name without its extension, prefixed
+    with "tour-" for a chapter of the tour."""
+    path = os.fspath(scenario)
+    base = os.path.basename(path).rsplit(".", 1)[0]
+    parent = os.path.basename(os.path.dirname(path))
+    return f"tour-{base}" if parent == TOUR_DIR else base
 
 
 def paths(name, golden_dir=GOLDEN_DIR):
