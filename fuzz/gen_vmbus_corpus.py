@@ -309,14 +309,21 @@ def seeds():
     s["protocol-odd-messages"] = (msg(14, 0x00050000, 0, pad_to=40) + msg(14, 0x12345678, pad_to=40) + msg(0)
                                   + msg(1) + msg(13, 9) + msg(2, STORAGE) + msg(17) + msg(99) + op_wait(100)
                                   + op_unload() + op_open(STORAGE) + op_wait(50))
+    s["protocol-v5-messages"] = (msg(14, 0x00050003, 0, 2, pad_to=40) + msg(14, 0x00050002, 0, 3, pad_to=40)
+                                 + msg(14, 0x00060000, 0, 2, pad_to=40) + op_open(STORAGE)
+                                 + msg(22, STORAGE, 0) + msg(22, NETWORK, 0) + msg(22, STORAGE, 0x7FFFFFFF)
+                                 + msg(21, 1, 2, 3, 4, 5, 6, 7, 8, pad_to=40) + msg(18, STORAGE, pad_to=40)
+                                 + msg(19, STORAGE) + msg(20) + msg(23) + msg(24, STORAGE, 0)
+                                 + op_send(STORAGE, vstor(7), tid=3) + op_wait(100) + op_drain(STORAGE))
     return s
 
 
 DICT = [
     # channel message types (u32)
-    *[("chmsg_%d" % t, u32(t)) for t in range(1, 18)],
+    *[("chmsg_%d" % t, u32(t)) for t in range(1, 25)],
     ("ver_win8", u32(0x00020004)), ("ver_win8_1", u32(0x00030000)), ("ver_win10", u32(0x00040000)),
     ("ver_win10_4_1", u32(0x00040001)), ("ver_win10_5", u32(0x00050000)),
+    ("ver_win10_5_3", u32(0x00050003)), ("chan_conn_1", u32(0x2001)),
     ("gpadl_first", u32(FIRST_GPADL)), ("gpadl_second", u32(FIRST_GPADL + 1)),
     # vstor operations, SCSI opcodes
     *[("vstor_%d" % o, u32(o)) for o in range(1, 11)], ("vstor_version", u16(0x0602)),

@@ -175,6 +175,8 @@ enum hv_vmbus_op {
   HV_VMBUS_UNLOAD = 8,
   HV_VMBUS_GPADL_REFUSED = 9, /* c = enum hv_vmbus_reason */
   HV_VMBUS_OPEN_REFUSED = 10, /* c = enum hv_vmbus_reason */
+  HV_VMBUS_MODIFY = 11,       /* MODIFYCHANNEL: c = the new target VP, or HV_VMBUS_PROTOCOL when refused */
+  HV_VMBUS_TL_REFUSED = 12,   /* TL_CONNECT_REQUEST refused: no hv_sock service */
 };
 
 /* Why the VMBus server refused or closed something (HV_TR_VMBUS field c). */

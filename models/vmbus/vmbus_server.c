@@ -92,7 +92,7 @@ static void vmbus_srv_post(struct vmbus_server *s, struct vmbus_srv_conn *c, con
 }
 
 static void vmbus_srv_signal(struct vmbus_server *s, struct vmbus_srv_conn *c, uint32_t relid) {
-  winhv_signal_event(s->hv, VMBUS_ROOT_EVENT_CONN(c->vm_id), (uint16_t)relid);
+  winhv_signal_event(s->hv, VMBUS_ROOT_CHAN_CONN(c->vm_id, relid), 0);
 }
 
 /* A port call, depositing a page into the pool that ran short and retrying. */
@@ -169,6 +169,8 @@ uint16_t vmbus_server_attach(struct vmbus_server *s, uint32_t vm_id, uint64_t pa
   if (!st)
     st = winhv_connect_port(w, partition, VMBUS_MESSAGE_CONNECTION_ID, self, VMBUS_ROOT_MSG_PORT(vm_id));
   if (!st)
+    st = winhv_connect_port(w, partition, VMBUS_MESSAGE_CONNECTION_ID_4, self, VMBUS_ROOT_MSG_PORT(vm_id));
+  if (!st)
     st = vmbus_srv_port(s, self, VMBUS_ROOT_EVENT_PORT(vm_id), partition, VMBUS_PORT_EVENT, base,
                         VMBUS_FLAGS_PER_VM);
   if (!st)
@@ -177,10 +179,6 @@ uint16_t vmbus_server_attach(struct vmbus_server *s, uint32_t vm_id, uint64_t pa
     st = vmbus_srv_port(s, partition, VMBUS_CHILD_MSG_PORT, self, VMBUS_PORT_MESSAGE, 0, 0);
   if (!st)
     st = winhv_connect_port(w, self, VMBUS_ROOT_MSG_CONN(vm_id), partition, VMBUS_CHILD_MSG_PORT);
-  if (!st)
-    st = vmbus_srv_port(s, partition, VMBUS_CHILD_EVENT_PORT, self, VMBUS_PORT_EVENT, 0, VMBUS_FLAGS_PER_VM);
-  if (!st)
-    st = winhv_connect_port(w, self, VMBUS_ROOT_EVENT_CONN(vm_id), partition, VMBUS_CHILD_EVENT_PORT);
   c->used = true;
   c->vm_id = vm_id;
   c->partition = partition;
@@ -200,6 +198,16 @@ uint16_t vmbus_server_attach(struct vmbus_server *s, uint32_t vm_id, uint64_t pa
     ch->state = VMBUS_CH_OFFERED;
     ch->mac[0] = 0x00, ch->mac[1] = 0x15, ch->mac[2] = 0x5D; /* Hyper-V's OUI */
     ch->mac[5] = (uint8_t)vm_id;
+    /* the offer's own connection: one flag of the root's, named by the bit */
+    uint32_t relid = devs[i];
+    st = vmbus_srv_port(s, self, VMBUS_ROOT_CHAN_PORT(vm_id, relid), partition, VMBUS_PORT_EVENT,
+                        (uint16_t)(base + relid), 1);
+    if (!st)
+      st = winhv_connect_port(w, partition, VMBUS_CHAN_CONN(relid), self, VMBUS_ROOT_CHAN_PORT(vm_id, relid));
+    if (st) {
+      vmbus_server_detach(s, vm_id);
+      return st;
+    }
   }
   return HV_STATUS_SUCCESS;
 }
@@ -211,11 +219,18 @@ void vmbus_server_detach(struct vmbus_server *s, uint32_t vm_id) {
   struct winhv *w = s->hv;
   uint64_t self = HV_PARTITION_ID_SELF;
   winhv_disconnect_port(w, self, VMBUS_ROOT_MSG_CONN(vm_id));
-  winhv_disconnect_port(w, self, VMBUS_ROOT_EVENT_CONN(vm_id));
   winhv_delete_port(w, self, VMBUS_ROOT_MSG_PORT(vm_id));
   winhv_delete_port(w, self, VMBUS_ROOT_EVENT_PORT(vm_id));
   winhv_delete_port(w, c->partition, VMBUS_CHILD_MSG_PORT);
-  winhv_delete_port(w, c->partition, VMBUS_CHILD_EVENT_PORT);
+  for (uint32_t r = 1; r < VMBUS_MAX_CHANNELS; r++) {
+    if (c->ch[r].state == VMBUS_CH_NONE)
+      continue;
+    winhv_delete_port(w, self, VMBUS_ROOT_CHAN_PORT(vm_id, r));
+    if (c->ch[r].port_made) {
+      winhv_disconnect_port(w, self, VMBUS_ROOT_CHAN_CONN(vm_id, r));
+      winhv_delete_port(w, c->partition, VMBUS_CHILD_CHAN_PORT(r));
+    }
+  }
   for (uint32_t i = 0; i < VMBUS_MAX_CHANNELS; i++)
     if (c->ch[i].state == VMBUS_CH_OPEN)
       vmbus_trace(s, HV_VMBUS_CLOSE, vm_id, c->ch[i].relid, 0);
@@ -287,7 +302,7 @@ static void vmbus_srv_offers(struct vmbus_server *s, struct vmbus_srv_conn *c) {
     }
     vmbus_put_le32(m + VMBUS_OFFER_RELID, r);
     m[VMBUS_OFFER_DEDICATED] = 1;
-    vmbus_put_le32(m + VMBUS_OFFER_CONNECTION_ID, VMBUS_EVENT_CONNECTION_ID);
+    vmbus_put_le32(m + VMBUS_OFFER_CONNECTION_ID, VMBUS_CHAN_CONN(r));
     vmbus_srv_post(s, c, m, sizeof m);
     vmbus_trace(s, HV_VMBUS_OFFER, c->vm_id, r, ch->dev);
   }
@@ -295,15 +310,57 @@ static void vmbus_srv_offers(struct vmbus_server *s, struct vmbus_srv_conn *c) {
   vmbus_srv_post(s, c, done, sizeof done);
 }
 
+/* Move the child's port of our channel messages, or of one channel's
+ * signals, to another of its VPs: delete, create on vp, connect. */
+static uint16_t vmbus_srv_retarget(struct vmbus_server *s, struct vmbus_srv_conn *c, uint32_t port, uint32_t conn,
+                                   uint32_t type, uint16_t flag, uint32_t vp, bool exists) {
+  struct winhv *w = s->hv;
+  uint64_t self = HV_PARTITION_ID_SELF;
+  if (exists) {
+    winhv_disconnect_port(w, self, conn);
+    winhv_delete_port(w, c->partition, port);
+  }
+  uint16_t st;
+  for (int tries = 0; tries < 4; tries++) {
+    st = winhv_create_port(w, c->partition, port, self, type, VMBUS_MESSAGE_SINT, vp, flag, flag ? 1 : 0);
+    if (st != HV_STATUS_INSUFFICIENT_MEMORY || s->mem.deposit(s->mem.ctx, c->partition, 1) != HV_STATUS_SUCCESS)
+      break;
+  }
+  return st ? st : winhv_connect_port(w, self, conn, c->partition, port);
+}
+
+static bool vmbus_srv_version_known(uint32_t v) {
+  static const uint32_t known[] = {VMBUS_VERSION_WIN8,        VMBUS_VERSION_WIN8_1,     VMBUS_VERSION_WIN10,
+                                   VMBUS_VERSION_WIN10_V4_1,  VMBUS_VERSION_WIN10_V5,   VMBUS_VERSION_WIN10_V5_1,
+                                   VMBUS_VERSION_WIN10_V5_2,  VMBUS_VERSION_WIN10_V5_3};
+  for (uint32_t i = 0; i < sizeof known / sizeof known[0]; i++)
+    if (known[i] == v)
+      return true;
+  return false;
+}
+
+/* INITIATE_CONTACT: a version we speak; from 5.0 on the message SINT must
+ * be ours (2) and the answer names the message connection (4: the one 5.x
+ * guests contact on); target_vcpu moves our messages to that VP. */
 static void vmbus_srv_contact(struct vmbus_server *s, struct vmbus_srv_conn *c, const uint8_t *m, uint32_t size) {
   uint32_t want = size >= VMBUS_INITIATE_CONTACT_BYTES ? vmbus_le32(m + 8) : 0;
-  bool ok = want == VMBUS_VERSION_WIN8 || want == VMBUS_VERSION_WIN8_1 || want == VMBUS_VERSION_WIN10 ||
-            want == VMBUS_VERSION_WIN10_V4_1;
+  uint32_t vp = size >= VMBUS_INITIATE_CONTACT_BYTES ? vmbus_le32(m + 12) : 0;
+  bool v5 = want >= VMBUS_VERSION_WIN10_V5;
+  bool ok = vmbus_srv_version_known(want) && (!v5 || m[16] == VMBUS_MESSAGE_SINT);
+  if (ok && vp != c->msg_vp) {
+    uint16_t st = vmbus_srv_retarget(s, c, VMBUS_CHILD_MSG_PORT, VMBUS_ROOT_MSG_CONN(c->vm_id),
+                                     VMBUS_PORT_MESSAGE, 0, vp, true);
+    if (st == HV_STATUS_SUCCESS)
+      c->msg_vp = vp;
+    else /* no such VP: back where it was, and the version refused */
+      ok = false, vmbus_srv_retarget(s, c, VMBUS_CHILD_MSG_PORT, VMBUS_ROOT_MSG_CONN(c->vm_id),
+                                     VMBUS_PORT_MESSAGE, 0, c->msg_vp, false);
+  }
   uint8_t r[VMBUS_VERSION_RESPONSE_BYTES];
   vmbus_bzero(r, sizeof r);
   vmbus_put_le32(r, CHANNELMSG_VERSION_RESPONSE);
   r[8] = ok ? 1 : 0;
-  vmbus_put_le32(r + 12, want);
+  vmbus_put_le32(r + 12, ok && v5 ? VMBUS_MESSAGE_CONNECTION_ID_4 : want);
   if (ok) {
     c->contacted = true;
     c->version = want;
@@ -397,7 +454,7 @@ static void vmbus_srv_open(struct vmbus_server *s, struct vmbus_srv_conn *c, con
   if (size < VMBUS_OPEN_BYTES)
     return;
   uint32_t relid = vmbus_le32(m + 8), openid = vmbus_le32(m + 12), handle = vmbus_le32(m + 16);
-  uint32_t down = vmbus_le32(m + 24);
+  uint32_t vp = vmbus_le32(m + 20), down = vmbus_le32(m + 24);
   struct vmbus_srv_chan *ch = vmbus_srv_chan(c, relid);
   struct vmbus_gpadl *gp = vmbus_server_gpadl(c, handle);
   uint32_t status = VMBUS_STATUS_UNSUCCESSFUL;
@@ -409,7 +466,14 @@ static void vmbus_srv_open(struct vmbus_server *s, struct vmbus_srv_conn *c, con
     vmbus_ring_attach(&ch->in, &in_io, down * 4096);
     vmbus_ring_attach(&ch->out, &out_io, (gp->npfn - down) * 4096);
     int a = vmbus_ring_poll(&ch->in), b = vmbus_ring_poll(&ch->out);
-    if ((a == VMBUS_RING_OK || a == VMBUS_RING_EMPTY) && (b == VMBUS_RING_OK || b == VMBUS_RING_EMPTY)) {
+    bool rings = (a == VMBUS_RING_OK || a == VMBUS_RING_EMPTY) && (b == VMBUS_RING_OK || b == VMBUS_RING_EMPTY);
+    if (rings && (!ch->port_made || ch->target_vp != vp)) { /* the channel's interrupts go to the open's VP */
+      ch->port_made = vmbus_srv_retarget(s, c, VMBUS_CHILD_CHAN_PORT(relid), VMBUS_ROOT_CHAN_CONN(c->vm_id, relid),
+                                         VMBUS_PORT_EVENT, (uint16_t)relid, vp, ch->port_made) == HV_STATUS_SUCCESS;
+      ch->target_vp = vp;
+      rings = ch->port_made;
+    }
+    if (rings) {
       status = 0;
       ch->state = VMBUS_CH_OPEN;
       ch->gpadl = handle;
@@ -422,6 +486,7 @@ static void vmbus_srv_open(struct vmbus_server *s, struct vmbus_srv_conn *c, con
       ch->ic_shutdown_sent = false;
       ch->ic_next = 0;
       ch->ic_seq = 0;
+      ch->more = false;
       if (ch->dev >= VMBUS_DEV_HEARTBEAT && !s->timer_armed) {
         /* STIMER0 of the root's VP 0: direct mode, periodic, 1 ms (TLFS:
          * bit 0 enable, 1 periodic, 11:4 vector, 12 direct) */
@@ -439,6 +504,51 @@ static void vmbus_srv_open(struct vmbus_server *s, struct vmbus_srv_conn *c, con
   vmbus_put_le32(r + 8, relid);
   vmbus_put_le32(r + 12, openid);
   vmbus_put_le32(r + 16, status);
+  vmbus_srv_post(s, c, r, sizeof r);
+}
+
+/* MODIFYCHANNEL (>= 4.1): the channel's interrupts move to target_vp;
+ * from 5.3 on the guest waits for MODIFYCHANNEL_RESPONSE. */
+static void vmbus_srv_modify(struct vmbus_server *s, struct vmbus_srv_conn *c, const uint8_t *m, uint32_t size) {
+  if (size < VMBUS_MODIFYCHANNEL_BYTES || c->version < VMBUS_VERSION_WIN10_V4_1)
+    return;
+  uint32_t relid = vmbus_le32(m + 8), vp = vmbus_le32(m + 12);
+  struct vmbus_srv_chan *ch = vmbus_srv_chan(c, relid);
+  uint32_t status = VMBUS_STATUS_INVALID_PARAMETER;
+  if (ch && ch->state == VMBUS_CH_OPEN) {
+    if (vp == ch->target_vp)
+      status = 0;
+    else if (vmbus_srv_retarget(s, c, VMBUS_CHILD_CHAN_PORT(relid), VMBUS_ROOT_CHAN_CONN(c->vm_id, relid),
+                                VMBUS_PORT_EVENT, (uint16_t)relid, vp, true) == HV_STATUS_SUCCESS)
+      status = 0, ch->target_vp = vp;
+    else /* back on the old VP */
+      vmbus_srv_retarget(s, c, VMBUS_CHILD_CHAN_PORT(relid), VMBUS_ROOT_CHAN_CONN(c->vm_id, relid), VMBUS_PORT_EVENT,
+                         (uint16_t)relid, ch->target_vp, false);
+  }
+  vmbus_trace(s, HV_VMBUS_MODIFY, c->vm_id, relid, status ? HV_VMBUS_PROTOCOL : vp);
+  if (c->version < VMBUS_VERSION_WIN10_V5_3)
+    return;
+  uint8_t r[VMBUS_MODIFYCHANNEL_BYTES];
+  vmbus_bzero(r, sizeof r);
+  vmbus_put_le32(r, CHANNELMSG_MODIFYCHANNEL_RESPONSE);
+  vmbus_put_le32(r + 8, relid);
+  vmbus_put_le32(r + 12, status);
+  vmbus_srv_post(s, c, r, sizeof r);
+}
+
+/* TL_CONNECT_REQUEST (hv_sock): no socket service is offered here, so
+ * every connection is refused with TL_CONNECT_RESULT (>= 4.1 carries the
+ * status; before, the request is ignored as Hyper-V's older hosts do). */
+static void vmbus_srv_tl_connect(struct vmbus_server *s, struct vmbus_srv_conn *c, const uint8_t *m, uint32_t size) {
+  if (size < VMBUS_TL_CONNECT_REQUEST_BYTES || c->version < VMBUS_VERSION_WIN10_V4_1)
+    return;
+  uint8_t r[VMBUS_TL_CONNECT_RESULT_BYTES];
+  vmbus_bzero(r, sizeof r);
+  vmbus_put_le32(r, CHANNELMSG_TL_CONNECT_RESULT);
+  for (uint32_t i = 8; i < 40; i++)
+    r[i] = m[i];
+  vmbus_put_le32(r + 40, VMBUS_STATUS_CONNECTION_REFUSED);
+  vmbus_trace(s, HV_VMBUS_TL_REFUSED, c->vm_id, 0, 0);
   vmbus_srv_post(s, c, r, sizeof r);
 }
 
@@ -504,7 +614,11 @@ static void vmbus_srv_message(struct vmbus_server *s, struct vmbus_srv_conn *c, 
     break;
   case CHANNELMSG_RELID_RELEASED: break; /* the guest let go of a rescinded channel */
   case CHANNELMSG_UNLOAD: vmbus_srv_unload(s, c); break;
-  default: break; /* unknown or host-only types: ignored */
+  case CHANNELMSG_MODIFYCHANNEL: vmbus_srv_modify(s, c, m, size); break;
+  case CHANNELMSG_TL_CONNECT_REQUEST: vmbus_srv_tl_connect(s, c, m, size); break;
+  case CHANNELMSG_18: /* reserved channels (OPEN/CLOSE_RESERVED_CHANNEL): none offered */
+  case CHANNELMSG_19:
+  default: break; /* unknown or host-only types (20, 23, 24, ...): ignored */
   }
 }
 
@@ -591,27 +705,42 @@ static void vmbus_srv_messages(struct vmbus_server *s) {
   }
 }
 
+/* Take the root's SINT 2 event flags (each word swapped with zero, so a
+ * signal landing meanwhile stays for the next poll) into flags. */
+static void vmbus_srv_take_flags(struct vmbus_server *s, uint64_t flags[32]) {
+  guest_read(s->g, s->sief_gpa, flags, 256);
+  for (uint32_t i = 0; i < 32; i++) {
+    if (!flags[i])
+      continue;
+    uint64_t v = 0;
+    flags[i] = guest_xchg64(s->g, s->sief_gpa + 8ull * i, &v) ? v : 0;
+  }
+}
+
 bool vmbus_server_poll(struct vmbus_server *s) {
   if (!s->ready)
     return false;
-  {
-    vmbus_srv_messages(s);
-    uint8_t zero[256];
-    vmbus_bzero(zero, sizeof zero);
-    guest_write(s->g, s->sief_gpa, zero, sizeof zero); /* cleared before the rings are looked at */
-    bool more = false;
-    for (uint32_t i = 0; i < VMBUS_MAX_CLIENTS; i++) {
-      struct vmbus_srv_conn *c = &s->conns[i];
-      if (!c->used)
+  vmbus_srv_messages(s);
+  uint64_t flags[32];
+  vmbus_srv_take_flags(s, flags);
+  bool more = false;
+  for (uint32_t i = 0; i < VMBUS_MAX_CLIENTS; i++) {
+    struct vmbus_srv_conn *c = &s->conns[i];
+    if (!c->used)
+      continue;
+    for (uint32_t r = 1; r < VMBUS_MAX_CHANNELS; r++) {
+      struct vmbus_srv_chan *ch = &c->ch[r];
+      if (ch->state != VMBUS_CH_OPEN)
         continue;
-      for (uint32_t r = 1; r < VMBUS_MAX_CHANNELS; r++)
-        if (c->ch[r].state == VMBUS_CH_OPEN) {
-          more |= vmbus_srv_service(s, c, &c->ch[r]);
-          vmbus_vsp_tick(s, c, &c->ch[r]);
-        }
+      uint32_t bit = c->vm_id * VMBUS_FLAGS_PER_VM + r;
+      if (ch->more || (flags[bit / 64] >> (bit % 64) & 1)) {
+        ch->more = vmbus_srv_service(s, c, ch);
+        more |= ch->more;
+      }
+      vmbus_vsp_tick(s, c, ch);
     }
-    return more;
   }
+  return more;
 }
 
 uint32_t vmbus_server_take_shutdown(struct vmbus_server *s) {

@@ -50,6 +50,9 @@ struct vmbus_srv_chan {
   uint8_t dev;   /* enum vmbus_dev */
   uint8_t state; /* enum vmbus_chan_state */
   uint32_t relid, gpadl;
+  uint32_t target_vp;        /* the child VP its interrupts go to (open, MODIFYCHANNEL) */
+  bool port_made;            /* the child's event port of this channel exists */
+  bool more;                 /* packets left after a poll's budget: served without a signal */
   struct vmbus_srv_ring_mem in_mem, out_mem;
   struct vmbus_ring in, out; /* guest->host (GPADL page 0 on), host->guest */
   bool out_blocked;          /* waiting for room in the host->guest ring */
@@ -78,6 +81,7 @@ struct vmbus_srv_conn {
   uint32_t vm_id;
   uint64_t partition;
   uint32_t version;
+  uint32_t msg_vp;       /* the child VP our channel messages go to (INITIATE_CONTACT target_vcpu) */
   uint64_t disk_sectors; /* 0: no storage offer */
   struct vmbus_srv_chan ch[VMBUS_MAX_CHANNELS];
   struct vmbus_gpadl gpadl[VMBUS_MAX_GPADLS];
@@ -126,8 +130,8 @@ bool vmbus_server_shutdown(struct vmbus_server *s, uint32_t vm_id);
 /* A VM whose guest accepted a shutdown request (0: none); VMMS stops it. */
 uint32_t vmbus_server_take_shutdown(struct vmbus_server *s);
 /* Serve what is waiting: channel messages on SINT 2, then up to a budget
- * of packets from every open channel's ring (the event flags are cleared
- * first). Returns true when packets were left: call again before halting
+ * of packets from each open channel whose event flag was set (taken
+ * atomically) or that had packets left from the last poll. Returns true when packets were left: call again before halting
  * (the guest will not signal a ring that is not empty), after serving
  * management requests so a busy device cannot starve them. */
 bool vmbus_server_poll(struct vmbus_server *s);

@@ -25,13 +25,15 @@ import gen_vmbus_corpus as g  # noqa: E402  (the script format's helpers)
 
 EVIL = 1
 OP_CONTACT, OP_OFFER, OP_GPADL, OP_OPEN, OP_CLOSE, OP_TEARDOWN, OP_KILLED, OP_UNLOAD, OP_GPADL_REFUSED, \
-    OP_OPEN_REFUSED = range(1, 11)
+    OP_OPEN_REFUSED, OP_MODIFY, OP_TL_REFUSED = range(1, 13)
 INBAND, XFER, COMP = 6, 7, 11
 UNSUCCESSFUL = 0xC0000001
 MARK_STEP, MARK_PACKET = 8, 9
 OP_MSG = 7                        # the script's raw channel message (models/child/vmbus_script.c)
 ROOT_MSG_CONN = 0x300000 + EVIL   # the root's message connection into evil (VMBUS_ROOT_MSG_CONN)
-VERSION_RESPONSE_BYTES = 16       # the only 16-byte message the server sends
+VERSION_RESPONSE_BYTES = 16       # VERSION_RESPONSE (and MODIFYCHANNEL_RESPONSE) are 16 bytes
+MODIFY_RESPONSE_BYTES = 16
+TL_CONNECT_RESULT_BYTES = 44
 
 WORLD = """version: 1
 name: vmbus-message
@@ -104,13 +106,70 @@ def test_initiate_contact_accepts_each_version(tmp_path, version):
     assert (OP_CONTACT, 0, version) in o.ops
 
 
-@pytest.mark.parametrize("version", [0x00050000, 0x12345678])
-def test_initiate_contact_refuses_unknown_versions(tmp_path, version):
-    o = run_script(tmp_path, g.msg(14, version, 0, pad_to=40))
-    assert o.count(OP_CONTACT) == 1, "only the program's own contact (4.1) took"
+@pytest.mark.parametrize("version", [0x00050000, 0x00050001, 0x00050002, 0x00050003])
+def test_initiate_contact_accepts_5x_with_sint_2(tmp_path, version):
+    """5.0 and later name the SINT of the host's messages at offset 16 (Linux
+    sets VMBUS_MESSAGE_SINT = 2); the answer names connection 4."""
+    o = run_script(tmp_path, g.msg(14, version, 0, 2, pad_to=40))
+    assert (OP_CONTACT, 0, version) in o.ops
+    assert o.root_posts_after_step(OP_MSG) == [VERSION_RESPONSE_BYTES]
+
+
+@pytest.mark.parametrize("version,sint", [
+    (0x00050000, 0),            # 5.0 asking for its messages on SINT 0: not the SINT we serve
+    (0x00050003, 3),
+    (0x00060000, 2),            # 6.0 (Copper): not spoken here
+    (0x12345678, 2),
+])
+def test_initiate_contact_refuses_unknown_versions_and_sints(tmp_path, version, sint):
+    o = run_script(tmp_path, g.msg(14, version, 0, sint, pad_to=40))
+    assert o.count(OP_CONTACT) == 1, "only the program's own contact (5.3) took"
+    assert (OP_CONTACT, 0, 0x00050003) in o.ops
     # ... and the server answered this one (VERSION_RESPONSE, not supported)
     # rather than ignoring it
     assert o.root_posts_after_step(OP_MSG) == [VERSION_RESPONSE_BYTES]
+
+
+def test_signals_are_routed_per_channel(tmp_path):
+    """Each offer has its own connection: a signal on the network channel's
+    connection does not make the server read the storage ring; the storage
+    channel's own signal does."""
+    mask = g.op_poke(g.STORAGE, 8, g.u32(1))  # interrupt_mask of the guest->host ring: our send will not signal
+    o = run_script(tmp_path, g.op_open(g.STORAGE) + g.op_open(g.NETWORK) + mask
+                   + g.op_send(g.STORAGE, g.vstor(7), tid=5) + g.op_signal(g.NETWORK) + g.op_wait(80)
+                   + g.op_drain(g.STORAGE, 2) + g.op_signal(g.STORAGE) + g.op_wait(80) + g.op_drain(g.STORAGE, 2))
+    steps = [ev for ev in o.events if ev.kind_name == "guest" and ev.a in (MARK_STEP, MARK_PACKET)]
+    drains = [i for i, ev in enumerate(steps) if ev.a == MARK_STEP and ev.b >> 32 == 5]
+    first = [ev for ev in steps[drains[0]:drains[1]] if ev.a == MARK_PACKET]
+    second = [ev for ev in steps[drains[1]:] if ev.a == MARK_PACKET]
+    assert first == [], "the storage ring was served on another channel's signal"
+    assert len(second) == 1 and o.answer(5) == 0
+
+
+def test_modifychannel_moves_an_open_channel_and_answers_from_5_3(tmp_path):
+    o = run_script(tmp_path, g.op_open(g.STORAGE) + g.msg(22, g.STORAGE, 0) + g.op_wait(20)
+                   + g.op_send(g.STORAGE, g.vstor(7), tid=5) + g.op_wait(60) + g.op_drain(g.STORAGE, 2))
+    assert (OP_MODIFY, g.STORAGE, 0) in o.ops
+    assert o.root_posts_after_step(OP_MSG)[0] == MODIFY_RESPONSE_BYTES
+    assert o.answer(5) == 0, "the channel still works after the move"
+
+
+def test_modifychannel_of_a_closed_channel_is_refused(tmp_path):
+    o = run_script(tmp_path, g.msg(22, g.NETWORK, 0))
+    assert (OP_MODIFY, g.NETWORK, 5) in o.ops
+    assert o.root_posts_after_step(OP_MSG) == [MODIFY_RESPONSE_BYTES]
+
+
+def test_tl_connect_request_is_refused_with_a_result(tmp_path):
+    o = run_script(tmp_path, g.msg(21, 0x11111111, 0, 0, 0, 0x22222222, pad_to=40))
+    assert (OP_TL_REFUSED, 0, 0) in o.ops
+    assert o.root_posts_after_step(OP_MSG) == [TL_CONNECT_RESULT_BYTES]
+
+
+@pytest.mark.parametrize("mtype", [18, 19, 20, 23, 24])
+def test_reserved_and_host_only_messages_are_ignored(tmp_path, mtype):
+    o = run_script(tmp_path, g.msg(mtype, g.STORAGE, 0, pad_to=40))
+    assert o.root_posts_after_step(OP_MSG) == []
 
 
 def test_requestoffers_offers_every_device_again(tmp_path):
