@@ -74,6 +74,11 @@ def op_gpadl(relid, toks):
 def op_unload(): return u8(9)
 
 
+def op_big_gpadl(relid, pages, first=0x100):
+    """A GPADL of pages x 4 KiB over our pages from first on (wrapping at the end of our RAM)."""
+    return u8(11) + u8(relid) + u16(pages) + u16(first)
+
+
 def op_fill(pfn, data, off=0):
     """data into our buffer page pfn (0x100..0x1FF) at off."""
     assert BUF_PFN <= pfn < BUF_PFN + 0x100 and off + len(data) <= 4096
@@ -309,6 +314,9 @@ def seeds():
     s["protocol-odd-messages"] = (msg(14, 0x00050000, 0, pad_to=40) + msg(14, 0x12345678, pad_to=40) + msg(0)
                                   + msg(1) + msg(13, 9) + msg(2, STORAGE) + msg(17) + msg(99) + op_wait(100)
                                   + op_unload() + op_open(STORAGE) + op_wait(50))
+    s["protocol-big-gpadls"] = (op_big_gpadl(NETWORK, 4096) + op_big_gpadl(NETWORK, 16385) + op_big_gpadl(NETWORK, 300)
+                                + msg(8, NETWORK, FIRST_GPADL, 16 | (1 << 16), 4096, 0, 0x100) + op_wait(50)
+                                + msg(11, NETWORK, FIRST_GPADL) + op_big_gpadl(STORAGE, 8191) + op_wait(50))
     s["protocol-v5-messages"] = (msg(14, 0x00050003, 0, 2, pad_to=40) + msg(14, 0x00050002, 0, 3, pad_to=40)
                                  + msg(14, 0x00060000, 0, 2, pad_to=40) + op_open(STORAGE)
                                  + msg(22, STORAGE, 0) + msg(22, NETWORK, 0) + msg(22, STORAGE, 0x7FFFFFFF)

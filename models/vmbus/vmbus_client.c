@@ -153,8 +153,11 @@ const struct vmbus_offer *vmbus_client_offer(const struct vmbus_client *c, const
   return 0;
 }
 
-int vmbus_client_gpadl_pfns(struct vmbus_client *c, uint32_t relid, const uint64_t *pfns, uint32_t n,
-                            uint32_t *handle) {
+/* GPADL_HEADER + as many GPADL_BODY messages as the PFNs need (26, then
+ * 28 a message), as Linux's create_gpadl_header builds them: one range,
+ * range_buflen = 8 + 8 x pages in its u16. */
+int vmbus_client_gpadl_fn(struct vmbus_client *c, uint32_t relid, uint64_t (*pfn_at)(const void *ctx, uint32_t i),
+                          const void *ctx, uint32_t n, uint32_t *handle) {
   uint8_t m[240];
   uint32_t h = c->next_gpadl++, sent = 0;
   vmbus_bzero(m, sizeof m);
@@ -167,7 +170,7 @@ int vmbus_client_gpadl_pfns(struct vmbus_client *c, uint32_t relid, const uint64
   vmbus_put_le32(m + 20, n * 4096);
   vmbus_put_le32(m + 24, 0);
   for (; sent < n && sent < VMBUS_GPADL_HEADER_MAX_PFNS; sent++)
-    vmbus_put_le64(m + VMBUS_GPADL_HEADER_PFNS_AT + 8 * sent, pfns[sent]);
+    vmbus_put_le64(m + VMBUS_GPADL_HEADER_PFNS_AT + 8 * sent, pfn_at(ctx, sent));
   vc_post(c, m, VMBUS_GPADL_HEADER_PFNS_AT + 8 * sent);
   for (uint32_t msgno = 1; sent < n; msgno++) {
     uint32_t k = 0;
@@ -176,7 +179,7 @@ int vmbus_client_gpadl_pfns(struct vmbus_client *c, uint32_t relid, const uint64
     vmbus_put_le32(m + 8, msgno);
     vmbus_put_le32(m + 12, h);
     for (; sent < n && k < VMBUS_GPADL_BODY_MAX_PFNS; k++, sent++)
-      vmbus_put_le64(m + VMBUS_GPADL_BODY_PFNS_AT + 8 * k, pfns[sent]);
+      vmbus_put_le64(m + VMBUS_GPADL_BODY_PFNS_AT + 8 * k, pfn_at(ctx, sent));
     vc_post(c, m, VMBUS_GPADL_BODY_PFNS_AT + 8 * k);
   }
   for (;;) {
@@ -191,13 +194,19 @@ int vmbus_client_gpadl_pfns(struct vmbus_client *c, uint32_t relid, const uint64
   }
 }
 
+static uint64_t vc_pfn_listed(const void *ctx, uint32_t i) { return ((const uint64_t *)ctx)[i]; }
+static uint64_t vc_pfn_contiguous(const void *ctx, uint32_t i) { return *(const uint64_t *)ctx + i; }
+
+int vmbus_client_gpadl_pfns(struct vmbus_client *c, uint32_t relid, const uint64_t *pfns, uint32_t n,
+                            uint32_t *handle) {
+  return vmbus_client_gpadl_fn(c, relid, vc_pfn_listed, pfns, n, handle);
+}
+
 int vmbus_client_gpadl(struct vmbus_client *c, uint32_t relid, uint64_t gpa, uint32_t pages, uint32_t *handle) {
-  uint64_t pfns[64];
-  if (pages == 0 || pages > 64)
+  uint64_t first = gpa >> 12;
+  if (pages == 0 || pages > (1u << 20))
     return VMBUS_CLIENT_REFUSED;
-  for (uint32_t i = 0; i < pages; i++)
-    pfns[i] = (gpa >> 12) + i;
-  return vmbus_client_gpadl_pfns(c, relid, pfns, pages, handle);
+  return vmbus_client_gpadl_fn(c, relid, vc_pfn_contiguous, &first, pages, handle);
 }
 
 int vmbus_client_open(struct vmbus_client *c, struct vmbus_cchan *ch, const struct vmbus_offer *o, uint64_t ring_gpa,

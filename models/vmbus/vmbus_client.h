@@ -73,6 +73,10 @@ const struct vmbus_offer *vmbus_client_offer(const struct vmbus_client *c, const
 /* Describe pages [gpa, gpa + pages * 4096) to the host; *handle receives
  * the GPADL handle. Returns VMBUS_CLIENT_OK or REFUSED. */
 int vmbus_client_gpadl(struct vmbus_client *c, uint32_t relid, uint64_t gpa, uint32_t pages, uint32_t *handle);
+/* The same for any PFNs: pfn_at(ctx, i) gives page i of n (header and
+ * body messages as Linux sends them; the host caps the size). */
+int vmbus_client_gpadl_fn(struct vmbus_client *c, uint32_t relid, uint64_t (*pfn_at)(const void *ctx, uint32_t i),
+                          const void *ctx, uint32_t n, uint32_t *handle);
 /* The same for an arbitrary PFN list (a hostile program lies with it). */
 int vmbus_client_gpadl_pfns(struct vmbus_client *c, uint32_t relid, const uint64_t *pfns, uint32_t n,
                             uint32_t *handle);

@@ -22,6 +22,8 @@
 #define VMBUS_SRV_RESPONSE_MAX 512u /* room kept in the host->guest ring before taking a request */
 #define VMBUS_SRV_BUDGET 32u        /* packets per channel per poll */
 
+static void vmbus_srv_gpadl_free(struct vmbus_server *s, struct vmbus_gpadl *gp);
+
 static void vmbus_trace(struct vmbus_server *s, uint32_t op, uint32_t vm, uint32_t id, uint64_t c) {
   guest_event(s->g, HV_TR_VMBUS, op, (uint64_t)vm << 32 | id, c);
 }
@@ -58,10 +60,10 @@ static bool vmbus_srv_ring_rw(void *ctx, uint32_t off, void *buf, uint32_t len, 
   uint8_t *b = buf;
   while (len) {
     uint32_t page = off / 4096, in = off % 4096, n = 4096 - in < len ? 4096 - in : len;
-    if (page >= m->pages || m->first + page >= m->gpadl->npfn)
+    uint64_t pfn;
+    if (page >= m->pages || !vmbus_server_gpadl_pfn(m->conn->server, m->gpadl, m->first + page, &pfn))
       return false;
-    uint64_t gpa = (m->gpadl->pfn[m->first + page] << 12) + in;
-    if (!vmbus_server_copy(m->conn->server, m->conn, gpa, b, n, write))
+    if (!vmbus_server_copy(m->conn->server, m->conn, (pfn << 12) + in, b, n, write))
       return false;
     b += n;
     off += n;
@@ -80,15 +82,39 @@ static bool vmbus_srv_ring_write(void *ctx, uint32_t off, const void *buf, uint3
 
 /* ---- SynIC ---------------------------------------------------------------- */
 
-/* Post a channel message to the VM, retrying while its port is out of
- * buffers (the child drains its slot). */
-static void vmbus_srv_post(struct vmbus_server *s, struct vmbus_srv_conn *c, const void *msg, uint32_t len) {
-  for (int tries = 0; tries < 200; tries++) {
-    uint16_t st = winhv_post_message(s->hv, VMBUS_ROOT_MSG_CONN(c->vm_id), VMBUS_HV_MESSAGE_TYPE, msg, len);
-    if (st != HV_STATUS_INSUFFICIENT_BUFFERS)
-      return;
-    guest_work(s->g, 2000);
+/* Copy a channel message into a queue slot. */
+static void vmbus_srv_keep(struct vmbus_outmsg *o, const uint8_t *msg, uint32_t len) {
+  o->len = len;
+  for (uint32_t i = 0; i < len; i++)
+    o->msg[i] = msg[i];
+}
+
+/* Post the VM's waiting replies in order; true when none is left. */
+static bool vmbus_srv_flush(struct vmbus_server *s, struct vmbus_srv_conn *c) {
+  while (c->out_count) {
+    struct vmbus_outmsg *o = &c->outbox[c->out_head];
+    uint16_t st = winhv_post_message(s->hv, VMBUS_ROOT_MSG_CONN(c->vm_id), VMBUS_HV_MESSAGE_TYPE, o->msg, o->len);
+    if (st == HV_STATUS_INSUFFICIENT_BUFFERS)
+      return false; /* the VM has not taken its messages yet: the next poll tries again */
+    c->out_head = (c->out_head + 1) % VMBUS_OUTBOX;
+    c->out_count--;
   }
+  return true;
+}
+
+/* Post a channel message to the VM. When its message buffers are full
+ * the message waits in the VM's outbox (after the ones already waiting),
+ * never dropped while there is room there. */
+static void vmbus_srv_post(struct vmbus_server *s, struct vmbus_srv_conn *c, const void *msg, uint32_t len) {
+  if (len > sizeof c->outbox[0].msg)
+    return;
+  if (c->out_count == VMBUS_OUTBOX && !vmbus_srv_flush(s, c)) {
+    vmbus_trace(s, HV_VMBUS_DROPPED, c->vm_id, 0, vmbus_le32(msg));
+    return;
+  }
+  vmbus_srv_keep(&c->outbox[(c->out_head + c->out_count) % VMBUS_OUTBOX], msg, len);
+  c->out_count++;
+  vmbus_srv_flush(s, c);
 }
 
 static void vmbus_srv_signal(struct vmbus_server *s, struct vmbus_srv_conn *c, uint32_t relid) {
@@ -222,6 +248,8 @@ void vmbus_server_detach(struct vmbus_server *s, uint32_t vm_id) {
   winhv_delete_port(w, self, VMBUS_ROOT_MSG_PORT(vm_id));
   winhv_delete_port(w, self, VMBUS_ROOT_EVENT_PORT(vm_id));
   winhv_delete_port(w, c->partition, VMBUS_CHILD_MSG_PORT);
+  for (uint32_t i = 0; i < VMBUS_MAX_GPADLS; i++)
+    vmbus_srv_gpadl_free(s, &c->gpadl[i]);
   for (uint32_t r = 1; r < VMBUS_MAX_CHANNELS; r++) {
     if (c->ch[r].state == VMBUS_CH_NONE)
       continue;
@@ -238,6 +266,52 @@ void vmbus_server_detach(struct vmbus_server *s, uint32_t vm_id) {
 }
 
 /* ---- channels -------------------------------------------------------------- */
+
+bool vmbus_server_gpadl_pfn(struct vmbus_server *s, const struct vmbus_gpadl *gp, uint32_t i, uint64_t *pfn) {
+  if (i >= gp->npfn)
+    return false;
+  if (i < VMBUS_GPADL_INLINE) {
+    *pfn = gp->pfn[i];
+    return true;
+  }
+  i -= VMBUS_GPADL_INLINE;
+  return guest_read(s->g, gp->list[i / VMBUS_GPADL_LIST_PFNS] + 8ull * (i % VMBUS_GPADL_LIST_PFNS), pfn, 8);
+}
+
+/* Append a PFN to a GPADL being described; false when no list page is left. */
+static bool vmbus_srv_gpadl_add(struct vmbus_server *s, struct vmbus_gpadl *gp, uint64_t pfn) {
+  uint32_t i = gp->npfn;
+  if (i < VMBUS_GPADL_INLINE) {
+    gp->pfn[i] = pfn;
+    gp->npfn++;
+    return true;
+  }
+  i -= VMBUS_GPADL_INLINE;
+  uint32_t page = i / VMBUS_GPADL_LIST_PFNS;
+  if (page >= VMBUS_GPADL_LIST_PAGES)
+    return false;
+  if (page == gp->nlist) {
+    if (s->nspare)
+      gp->list[page] = s->spare[--s->nspare];
+    else if (s->list_pages >= VMBUS_LIST_PAGES_MAX || s->mem.alloc_page(s->mem.ctx, &gp->list[page]) != HV_STATUS_SUCCESS)
+      return false;
+    else
+      s->list_pages++;
+    gp->nlist++;
+  }
+  if (!guest_write(s->g, gp->list[page] + 8ull * (i % VMBUS_GPADL_LIST_PFNS), &pfn, 8))
+    return false;
+  gp->npfn++;
+  return true;
+}
+
+/* Forget a GPADL; its list pages go back to the server's spares. */
+static void vmbus_srv_gpadl_free(struct vmbus_server *s, struct vmbus_gpadl *gp) {
+  while (gp->nlist)
+    s->spare[s->nspare++] = gp->list[--gp->nlist];
+  gp->state = 0;
+  gp->npfn = 0;
+}
 
 struct vmbus_gpadl *vmbus_server_gpadl(struct vmbus_srv_conn *c, uint32_t handle) {
   for (uint32_t i = 0; i < VMBUS_MAX_GPADLS; i++)
@@ -373,8 +447,9 @@ static void vmbus_srv_contact(struct vmbus_server *s, struct vmbus_srv_conn *c, 
 static void vmbus_srv_gpadl_done(struct vmbus_server *s, struct vmbus_srv_conn *c, struct vmbus_gpadl *gp) {
   bool owned = true;
   for (uint32_t i = 0; i < gp->npfn && owned; i++) {
-    uint64_t probe;
-    owned = gp->pfn[i] < (1ull << 40) && vmbus_server_copy(s, c, gp->pfn[i] << 12, &probe, 8, false);
+    uint64_t probe, pfn = 0;
+    owned = vmbus_server_gpadl_pfn(s, gp, i, &pfn) && pfn < (1ull << 40) &&
+            vmbus_server_copy(s, c, pfn << 12, &probe, 8, false);
   }
   uint8_t r[VMBUS_GPADL_CREATED_BYTES];
   vmbus_bzero(r, sizeof r);
@@ -387,7 +462,7 @@ static void vmbus_srv_gpadl_done(struct vmbus_server *s, struct vmbus_srv_conn *
   } else {
     vmbus_put_le32(r + 16, VMBUS_STATUS_UNSUCCESSFUL);
     vmbus_trace(s, HV_VMBUS_GPADL_REFUSED, c->vm_id, gp->handle, HV_VMBUS_NOT_OWNED);
-    gp->state = 0;
+    vmbus_srv_gpadl_free(s, gp);
     struct vmbus_srv_chan *ch = vmbus_srv_chan(c, gp->relid);
     if (ch)
       vmbus_server_kill(s, c, ch, 6);
@@ -395,6 +470,37 @@ static void vmbus_srv_gpadl_done(struct vmbus_server *s, struct vmbus_srv_conn *
   vmbus_srv_post(s, c, r, sizeof r);
 }
 
+static void vmbus_srv_gpadl_refuse(struct vmbus_server *s, struct vmbus_srv_conn *c, uint32_t relid,
+                                   uint32_t handle, uint32_t status, uint32_t reason) {
+  uint8_t r[VMBUS_GPADL_CREATED_BYTES];
+  vmbus_bzero(r, sizeof r);
+  vmbus_put_le32(r, CHANNELMSG_GPADL_CREATED);
+  vmbus_put_le32(r + 8, relid);
+  vmbus_put_le32(r + 12, handle);
+  vmbus_put_le32(r + 16, status);
+  vmbus_trace(s, HV_VMBUS_GPADL_REFUSED, c->vm_id, handle, reason);
+  vmbus_srv_post(s, c, r, sizeof r);
+}
+
+/* Take the PFNs of one GPADL_HEADER or GPADL_BODY; complete, the GPADL is
+ * probed and answered. A full list pool refuses it. */
+static void vmbus_srv_gpadl_pfns(struct vmbus_server *s, struct vmbus_srv_conn *c, struct vmbus_gpadl *gp,
+                                 const uint8_t *m, uint32_t at, uint32_t size) {
+  for (uint32_t off = at; off + 8 <= size && gp->npfn < gp->want; off += 8)
+    if (!vmbus_srv_gpadl_add(s, gp, vmbus_le64(m + off))) {
+      vmbus_srv_gpadl_free(s, gp);
+      vmbus_srv_gpadl_refuse(s, c, gp->relid, gp->handle, VMBUS_STATUS_INSUFFICIENT_RESOURCES,
+                             HV_VMBUS_NO_RESOURCES);
+      return;
+    }
+  if (gp->npfn == gp->want)
+    vmbus_srv_gpadl_done(s, c, gp);
+}
+
+/* GPADL_HEADER: one range of whole pages (byte offset 0, byte count a
+ * multiple of 4096, range_buflen = 8 + 8 x pages modulo 2^16 as Linux's
+ * u16 field holds it), at most VMBUS_GPADL_MAX_PAGES; a handle in use is
+ * refused (STATUS_OBJECT_NAME_COLLISION), never silently ignored. */
 static void vmbus_srv_gpadl_header(struct vmbus_server *s, struct vmbus_srv_conn *c, const uint8_t *m,
                                    uint32_t size) {
   if (size < VMBUS_GPADL_HEADER_PFNS_AT)
@@ -402,35 +508,36 @@ static void vmbus_srv_gpadl_header(struct vmbus_server *s, struct vmbus_srv_conn
   uint32_t relid = vmbus_le32(m + 8), handle = vmbus_le32(m + 12);
   uint32_t buflen = m[16] | (uint32_t)m[17] << 8, ranges = m[18] | (uint32_t)m[19] << 8;
   uint32_t byte_count = vmbus_le32(m + 20), byte_offset = vmbus_le32(m + 24);
-  uint32_t want = buflen >= 8 ? (buflen - 8) / 8 : 0;
+  uint32_t want = byte_count / 4096;
   struct vmbus_gpadl *gp = 0;
   for (uint32_t i = 0; i < VMBUS_MAX_GPADLS; i++) {
-    if (c->gpadl[i].state && c->gpadl[i].handle == handle)
-      return; /* a handle in use: ignored (protocol violation by the guest) */
+    if (c->gpadl[i].state && c->gpadl[i].handle == handle) {
+      vmbus_srv_gpadl_refuse(s, c, relid, handle, VMBUS_STATUS_OBJECT_NAME_COLLISION, HV_VMBUS_IN_USE);
+      return;
+    }
     if (!c->gpadl[i].state && !gp)
       gp = &c->gpadl[i];
   }
-  uint8_t r[VMBUS_GPADL_CREATED_BYTES];
-  vmbus_bzero(r, sizeof r);
-  vmbus_put_le32(r, CHANNELMSG_GPADL_CREATED);
-  vmbus_put_le32(r + 8, relid);
-  vmbus_put_le32(r + 12, handle);
-  if (!gp || ranges != 1 || want == 0 || want > VMBUS_GPADL_MAX_PFNS || byte_offset != 0 ||
-      byte_count != want * 4096) {
-    vmbus_put_le32(r + 16, VMBUS_STATUS_UNSUCCESSFUL);
-    vmbus_trace(s, HV_VMBUS_GPADL_REFUSED, c->vm_id, handle, HV_VMBUS_PROTOCOL);
-    vmbus_srv_post(s, c, r, sizeof r);
+  if (ranges == 1 && byte_offset == 0 && want > VMBUS_GPADL_MAX_PAGES) {
+    vmbus_srv_gpadl_refuse(s, c, relid, handle, VMBUS_STATUS_INSUFFICIENT_RESOURCES, HV_VMBUS_TOO_BIG);
+    return;
+  }
+  if (!gp) {
+    vmbus_srv_gpadl_refuse(s, c, relid, handle, VMBUS_STATUS_INSUFFICIENT_RESOURCES, HV_VMBUS_NO_RESOURCES);
+    return;
+  }
+  if (ranges != 1 || want == 0 || byte_offset != 0 || byte_count != want * 4096 ||
+      buflen != ((8 + 8 * want) & 0xFFFF)) {
+    vmbus_srv_gpadl_refuse(s, c, relid, handle, VMBUS_STATUS_UNSUCCESSFUL, HV_VMBUS_PROTOCOL);
     return;
   }
   gp->handle = handle;
   gp->relid = relid;
   gp->want = want;
   gp->npfn = 0;
+  gp->nlist = 0;
   gp->state = 1;
-  for (uint32_t off = VMBUS_GPADL_HEADER_PFNS_AT; off + 8 <= size && gp->npfn < want; off += 8)
-    gp->pfn[gp->npfn++] = vmbus_le64(m + off);
-  if (gp->npfn == want)
-    vmbus_srv_gpadl_done(s, c, gp);
+  vmbus_srv_gpadl_pfns(s, c, gp, m, VMBUS_GPADL_HEADER_PFNS_AT, size);
 }
 
 static void vmbus_srv_gpadl_body(struct vmbus_server *s, struct vmbus_srv_conn *c, const uint8_t *m,
@@ -440,13 +547,10 @@ static void vmbus_srv_gpadl_body(struct vmbus_server *s, struct vmbus_srv_conn *
   uint32_t handle = vmbus_le32(m + 12);
   for (uint32_t i = 0; i < VMBUS_MAX_GPADLS; i++) {
     struct vmbus_gpadl *gp = &c->gpadl[i];
-    if (gp->state != 1 || gp->handle != handle)
-      continue;
-    for (uint32_t off = VMBUS_GPADL_BODY_PFNS_AT; off + 8 <= size && gp->npfn < gp->want; off += 8)
-      gp->pfn[gp->npfn++] = vmbus_le64(m + off);
-    if (gp->npfn == gp->want)
-      vmbus_srv_gpadl_done(s, c, gp);
-    return;
+    if (gp->state == 1 && gp->handle == handle) {
+      vmbus_srv_gpadl_pfns(s, c, gp, m, VMBUS_GPADL_BODY_PFNS_AT, size);
+      return;
+    }
   }
 }
 
@@ -569,7 +673,7 @@ static void vmbus_srv_teardown(struct vmbus_server *s, struct vmbus_srv_conn *c,
       if (c->ch[r].state == VMBUS_CH_OPEN &&
           (c->ch[r].gpadl == handle || c->ch[r].recv_gpadl == handle || c->ch[r].send_gpadl == handle))
         vmbus_server_kill(s, c, &c->ch[r], 5);
-    gp->state = 0;
+    vmbus_srv_gpadl_free(s, gp);
     vmbus_trace(s, HV_VMBUS_TEARDOWN, c->vm_id, handle, 0);
     uint8_t m[VMBUS_GPADL_TORNDOWN_BYTES];
     vmbus_bzero(m, sizeof m);
@@ -585,7 +689,7 @@ static void vmbus_srv_unload(struct vmbus_server *s, struct vmbus_srv_conn *c) {
     if (c->ch[r].state == VMBUS_CH_OPEN || c->ch[r].state == VMBUS_CH_DEAD)
       c->ch[r].state = VMBUS_CH_OFFERED;
   for (uint32_t i = 0; i < VMBUS_MAX_GPADLS; i++)
-    c->gpadl[i].state = 0;
+    vmbus_srv_gpadl_free(s, &c->gpadl[i]);
   c->contacted = false;
   vmbus_trace(s, HV_VMBUS_UNLOAD, c->vm_id, 0, 0);
   uint8_t m[VMBUS_MSG_HDR] = {CHANNELMSG_UNLOAD_RESPONSE};
@@ -700,9 +804,29 @@ static void vmbus_srv_messages(struct vmbus_server *s) {
     uint32_t size = msg[4] > 240 ? 240 : msg[4];
     struct vmbus_srv_conn *c =
         port > VMBUS_ROOT_MSG_PORT(0) ? vmbus_srv_find(s, (uint32_t)(port - VMBUS_ROOT_MSG_PORT(0))) : 0;
-    if (c && vmbus_le32(msg) == VMBUS_HV_MESSAGE_TYPE)
+    if (!c || vmbus_le32(msg) != VMBUS_HV_MESSAGE_TYPE)
+      continue;
+    if (!c->in_count && VMBUS_OUTBOX - c->out_count >= VMBUS_REPLY_RESERVE)
       vmbus_srv_message(s, c, msg + 16, size);
+    else if (c->in_count < VMBUS_INBOX) /* behind its unread answers: it waits its turn */
+      vmbus_srv_keep(&c->inbox[(c->in_head + c->in_count++) % VMBUS_INBOX], msg + 16, size);
+    else
+      vmbus_trace(s, HV_VMBUS_DROPPED, c->vm_id, 0, size >= 4 ? vmbus_le32(msg + 16) : 0);
   }
+}
+
+/* Flow control of one VM's channel messages: post its waiting answers,
+ * then serve its waiting requests while their answers have room. True
+ * when something is still waiting. */
+static bool vmbus_srv_converse(struct vmbus_server *s, struct vmbus_srv_conn *c) {
+  vmbus_srv_flush(s, c);
+  while (c->in_count && VMBUS_OUTBOX - c->out_count >= VMBUS_REPLY_RESERVE) {
+    struct vmbus_outmsg *m = &c->inbox[c->in_head];
+    c->in_head = (c->in_head + 1) % VMBUS_INBOX;
+    c->in_count--;
+    vmbus_srv_message(s, c, m->msg, m->len);
+  }
+  return c->out_count || c->in_count;
 }
 
 /* Take the root's SINT 2 event flags (each word swapped with zero, so a
@@ -728,6 +852,8 @@ bool vmbus_server_poll(struct vmbus_server *s) {
     struct vmbus_srv_conn *c = &s->conns[i];
     if (!c->used)
       continue;
+    if (vmbus_srv_converse(s, c))
+      more = true, guest_work(s->g, 2000); /* its buffers are full: try again soon, without spinning hard */
     for (uint32_t r = 1; r < VMBUS_MAX_CHANNELS; r++) {
       struct vmbus_srv_chan *ch = &c->ch[r];
       if (ch->state != VMBUS_CH_OPEN)

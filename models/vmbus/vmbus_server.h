@@ -26,8 +26,33 @@
 
 #define VMBUS_MAX_CLIENTS 8
 #define VMBUS_MAX_CHANNELS 8 /* relids 1..7 */
-#define VMBUS_MAX_GPADLS 8
-#define VMBUS_GPADL_MAX_PFNS 64
+#define VMBUS_MAX_GPADLS 16
+/* GPADL size: one range of up to VMBUS_GPADL_MAX_PAGES pages (64 MiB;
+ * Linux's largest, hv_netvsc's receive buffer, is 16 MiB by default and
+ * 31 MiB at most), the page count taken from the range's byte count (the
+ * u16 range_buflen wraps beyond 8190 pages, as Linux fills it). The first
+ * VMBUS_GPADL_INLINE PFNs (every ring) are kept here, the rest in pages
+ * of the root's RAM (512 PFNs each) taken from VID on demand, reused
+ * after a teardown and capped at VMBUS_LIST_PAGES_MAX for all VMs
+ * together (512 MiB of GPADLs). Larger GPADLs are refused with
+ * STATUS_INSUFFICIENT_RESOURCES (trace reason too_big), a full list pool
+ * likewise (reason no_resources). */
+#define VMBUS_GPADL_MAX_PAGES 16384u
+#define VMBUS_GPADL_INLINE 64u
+#define VMBUS_GPADL_LIST_PFNS 512u
+#define VMBUS_GPADL_LIST_PAGES ((VMBUS_GPADL_MAX_PAGES - VMBUS_GPADL_INLINE + VMBUS_GPADL_LIST_PFNS - 1) / VMBUS_GPADL_LIST_PFNS)
+#define VMBUS_LIST_PAGES_MAX 256u
+/* Flow control of channel messages (Linux waits for each answer: dropping
+ * one would hang it). Messages to a VM whose message buffers are full
+ * wait in its outbox, in order, posted again on every poll. A VM's
+ * requests are served only while its outbox has room for the largest
+ * answer (VMBUS_REPLY_RESERVE: the offers); until then they wait, in
+ * order, in its inbox. Only a guest that leaves VMBUS_INBOX requests
+ * waiting behind its own unread answers loses the later ones (trace op
+ * dropped: c = the message type). */
+#define VMBUS_OUTBOX 32u
+#define VMBUS_INBOX 32u
+#define VMBUS_REPLY_RESERVE (VMBUS_MAX_CHANNELS + 1u)
 
 enum vmbus_chan_state { VMBUS_CH_NONE, VMBUS_CH_OFFERED, VMBUS_CH_OPEN, VMBUS_CH_DEAD };
 
@@ -35,7 +60,14 @@ struct vmbus_gpadl {
   uint32_t handle;
   uint8_t state; /* 0 free, 1 receiving body messages, 2 created */
   uint32_t relid, npfn, want;
-  uint64_t pfn[VMBUS_GPADL_MAX_PFNS];
+  uint64_t pfn[VMBUS_GPADL_INLINE];
+  uint64_t list[VMBUS_GPADL_LIST_PAGES]; /* root GPAs of the PFN pages beyond the inline ones */
+  uint32_t nlist;
+};
+
+struct vmbus_outmsg {
+  uint32_t len;
+  uint8_t msg[240];
 };
 
 struct vmbus_srv_conn;
@@ -85,6 +117,10 @@ struct vmbus_srv_conn {
   uint64_t disk_sectors; /* 0: no storage offer */
   struct vmbus_srv_chan ch[VMBUS_MAX_CHANNELS];
   struct vmbus_gpadl gpadl[VMBUS_MAX_GPADLS];
+  struct vmbus_outmsg outbox[VMBUS_OUTBOX]; /* replies waiting for the VM's message buffers */
+  uint32_t out_head, out_count;
+  struct vmbus_outmsg inbox[VMBUS_INBOX]; /* its requests waiting for room in the outbox */
+  uint32_t in_head, in_count;
   bool shutdown_requested; /* management asked; the shutdown IC carries it */
   bool shutdown_acked;     /* the guest said yes: VMMS turns the VM off */
 };
@@ -108,6 +144,8 @@ struct vmbus_server {
   bool ready;             /* bounce page taken, SINT 2 enabled (first VMBus VM) */
   bool timer_armed;       /* the root's STIMER0 wakes it for the ICs (first IC channel) */
   struct vmbus_srv_conn conns[VMBUS_MAX_CLIENTS];
+  uint64_t spare[VMBUS_LIST_PAGES_MAX]; /* GPADL list pages free for reuse */
+  uint32_t nspare, list_pages;          /* free ones, all ever taken */
 };
 
 /* Set up the server (no hypercalls: the bounce page and the root's SINT 2
@@ -158,5 +196,7 @@ bool vmbus_server_copy(struct vmbus_server *s, struct vmbus_srv_conn *c, uint64_
 void vmbus_server_kill(struct vmbus_server *s, struct vmbus_srv_conn *c, struct vmbus_srv_chan *ch,
                        uint32_t reason);
 struct vmbus_gpadl *vmbus_server_gpadl(struct vmbus_srv_conn *c, uint32_t handle);
+/* PFN i of a GPADL (false when i is past its end or the list page cannot be read). */
+bool vmbus_server_gpadl_pfn(struct vmbus_server *s, const struct vmbus_gpadl *gp, uint32_t i, uint64_t *pfn);
 
 #endif /* MODELS_VMBUS_SERVER_H */

@@ -188,6 +188,45 @@ def test_gpadl_header_and_bodies(tmp_path):
     assert (OP_GPADL, g.FIRST_GPADL, 60) in o.ops
 
 
+@pytest.mark.parametrize("pages", [2 * 128, 4096, 7936, 8191, 16384])
+def test_gpadls_as_large_as_linux_makes_them(tmp_path, pages):
+    """hv_netvsc's rings (2 x 128 pages), its 16 MiB receive buffer (4096
+    pages), 31 MiB (its maximum: range_buflen is a u16 and wraps past 8190
+    pages), up to the documented limit of 64 MiB (VMBUS_GPADL_MAX_PAGES)."""
+    o = run_script(tmp_path, g.op_big_gpadl(g.NETWORK, pages) + g.op_wait(50), until="30ms")
+    assert (OP_GPADL, g.FIRST_GPADL, pages) in o.ops
+
+
+def test_gpadl_beyond_the_limit_is_refused_with_a_status(tmp_path):
+    o = run_script(tmp_path, g.op_big_gpadl(g.NETWORK, 16385) + g.op_big_gpadl(g.NETWORK, 8) + g.op_wait(50),
+                   until="30ms")
+    assert (OP_GPADL_REFUSED, g.FIRST_GPADL, 3) in o.ops            # too_big, STATUS_INSUFFICIENT_RESOURCES
+    assert (OP_GPADL, g.FIRST_GPADL + 1, 8) in o.ops, "the next one is served"
+
+
+def test_gpadl_list_pages_are_reused_after_teardown(tmp_path):
+    big = g.op_big_gpadl(g.NETWORK, 4096)
+    o = run_script(tmp_path, big + g.msg(11, g.NETWORK, g.FIRST_GPADL) + g.op_wait(20) + big + g.op_wait(50),
+                   until="30ms")
+    assert (OP_TEARDOWN, g.FIRST_GPADL, 0) in o.ops
+    assert (OP_GPADL, g.FIRST_GPADL + 1, 4096) in o.ops
+
+
+def test_gpadl_handle_in_use_is_refused_not_ignored(tmp_path):
+    o = run_script(tmp_path, g.op_gpadl(g.STORAGE, [0x100]) + g.msg(8, g.STORAGE, g.FIRST_GPADL, 16 | (1 << 16),
+                                                                       4096, 0, 0x101, 0))
+    assert (OP_GPADL, g.FIRST_GPADL, 1) in o.ops
+    assert (OP_GPADL_REFUSED, g.FIRST_GPADL, 7) in o.ops            # in_use, STATUS_OBJECT_NAME_COLLISION
+    assert o.root_posts_after_step(OP_MSG) == [20], "answered with GPADL_CREATED"
+
+
+def test_many_requests_lose_no_reply(tmp_path):
+    o = run_script(tmp_path, g.msg(3) * 12 + g.op_wait(200), until="10ms")
+    offers = [rel for op, rel, dev in o.ops if op == OP_OFFER]
+    assert len(offers) == 5 * 13 and o.count(13) == 0, "no message dropped"
+    assert o.root_posts_after_step(OP_MSG).count(196) == 5 * 12
+
+
 def test_gpadl_over_a_page_not_owned_is_refused(tmp_path):
     o = run_script(tmp_path, g.op_gpadl(g.STORAGE, [0x100, g.machine(0x1000)]))
     assert (OP_GPADL_REFUSED, g.FIRST_GPADL, 6) in o.ops and o.count(OP_GPADL) == 0
