@@ -18,7 +18,7 @@
 
 #define VMBUS_PORT_MESSAGE 1u
 #define VMBUS_PORT_EVENT 2u
-#define VMBUS_SRV_PKT_MAX 512u
+#define VMBUS_SRV_PKT_MAX 4096u     /* Linux echoes the shutdown IC's 2,088-byte message */
 #define VMBUS_SRV_RESPONSE_MAX 512u /* room kept in the host->guest ring before taking a request */
 #define VMBUS_SRV_BUDGET 32u        /* packets per channel per poll */
 
@@ -174,7 +174,7 @@ static struct vmbus_srv_conn *vmbus_srv_find(struct vmbus_server *s, uint32_t vm
   return 0;
 }
 
-uint16_t vmbus_server_attach(struct vmbus_server *s, uint32_t vm_id, uint64_t partition) {
+uint16_t vmbus_server_attach(struct vmbus_server *s, uint32_t vm_id, uint64_t partition, uint64_t ref_start) {
   if (!s->g || vm_id == 0 || vm_id > VMBUS_MAX_VM || vmbus_srv_find(s, vm_id))
     return HV_STATUS_INVALID_PARAMETER;
   uint16_t ready = vmbus_srv_ready(s);
@@ -208,6 +208,7 @@ uint16_t vmbus_server_attach(struct vmbus_server *s, uint32_t vm_id, uint64_t pa
   c->used = true;
   c->vm_id = vm_id;
   c->partition = partition;
+  c->ref_start = ref_start;
   if (st) {
     vmbus_server_detach(s, vm_id);
     return st;
@@ -590,6 +591,7 @@ static void vmbus_srv_open(struct vmbus_server *s, struct vmbus_srv_conn *c, con
       ch->ic_shutdown_sent = false;
       ch->ic_next = 0;
       ch->ic_seq = 0;
+      ch->ic_beat_answered = 0;
       ch->more = false;
       if (ch->dev >= VMBUS_DEV_HEARTBEAT && !s->timer_armed) {
         /* STIMER0 of the root's VP 0: direct mode, periodic, 1 ms (TLFS:

@@ -103,6 +103,7 @@ struct vmbus_srv_chan {
   uint64_t ic_next;         /* root TSC of the next heartbeat / time sample */
   uint64_t ic_seq;          /* heartbeat sequence number sent */
   uint64_t ic_answers;      /* good answers from the guest */
+  uint64_t ic_beat_answered; /* the latest heartbeat sequence number answered (+1 of the request's) */
   uint64_t packets, bytes;
 };
 
@@ -114,6 +115,7 @@ struct vmbus_srv_conn {
   uint64_t partition;
   uint32_t version;
   uint32_t msg_vp;       /* the child VP our channel messages go to (INITIATE_CONTACT target_vcpu) */
+  uint64_t ref_start;    /* the root's reference time at the VM's reference time 0 */
   uint64_t disk_sectors; /* 0: no storage offer */
   struct vmbus_srv_chan ch[VMBUS_MAX_CHANNELS];
   struct vmbus_gpadl gpadl[VMBUS_MAX_GPADLS];
@@ -143,6 +145,9 @@ struct vmbus_server {
   uint64_t bounce_gpa;    /* one root page the copies go through */
   bool ready;             /* bounce page taken, SINT 2 enabled (first VMBus VM) */
   bool timer_armed;       /* the root's STIMER0 wakes it for the ICs (first IC channel) */
+  uint64_t boot_gpa;      /* the root's boot block: wall_filetime, read at the first time sample */
+  uint64_t wall_filetime; /* UTC at the root's reference time 0 (FILETIME): time sync */
+  bool wall_read;
   struct vmbus_srv_conn conns[VMBUS_MAX_CLIENTS];
   uint64_t spare[VMBUS_LIST_PAGES_MAX]; /* GPADL list pages free for reuse */
   uint32_t nspare, list_pages;          /* free ones, all ever taken */
@@ -158,8 +163,10 @@ void vmbus_server_init(struct vmbus_server *s, struct winhv *hv, const struct vm
  * (models/child/programs.c). Other VMs get no VMBus wiring at all. */
 bool vmbus_server_wanted(const char *program);
 /* A VM started: create its ports and connections (see vmbus_proto.h).
+ * ref_start: the root's TIME_REF_COUNT when the VM's reference time began
+ * (its time sync samples carry the VM's reference time).
  * Returns an HV_STATUS; the VM runs without VMBus on failure. */
-uint16_t vmbus_server_attach(struct vmbus_server *s, uint32_t vm_id, uint64_t partition);
+uint16_t vmbus_server_attach(struct vmbus_server *s, uint32_t vm_id, uint64_t partition, uint64_t ref_start);
 /* The VM is being stopped: forget its channels, delete its ports. */
 void vmbus_server_detach(struct vmbus_server *s, uint32_t vm_id);
 /* Ask VM vm_id to shut down through its shutdown IC. Returns false when

@@ -309,8 +309,8 @@ void sim_vcpu_main(void *arg) {
   if (!guest_read(g, boot_gpa, &magic, sizeof magic))
     vcpu_shutdown(v);
   if (magic == ROOT_BOOT_MAGIC && v->vp->partition == 0) {
-    struct root_boot rb;
-    if (guest_read(g, boot_gpa, &rb, sizeof rb))
+    struct root_boot rb = {0};
+    if (guest_read(g, boot_gpa, &rb, ROOT_BOOT_HEAD_BYTES))
       root_main(g, &rb);
   } else if (magic == GUEST_BOOT_MAGIC) {
     struct guest_boot b;

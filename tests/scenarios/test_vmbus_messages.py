@@ -364,6 +364,25 @@ def test_heartbeat_negotiation_then_heartbeats(tmp_path):
     assert o.count(OP_KILLED) == 0
 
 
+def _heartbeat_answer(seq):  # heartbeat_msg_data: seq_num u64, reserved u32[8]
+    return g.ic_answer(g.HEARTBEAT, 1, g.u64(seq) + bytes(32))
+
+
+def test_heartbeat_answered_late_is_tolerated(tmp_path):
+    """Several heartbeats outstanding (a guest VP descheduled for more than
+    1 ms), then the answer to the first one: the channel stays open."""
+    o = run_script(tmp_path, g.op_open(g.HEARTBEAT) + g.op_wait(200) + g.ic_answer(g.HEARTBEAT, 0)
+                   + g.op_wait(250) * 8 + _heartbeat_answer(3) + _heartbeat_answer(3) + g.op_wait(100),
+                   until="5ms")
+    assert o.count(OP_KILLED) == 0
+
+
+def test_heartbeat_answer_to_a_number_never_sent_closes_the_channel(tmp_path):
+    o = run_script(tmp_path, g.op_open(g.HEARTBEAT) + g.op_wait(200) + g.ic_answer(g.HEARTBEAT, 0)
+                   + g.op_wait(250) + _heartbeat_answer(1000000) + g.op_wait(100), until="5ms")
+    assert (OP_KILLED, g.HEARTBEAT, 5) in o.ops
+
+
 def test_ic_answer_before_negotiation_closes_the_channel(tmp_path):
     o = run_script(tmp_path, g.op_open(g.TIMESYNC) + g.ic_answer(g.TIMESYNC, 4, bytes(25)) + g.op_wait(100))
     assert (OP_KILLED, g.TIMESYNC, 5) in o.ops

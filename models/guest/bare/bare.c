@@ -267,8 +267,8 @@ void bare_main(uint64_t boot_gpa, uint32_t slot) {
   bare_idt_load();
   uint64_t magic = *(const volatile uint64_t *)(uintptr_t)boot_gpa;
   if (magic == ROOT_BOOT_MAGIC) {
-    struct root_boot rb;
-    if (guest_read(g, boot_gpa, &rb, sizeof rb))
+    struct root_boot rb = {0};
+    if (guest_read(g, boot_gpa, &rb, ROOT_BOOT_HEAD_BYTES))
       root_main(g, &rb);
   } else if (magic == GUEST_BOOT_MAGIC) {
     static struct guest_boot boots[BARE_MAX_VPS];
