@@ -96,9 +96,10 @@ def vstor(op, srb=b"", flags=1):
     return body + bytes(64 - len(body))
 
 
-def srb(cdb, data_in, length):
+def srb(cdb, data_in, length, target=0, lun=0, path=0):
     s = bytearray(0x34)
     s[0:2] = u16(0x34)
+    s[5], s[6], s[7] = path, target, lun
     s[8] = len(cdb)
     s[9] = 20
     s[10] = 1 if data_in else 0
@@ -116,9 +117,9 @@ def cdb10(op, lba, count): return bytes([op, 0]) + be32(lba) + bytes([0, count >
 def cdb16(op, lba, count): return bytes([op, 0]) + struct.pack(">Q", lba) + be32(count) + bytes(2)
 
 
-def scsi(cdb, data_in, nbytes, pfn=BUF_PFN, tid=1):
+def scsi(cdb, data_in, nbytes, pfn=BUF_PFN, tid=1, target=0, lun=0):
     npfn = max(1, (nbytes + 4095) // 4096)
-    return op_send(STORAGE, vstor(3, srb(cdb, data_in, nbytes)), GPA_DIRECT,
+    return op_send(STORAGE, vstor(3, srb(cdb, data_in, nbytes, target, lun)), GPA_DIRECT,
                    gpa_range(nbytes, list(range(pfn, pfn + npfn))), tid)
 
 
@@ -201,13 +202,23 @@ def seeds():
     s["storage-bad-commands"] = (storage_init()
                                  + scsi(cdb10(0x28, 0xFFFFFFF0, 8), True, 4096, tid=20)   # past the end
                                  + scsi(cdb10(0x28, 0, 8), True, 512, tid=21)             # length mismatch
-                                 + scsi(bytes([0xA0] + [0] * 11), True, 64, tid=22)       # unknown opcode
+                                 + scsi(bytes([0xC0] + [0] * 11), True, 64, tid=22)       # unknown opcode
                                  + op_send(STORAGE, vstor(77), tid=24)                   # unknown operation
                                  + op_send(STORAGE, vstor(9, u16(0x0700) + bytes(2)), tid=25)  # newer version
                                  + op_send(STORAGE, vstor(3, srb(bytes([0x28]), True, 0)[:30]), tid=26)  # SRB cut
                                  + op_wait(200) + op_drain(STORAGE)
                                  + scsi(cdb10(0x2A, 0, 1), False, 512, pfn=0x7FFF, tid=23)  # buffer outside RAM
                                  + op_wait(200))
+    s["storage-scsi-target"] = (storage_init()
+                                + scsi(bytes([0x00] * 6), False, 0, tid=30)                       # TEST UNIT READY
+                                + scsi(bytes([0x12, 1, 0x00, 0, 64, 0]), True, 64, tid=31)         # VPD pages
+                                + scsi(bytes([0x12, 1, 0x83, 0, 64, 0]), True, 64, tid=32)
+                                + scsi(bytes([0xA0, 0, 0, 0, 0, 0, 0, 0, 0, 64, 0, 0]), True, 64, tid=33)
+                                + scsi(bytes([0x9E, 0x10]) + bytes(8) + be32(32) + bytes(2), True, 32, tid=34)
+                                + scsi(bytes([0x1A, 0, 0x3F, 0, 64, 0]), True, 64, tid=35)
+                                + scsi(bytes([0x12, 0, 0, 0, 36, 0]), True, 36, tid=36, target=1)
+                                + scsi(bytes([0x42] + [0] * 9), False, 0, tid=37)                 # UNMAP: refused
+                                + op_wait(200) + op_drain(STORAGE, 10))
     s["network-up"] = network_up()
     s["network-frames"] = (network_up() + scsi(cdb10(0x28, 0, 1), True, 512)  # no storage channel: refused quietly
                            + rndis_send(3, 0) + rndis_send(0xFF, 1) + op_wait(250) + op_drain(NETWORK)

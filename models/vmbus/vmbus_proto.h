@@ -171,12 +171,33 @@ enum vstor_operation {
 #define SRB_DATA_TRANSFER_LENGTH 12u
 #define SRB_CDB 16u
 #define SRB_BYTES 0x34u
+#define SRB_PATH_ID 5u
+#define SRB_TARGET_ID 6u
+#define SRB_LUN 7u
+#define SRB_SENSE_DATA 16u  /* the completion's sense data replaces the CDB (union, 20 bytes) */
+#define SRB_SENSE_MAX 20u   /* STORVSC_SENSE_BUFFER_SIZE */
 #define SRB_STATUS_SUCCESS 0x01u
 #define SRB_STATUS_ERROR 0x04u
 #define SRB_STATUS_INVALID_REQUEST 0x06u
+#define SRB_STATUS_INVALID_LUN 0x20u       /* no device at this path/target/LUN (Linux: DID_NO_CONNECT) */
+#define SRB_STATUS_AUTOSENSE_VALID 0x80u   /* or'ed in: sense data in the completion */
 #define SCSI_STATUS_GOOD 0x00u
 #define SCSI_STATUS_CHECK_CONDITION 0x02u
 #define STATUS_SUCCESS 0u
+#define SCSI_TEST_UNIT_READY 0x00u
+#define SCSI_MODE_SENSE_6 0x1Au
+#define SCSI_MODE_SENSE_10 0x5Au
+#define SCSI_SYNCHRONIZE_CACHE_16 0x91u
+#define SCSI_SERVICE_ACTION_IN_16 0x9Eu /* service action 0x10: READ CAPACITY(16) */
+#define SCSI_SAI_READ_CAPACITY_16 0x10u
+#define SCSI_REPORT_LUNS 0xA0u
+#define SCSI_SENSE_ILLEGAL_REQUEST 0x05u
+#define SCSI_SENSE_MEDIUM_ERROR 0x03u
+#define SCSI_ASC_INVALID_OPCODE 0x20u
+#define SCSI_ASC_LBA_OUT_OF_RANGE 0x21u
+#define SCSI_ASC_INVALID_FIELD_IN_CDB 0x24u
+#define SCSI_ASC_UNRECOVERED_READ 0x11u
+#define SCSI_ASC_WRITE_ERROR 0x0Cu
 #define SCSI_INQUIRY 0x12u
 #define SCSI_READ_CAPACITY_10 0x25u
 #define SCSI_READ_10 0x28u

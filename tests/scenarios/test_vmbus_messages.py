@@ -293,14 +293,66 @@ def _srb_status(word):  # SRB bytes 12..15 of the completion: length u16, srb st
     ("write-16", g.cdb16(0x8A, 16, 16), False, 8192, (1, 0)),
     ("read-16", g.cdb16(0x88, 16, 16), True, 8192, (1, 0)),
     ("synchronize-cache", bytes([0x35] + [0] * 9), False, 0, (1, 0)),
-    ("read-past-the-end", g.cdb10(0x28, 127, 2), True, 1024, (6, 2)),
+    ("read-past-the-end", g.cdb10(0x28, 127, 2), True, 1024, (0x84, 2)),   # error + autosense valid
     ("length-mismatch", g.cdb10(0x28, 0, 8), True, 512, (6, 2)),
-    ("unknown-opcode", bytes([0xA0] + [0] * 11), True, 64, (6, 2)),
+    ("unknown-opcode", bytes([0xC0] + [0] * 11), True, 64, (0x84, 2)),
+    ("test-unit-ready", bytes(6), False, 0, (1, 0)),
+    ("synchronize-cache-16", bytes([0x91] + [0] * 15), False, 0, (1, 0)),
 ])
 def test_scsi_command(tmp_path, name, cdb, data_in, nbytes, want):
     o = run_script(tmp_path, g.op_open(g.STORAGE) + g.scsi(cdb, data_in, nbytes, tid=9) + g.op_wait(100)
                    + g.op_drain(g.STORAGE, 3))
     assert _srb_status(o.answer(9)) == want, name
+
+
+ILLEGAL_REQUEST = 5
+
+
+def _scsi_answer(tmp_path, cdb, data_in, nbytes, word, **addr):
+    o = run_script(tmp_path, g.op_open(g.STORAGE) + g.scsi(cdb, data_in, nbytes, tid=9, **addr) + g.op_wait(100)
+                   + g.op_drain(g.STORAGE, word))
+    return o.answer(9)
+
+
+@pytest.mark.parametrize("name,cdb,nbytes,returned", [
+    ("inquiry-standard", bytes([0x12, 0, 0, 0, 36, 0]), 36, 36),
+    ("inquiry-cut-at-allocation-length", bytes([0x12, 0, 0, 0, 8, 0]), 36, 8),
+    ("vpd-supported-pages", bytes([0x12, 1, 0x00, 0, 64, 0]), 64, 4 + 5),
+    ("vpd-serial", bytes([0x12, 1, 0x80, 0, 64, 0]), 64, 4 + 16),
+    ("vpd-identification", bytes([0x12, 1, 0x83, 0, 64, 0]), 64, 4 + 4 + 24),
+    ("vpd-block-limits", bytes([0x12, 1, 0xB0, 0, 64, 0]), 64, 4 + 0x3C),
+    ("vpd-block-characteristics", bytes([0x12, 1, 0xB1, 0, 64, 0]), 64, 4 + 0x3C),
+    ("report-luns", bytes([0xA0, 0, 0, 0, 0, 0, 0, 0, 0, 64, 0, 0]), 64, 16),
+    ("read-capacity-16", bytes([0x9E, 0x10]) + bytes(8) + g.be32(32) + bytes(2), 32, 32),
+    ("mode-sense-6-all", bytes([0x1A, 0, 0x3F, 0, 64, 0]), 64, 4 + 20),
+    ("mode-sense-10-caching", bytes([0x5A, 0, 0x08, 0, 0, 0, 0, 0, 64, 0]), 64, 8 + 20),
+])
+def test_scsi_data_in_commands(tmp_path, name, cdb, nbytes, returned):
+    word = _scsi_answer(tmp_path, cdb, True, nbytes, 3)
+    assert _srb_status(word) == (1, 0), name
+    assert _scsi_answer(tmp_path, cdb, True, nbytes, 6) == returned, name   # data_transfer_length
+
+
+@pytest.mark.parametrize("name,cdb,data_in,nbytes,asc", [
+    ("unknown-opcode", bytes([0xC0] + [0] * 11), True, 64, 0x20),
+    ("unmap-refused", bytes([0x42] + [0] * 9), False, 0, 0x20),
+    ("write-same-16-refused", bytes([0x93] + [0] * 15), False, 0, 0x20),
+    ("vpd-page-we-lack", bytes([0x12, 1, 0x89, 0, 64, 0]), True, 64, 0x24),
+    ("page-code-without-evpd", bytes([0x12, 0, 0x80, 0, 64, 0]), True, 64, 0x24),
+    ("mode-page-we-lack", bytes([0x1A, 0, 0x1C, 0, 64, 0]), True, 64, 0x24),
+    ("service-action-not-rc16", bytes([0x9E, 0x11]) + bytes(14), True, 32, 0x24),
+    ("read-past-the-end", g.cdb10(0x28, 127, 2), True, 1024, 0x21),
+])
+def test_scsi_check_condition_carries_sense(tmp_path, name, cdb, data_in, nbytes, asc):
+    sense0 = _scsi_answer(tmp_path, cdb, data_in, nbytes, 7)     # fixed format: 0x70, 0, key, 0
+    assert sense0 & 0xFF == 0x70 and (sense0 >> 16) & 0xF == ILLEGAL_REQUEST, (name, hex(sense0))
+    assert _scsi_answer(tmp_path, cdb, data_in, nbytes, 10) & 0xFF == asc, name   # sense byte 12
+
+
+@pytest.mark.parametrize("target,lun", [(1, 0), (0, 1), (0, 7), (3, 2)])
+def test_scsi_only_target_0_lun_0_has_a_disk(tmp_path, target, lun):
+    word = _scsi_answer(tmp_path, bytes([0x12, 0, 0, 0, 36, 0]), True, 36, 3, target=target, lun=lun)
+    assert _srb_status(word)[0] == 0x20, "SRB_STATUS_INVALID_LUN: no device there"
 
 
 def test_scsi_buffer_not_owned_closes_the_channel(tmp_path):
