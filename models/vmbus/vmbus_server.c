@@ -848,7 +848,7 @@ bool vmbus_server_poll(struct vmbus_server *s) {
     return false;
   vmbus_srv_messages(s);
   uint64_t flags[32];
-  vmbus_srv_take_flags(s, flags);
+  vmbus_srv_take_flags(s, flags); /* cleared before the rings are looked at */
   bool more = false;
   for (uint32_t i = 0; i < VMBUS_MAX_CLIENTS; i++) {
     struct vmbus_srv_conn *c = &s->conns[i];
@@ -860,11 +860,13 @@ bool vmbus_server_poll(struct vmbus_server *s) {
       struct vmbus_srv_chan *ch = &c->ch[r];
       if (ch->state != VMBUS_CH_OPEN)
         continue;
-      uint32_t bit = c->vm_id * VMBUS_FLAGS_PER_VM + r;
-      if (ch->more || (flags[bit / 64] >> (bit % 64) & 1)) {
-        ch->more = vmbus_srv_service(s, c, ch);
-        more |= ch->more;
-      }
+      /* Every open ring is looked at on every poll: serving only the
+       * channels whose flag was taken (or that had packets left) loses a
+       * wakeup at level 2 (tests/bochs vmbus-script-l2: a NIC's first
+       * packet never served), not yet understood; the flags are still
+       * taken, so a signal is never left set. */
+      ch->more = vmbus_srv_service(s, c, ch);
+      more |= ch->more;
       vmbus_vsp_tick(s, c, ch);
     }
   }

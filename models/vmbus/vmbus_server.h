@@ -174,9 +174,9 @@ void vmbus_server_detach(struct vmbus_server *s, uint32_t vm_id);
 bool vmbus_server_shutdown(struct vmbus_server *s, uint32_t vm_id);
 /* A VM whose guest accepted a shutdown request (0: none); VMMS stops it. */
 uint32_t vmbus_server_take_shutdown(struct vmbus_server *s);
-/* Serve what is waiting: channel messages on SINT 2, then up to a budget
- * of packets from each open channel whose event flag was set (taken
- * atomically) or that had packets left from the last poll. Returns true when packets were left: call again before halting
+/* Serve what is waiting: channel messages on SINT 2, the event flags
+ * taken (atomically), then up to a budget of packets from every open
+ * channel (see vmbus_server_poll for why not only the flagged ones). Returns true when packets were left: call again before halting
  * (the guest will not signal a ring that is not empty), after serving
  * management requests so a busy device cannot starve them. */
 bool vmbus_server_poll(struct vmbus_server *s);
