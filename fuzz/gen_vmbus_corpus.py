@@ -74,6 +74,11 @@ def op_gpadl(relid, toks):
 def op_unload(): return u8(9)
 
 
+def op_big_gpadl(relid, pages, first=0x100):
+    """A GPADL of pages x 4 KiB over our pages from first on (wrapping at the end of our RAM)."""
+    return u8(11) + u8(relid) + u16(pages) + u16(first)
+
+
 def op_fill(pfn, data, off=0):
     """data into our buffer page pfn (0x100..0x1FF) at off."""
     assert BUF_PFN <= pfn < BUF_PFN + 0x100 and off + len(data) <= 4096
@@ -91,9 +96,10 @@ def vstor(op, srb=b"", flags=1):
     return body + bytes(64 - len(body))
 
 
-def srb(cdb, data_in, length):
+def srb(cdb, data_in, length, target=0, lun=0, path=0):
     s = bytearray(0x34)
     s[0:2] = u16(0x34)
+    s[5], s[6], s[7] = path, target, lun
     s[8] = len(cdb)
     s[9] = 20
     s[10] = 1 if data_in else 0
@@ -111,9 +117,9 @@ def cdb10(op, lba, count): return bytes([op, 0]) + be32(lba) + bytes([0, count >
 def cdb16(op, lba, count): return bytes([op, 0]) + struct.pack(">Q", lba) + be32(count) + bytes(2)
 
 
-def scsi(cdb, data_in, nbytes, pfn=BUF_PFN, tid=1):
+def scsi(cdb, data_in, nbytes, pfn=BUF_PFN, tid=1, target=0, lun=0):
     npfn = max(1, (nbytes + 4095) // 4096)
-    return op_send(STORAGE, vstor(3, srb(cdb, data_in, nbytes)), GPA_DIRECT,
+    return op_send(STORAGE, vstor(3, srb(cdb, data_in, nbytes, target, lun)), GPA_DIRECT,
                    gpa_range(nbytes, list(range(pfn, pfn + npfn))), tid)
 
 
@@ -196,13 +202,23 @@ def seeds():
     s["storage-bad-commands"] = (storage_init()
                                  + scsi(cdb10(0x28, 0xFFFFFFF0, 8), True, 4096, tid=20)   # past the end
                                  + scsi(cdb10(0x28, 0, 8), True, 512, tid=21)             # length mismatch
-                                 + scsi(bytes([0xA0] + [0] * 11), True, 64, tid=22)       # unknown opcode
+                                 + scsi(bytes([0xC0] + [0] * 11), True, 64, tid=22)       # unknown opcode
                                  + op_send(STORAGE, vstor(77), tid=24)                   # unknown operation
                                  + op_send(STORAGE, vstor(9, u16(0x0700) + bytes(2)), tid=25)  # newer version
                                  + op_send(STORAGE, vstor(3, srb(bytes([0x28]), True, 0)[:30]), tid=26)  # SRB cut
                                  + op_wait(200) + op_drain(STORAGE)
                                  + scsi(cdb10(0x2A, 0, 1), False, 512, pfn=0x7FFF, tid=23)  # buffer outside RAM
                                  + op_wait(200))
+    s["storage-scsi-target"] = (storage_init()
+                                + scsi(bytes([0x00] * 6), False, 0, tid=30)                       # TEST UNIT READY
+                                + scsi(bytes([0x12, 1, 0x00, 0, 64, 0]), True, 64, tid=31)         # VPD pages
+                                + scsi(bytes([0x12, 1, 0x83, 0, 64, 0]), True, 64, tid=32)
+                                + scsi(bytes([0xA0, 0, 0, 0, 0, 0, 0, 0, 0, 64, 0, 0]), True, 64, tid=33)
+                                + scsi(bytes([0x9E, 0x10]) + bytes(8) + be32(32) + bytes(2), True, 32, tid=34)
+                                + scsi(bytes([0x1A, 0, 0x3F, 0, 64, 0]), True, 64, tid=35)
+                                + scsi(bytes([0x12, 0, 0, 0, 36, 0]), True, 36, tid=36, target=1)
+                                + scsi(bytes([0x42] + [0] * 9), False, 0, tid=37)                 # UNMAP: refused
+                                + op_wait(200) + op_drain(STORAGE, 10))
     s["network-up"] = network_up()
     s["network-frames"] = (network_up() + scsi(cdb10(0x28, 0, 1), True, 512)  # no storage channel: refused quietly
                            + rndis_send(3, 0) + rndis_send(0xFF, 1) + op_wait(250) + op_drain(NETWORK)
@@ -309,14 +325,24 @@ def seeds():
     s["protocol-odd-messages"] = (msg(14, 0x00050000, 0, pad_to=40) + msg(14, 0x12345678, pad_to=40) + msg(0)
                                   + msg(1) + msg(13, 9) + msg(2, STORAGE) + msg(17) + msg(99) + op_wait(100)
                                   + op_unload() + op_open(STORAGE) + op_wait(50))
+    s["protocol-big-gpadls"] = (op_big_gpadl(NETWORK, 4096) + op_big_gpadl(NETWORK, 16385) + op_big_gpadl(NETWORK, 300)
+                                + msg(8, NETWORK, FIRST_GPADL, 16 | (1 << 16), 4096, 0, 0x100) + op_wait(50)
+                                + msg(11, NETWORK, FIRST_GPADL) + op_big_gpadl(STORAGE, 8191) + op_wait(50))
+    s["protocol-v5-messages"] = (msg(14, 0x00050003, 0, 2, pad_to=40) + msg(14, 0x00050002, 0, 3, pad_to=40)
+                                 + msg(14, 0x00060000, 0, 2, pad_to=40) + op_open(STORAGE)
+                                 + msg(22, STORAGE, 0) + msg(22, NETWORK, 0) + msg(22, STORAGE, 0x7FFFFFFF)
+                                 + msg(21, 1, 2, 3, 4, 5, 6, 7, 8, pad_to=40) + msg(18, STORAGE, pad_to=40)
+                                 + msg(19, STORAGE) + msg(20) + msg(23) + msg(24, STORAGE, 0)
+                                 + op_send(STORAGE, vstor(7), tid=3) + op_wait(100) + op_drain(STORAGE))
     return s
 
 
 DICT = [
     # channel message types (u32)
-    *[("chmsg_%d" % t, u32(t)) for t in range(1, 18)],
+    *[("chmsg_%d" % t, u32(t)) for t in range(1, 25)],
     ("ver_win8", u32(0x00020004)), ("ver_win8_1", u32(0x00030000)), ("ver_win10", u32(0x00040000)),
     ("ver_win10_4_1", u32(0x00040001)), ("ver_win10_5", u32(0x00050000)),
+    ("ver_win10_5_3", u32(0x00050003)), ("chan_conn_1", u32(0x2001)),
     ("gpadl_first", u32(FIRST_GPADL)), ("gpadl_second", u32(FIRST_GPADL + 1)),
     # vstor operations, SCSI opcodes
     *[("vstor_%d" % o, u32(o)) for o in range(1, 11)], ("vstor_version", u16(0x0602)),

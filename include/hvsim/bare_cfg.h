@@ -17,7 +17,7 @@
 #include "world.h"
 
 #define BARE_CFG_MAGIC 0x314746434D564848ull /* "HHVMCFG1" */
-#define BARE_CFG_VERSION 4u /* 4: the machine's storage (struct bare_storage) */
+#define BARE_CFG_VERSION 5u /* 4: the machine's storage (struct bare_storage); 5: wall_filetime */
 #define BARE_CFG_ROM_ADDR 0xD0000u /* option ROM: 55 AA, size, then the block at +16 */
 #define BARE_CFG_ROM_OFFSET 16u
 
@@ -76,6 +76,7 @@ struct bare_cfg {
   uint32_t nevents;
   uint32_t nreqs;
   uint32_t reserved;
+  uint64_t wall_filetime; /* UTC at time 0 (FILETIME): the root's time sync IC */
   struct world_event events[BARE_MAX_EVENTS]; /* the plan: time-sorted */
   struct mgmt_request reqs[BARE_MAX_REQS];
   struct bare_storage storage;

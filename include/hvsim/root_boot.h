@@ -6,6 +6,7 @@
 #ifndef HVSIM_ROOT_BOOT_H
 #define HVSIM_ROOT_BOOT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define ROOT_BOOT_MAGIC 0x544f4f42544f4f52ull /* "ROOTBOOT" */
@@ -18,6 +19,10 @@ struct root_boot {
   uint32_t nlps;
   uint32_t reserved;
   uint64_t seed;
+  /* ---- read from the boot block (the root's first page, kept) where used ---- */
+  uint64_t wall_filetime; /* UTC at the machine's time 0, 100 ns since 1601 (the scenario's wall_time) */
 };
+/* What the runtime copies for root_main; later fields stay in the block. */
+#define ROOT_BOOT_HEAD_BYTES offsetof(struct root_boot, wall_filetime)
 
 #endif /* HVSIM_ROOT_BOOT_H */

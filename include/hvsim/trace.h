@@ -175,6 +175,9 @@ enum hv_vmbus_op {
   HV_VMBUS_UNLOAD = 8,
   HV_VMBUS_GPADL_REFUSED = 9, /* c = enum hv_vmbus_reason */
   HV_VMBUS_OPEN_REFUSED = 10, /* c = enum hv_vmbus_reason */
+  HV_VMBUS_MODIFY = 11,       /* MODIFYCHANNEL: c = the new target VP, or HV_VMBUS_PROTOCOL when refused */
+  HV_VMBUS_TL_REFUSED = 12,   /* TL_CONNECT_REQUEST refused: no hv_sock service */
+  HV_VMBUS_DROPPED = 13,      /* a message dropped: the VM left its answers unread too long (c = type) */
 };
 
 /* Why the VMBus server refused or closed something (HV_TR_VMBUS field c). */
@@ -186,6 +189,8 @@ enum hv_vmbus_reason {
   HV_VMBUS_UNREACHABLE = 4, /* the channel's memory could not be copied */
   HV_VMBUS_PROTOCOL = 5,    /* a protocol violation */
   HV_VMBUS_NOT_OWNED = 6,   /* a page the guest does not own */
+  HV_VMBUS_IN_USE = 7,      /* a GPADL handle already in use */
+  HV_VMBUS_NO_RESOURCES = 8, /* the server's GPADL list pages are all taken */
 };
 
 /* VP exit reasons, vendor neutral (the backends translate to these). */

@@ -34,6 +34,10 @@ bool guest_wrmsr(struct guest *g, uint32_t msr, uint64_t value);
  * a GPA the partition does not own); nothing was transferred then. */
 bool guest_read(struct guest *g, uint64_t gpa, void *buf, size_t len);
 bool guest_write(struct guest *g, uint64_t gpa, const void *buf, size_t len);
+/* Atomic exchange of the 8-byte-aligned u64 at gpa (LOCK XCHG): *value
+ * goes in, the old contents come back in *value. What a SynIC event-flag
+ * consumer needs to take flags without losing one set meanwhile. */
+bool guest_xchg64(struct guest *g, uint64_t gpa, uint64_t *value);
 
 /* HLT with interrupts enabled: returns after an interrupt was taken;
  * *vector receives it (may be NULL). */

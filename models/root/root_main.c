@@ -65,6 +65,7 @@ void root_main(struct guest *g, const struct root_boot *boot) {
   struct vmbus_host_mem mem = {&vid, root_vmbus_page, root_vmbus_deposit};
   vmbus_server_init(&vmms.vmbus, &vid.hv, &mem, (boot->first_gpfn + VID_SIMP_PAGE) << 12,
                     (boot->first_gpfn + VID_SIEFP_PAGE) << 12); /* wired when a VMBus VM starts */
+  vmms.vmbus.boot_gpa = boot->first_gpfn << 12; /* its wall_filetime: the time sync IC */
   uint64_t slot = ((boot->first_gpfn + VID_SIMP_PAGE) << 12) + 256 * HV_SYNIC_SINT_INTERCEPT;
   struct mgmt_channel *ch = guest_mgmt_channel(g);
   for (;;) {

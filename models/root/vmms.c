@@ -57,7 +57,7 @@ static uint32_t vmms_apply(struct vmms *m, uint32_t id, uint32_t action) {
       return MGMT_FAILED;
     }
     if (vmbus_server_wanted(vm->config.program)) /* the VM runs without VMBus on failure */
-      vmbus_server_attach(&m->vmbus, id, vm->worker.partition_id);
+      vmbus_server_attach(&m->vmbus, id, vm->worker.partition_id, vm->worker.ref_start);
     vmms_set_state(m, id, VM_RUNNING);
     return MGMT_OK;
   case MGMT_STOP:

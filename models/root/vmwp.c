@@ -15,6 +15,7 @@
 #include "hvsim/root_boot.h"
 #include "vmwp_load.h"
 #include "vmwp_platform.h"
+#include "models/vmbus/vmbus_server.h"
 
 static void vmwp_copy(char *d, const char *s, size_t n) {
   size_t i = 0;
@@ -144,6 +145,11 @@ uint16_t vmwp_start(struct vmwp *w, struct vid *vid, uint32_t vm_id, const struc
   st = vid_deposit(vid, w->partition_id, vmwp_pool_estimate(pages, cfg->vps));
   if (st == HV_STATUS_SUCCESS)
     st = winhv_initialize_partition(&vid->hv, w->partition_id);
+  /* a VMBus VM's reference time starts with its initialization: where the
+   * root's was then goes with its time sync samples */
+  w->ref_start = 0;
+  if (st == HV_STATUS_SUCCESS && vmbus_server_wanted(cfg->program))
+    guest_rdmsr(vid->hv.g, HV_X64_MSR_TIME_REF_COUNT, &w->ref_start);
   if (st == HV_STATUS_SUCCESS) {
     w->nram = vid_alloc(vid, pages, w->ram, VMWP_MAX_EXTENTS);
     if (w->nram == 0)

@@ -20,6 +20,7 @@
 struct vmwp {
   uint32_t vm_id;
   uint64_t partition_id; /* 0 when none */
+  uint64_t ref_start;    /* the root's TIME_REF_COUNT when the partition's reference time began (0) */
   struct vid_extent ram[VMWP_MAX_EXTENTS];
   uint32_t nram;
   uint32_t testdev;  /* the test device's register */

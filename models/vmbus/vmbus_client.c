@@ -30,7 +30,7 @@ static bool vc_mem_write(void *ctx, uint32_t off, const void *buf, uint32_t len)
 static uint16_t vc_post(struct vmbus_client *c, const void *msg, uint32_t len) {
   uint16_t st = HV_STATUS_SUCCESS;
   for (int tries = 0; tries < 500; tries++) {
-    st = winhv_post_message(c->w, VMBUS_MESSAGE_CONNECTION_ID, VMBUS_HV_MESSAGE_TYPE, msg, len);
+    st = winhv_post_message(c->w, c->msg_conn, VMBUS_HV_MESSAGE_TYPE, msg, len);
     if (st != HV_STATUS_INSUFFICIENT_BUFFERS && st != HV_STATUS_INVALID_CONNECTION_ID &&
         st != HV_STATUS_INVALID_PORT_ID && st != HV_STATUS_INVALID_SYNIC_STATE)
       return st;
@@ -90,19 +90,31 @@ int vmbus_client_contact(struct vmbus_client *c, struct guest *g, struct winhv *
   c->slot_gpa = simp_gpa + 256ull * VMBUS_MESSAGE_SINT;
   c->sief_gpa = siefp_gpa + 256ull * VMBUS_MESSAGE_SINT;
   c->next_gpadl = VMBUS_CLIENT_FIRST_GPADL;
-  static const uint32_t versions[] = {VMBUS_VERSION_WIN10_V5, VMBUS_VERSION_WIN10_V4_1, VMBUS_VERSION_WIN10,
-                                      VMBUS_VERSION_WIN8_1, VMBUS_VERSION_WIN8};
+  /* Linux's order (connection.c vmbus_negotiate_version): newest first;
+   * 5.0 and later contact on connection 4 with the SINT of our messages
+   * and then use the connection the host names. */
+  static const uint32_t versions[] = {VMBUS_VERSION_WIN10_V5_3, VMBUS_VERSION_WIN10_V5_2, VMBUS_VERSION_WIN10_V5_1,
+                                      VMBUS_VERSION_WIN10_V5,   VMBUS_VERSION_WIN10_V4_1, VMBUS_VERSION_WIN10,
+                                      VMBUS_VERSION_WIN8_1,     VMBUS_VERSION_WIN8};
   for (uint32_t i = 0; i < sizeof versions / sizeof versions[0] && !c->version; i++) {
+    bool v5 = versions[i] >= VMBUS_VERSION_WIN10_V5;
     uint8_t m[VMBUS_INITIATE_CONTACT_BYTES];
     vmbus_bzero(m, sizeof m);
     vmbus_put_le32(m, CHANNELMSG_INITIATE_CONTACT);
     vmbus_put_le32(m + 8, versions[i]);
     vmbus_put_le32(m + 12, guest_vp_index(g));
+    if (v5)
+      m[16] = VMBUS_MESSAGE_SINT;
+    c->msg_conn = v5 ? VMBUS_MESSAGE_CONNECTION_ID_4 : VMBUS_MESSAGE_CONNECTION_ID;
     if (vc_post(c, m, sizeof m) != HV_STATUS_SUCCESS || !vc_wait_msg(c, CHANNELMSG_VERSION_RESPONSE))
       return VMBUS_CLIENT_NO_HOST;
-    if (c->msg[16 + 8] == 1)
+    if (c->msg[16 + 8] == 1) {
       c->version = versions[i];
+      if (v5)
+        c->msg_conn = vmbus_le32(c->msg + 16 + 12);
+    }
   }
+  c->msg_conn = c->version >= VMBUS_VERSION_WIN10_V5 ? c->msg_conn : VMBUS_MESSAGE_CONNECTION_ID;
   return c->version ? VMBUS_CLIENT_OK : VMBUS_CLIENT_NO_HOST;
 }
 
@@ -141,8 +153,11 @@ const struct vmbus_offer *vmbus_client_offer(const struct vmbus_client *c, const
   return 0;
 }
 
-int vmbus_client_gpadl_pfns(struct vmbus_client *c, uint32_t relid, const uint64_t *pfns, uint32_t n,
-                            uint32_t *handle) {
+/* GPADL_HEADER + as many GPADL_BODY messages as the PFNs need (26, then
+ * 28 a message), as Linux's create_gpadl_header builds them: one range,
+ * range_buflen = 8 + 8 x pages in its u16. */
+int vmbus_client_gpadl_fn(struct vmbus_client *c, uint32_t relid, uint64_t (*pfn_at)(const void *ctx, uint32_t i),
+                          const void *ctx, uint32_t n, uint32_t *handle) {
   uint8_t m[240];
   uint32_t h = c->next_gpadl++, sent = 0;
   vmbus_bzero(m, sizeof m);
@@ -155,7 +170,7 @@ int vmbus_client_gpadl_pfns(struct vmbus_client *c, uint32_t relid, const uint64
   vmbus_put_le32(m + 20, n * 4096);
   vmbus_put_le32(m + 24, 0);
   for (; sent < n && sent < VMBUS_GPADL_HEADER_MAX_PFNS; sent++)
-    vmbus_put_le64(m + VMBUS_GPADL_HEADER_PFNS_AT + 8 * sent, pfns[sent]);
+    vmbus_put_le64(m + VMBUS_GPADL_HEADER_PFNS_AT + 8 * sent, pfn_at(ctx, sent));
   vc_post(c, m, VMBUS_GPADL_HEADER_PFNS_AT + 8 * sent);
   for (uint32_t msgno = 1; sent < n; msgno++) {
     uint32_t k = 0;
@@ -164,7 +179,7 @@ int vmbus_client_gpadl_pfns(struct vmbus_client *c, uint32_t relid, const uint64
     vmbus_put_le32(m + 8, msgno);
     vmbus_put_le32(m + 12, h);
     for (; sent < n && k < VMBUS_GPADL_BODY_MAX_PFNS; k++, sent++)
-      vmbus_put_le64(m + VMBUS_GPADL_BODY_PFNS_AT + 8 * k, pfns[sent]);
+      vmbus_put_le64(m + VMBUS_GPADL_BODY_PFNS_AT + 8 * k, pfn_at(ctx, sent));
     vc_post(c, m, VMBUS_GPADL_BODY_PFNS_AT + 8 * k);
   }
   for (;;) {
@@ -179,13 +194,19 @@ int vmbus_client_gpadl_pfns(struct vmbus_client *c, uint32_t relid, const uint64
   }
 }
 
+static uint64_t vc_pfn_listed(const void *ctx, uint32_t i) { return ((const uint64_t *)ctx)[i]; }
+static uint64_t vc_pfn_contiguous(const void *ctx, uint32_t i) { return *(const uint64_t *)ctx + i; }
+
+int vmbus_client_gpadl_pfns(struct vmbus_client *c, uint32_t relid, const uint64_t *pfns, uint32_t n,
+                            uint32_t *handle) {
+  return vmbus_client_gpadl_fn(c, relid, vc_pfn_listed, pfns, n, handle);
+}
+
 int vmbus_client_gpadl(struct vmbus_client *c, uint32_t relid, uint64_t gpa, uint32_t pages, uint32_t *handle) {
-  uint64_t pfns[64];
-  if (pages == 0 || pages > 64)
+  uint64_t first = gpa >> 12;
+  if (pages == 0 || pages > (1u << 20))
     return VMBUS_CLIENT_REFUSED;
-  for (uint32_t i = 0; i < pages; i++)
-    pfns[i] = (gpa >> 12) + i;
-  return vmbus_client_gpadl_pfns(c, relid, pfns, pages, handle);
+  return vmbus_client_gpadl_fn(c, relid, vc_pfn_contiguous, &first, pages, handle);
 }
 
 int vmbus_client_open(struct vmbus_client *c, struct vmbus_cchan *ch, const struct vmbus_offer *o, uint64_t ring_gpa,
@@ -241,7 +262,7 @@ int vmbus_client_close(struct vmbus_client *c, struct vmbus_cchan *ch) {
 }
 
 void vmbus_client_signal(struct vmbus_client *c, struct vmbus_cchan *ch) {
-  winhv_signal_event(c->w, ch->conn_id, (uint16_t)ch->relid);
+  winhv_signal_event(c->w, ch->conn_id, 0);
 }
 
 static bool vc_rescinded(const struct vmbus_client *c, const struct vmbus_cchan *ch) {

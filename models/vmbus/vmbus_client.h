@@ -43,6 +43,7 @@ struct vmbus_client {
   struct winhv *w;
   uint64_t slot_gpa, sief_gpa; /* SINT 2 message slot and event flags */
   uint32_t version;
+  uint32_t msg_conn;   /* where channel messages go: 1, or what a 5.x VERSION_RESPONSE names */
   struct vmbus_offer offers[VMBUS_CLIENT_MAX_OFFERS];
   uint32_t noffers;
   uint32_t next_gpadl;
@@ -72,6 +73,10 @@ const struct vmbus_offer *vmbus_client_offer(const struct vmbus_client *c, const
 /* Describe pages [gpa, gpa + pages * 4096) to the host; *handle receives
  * the GPADL handle. Returns VMBUS_CLIENT_OK or REFUSED. */
 int vmbus_client_gpadl(struct vmbus_client *c, uint32_t relid, uint64_t gpa, uint32_t pages, uint32_t *handle);
+/* The same for any PFNs: pfn_at(ctx, i) gives page i of n (header and
+ * body messages as Linux sends them; the host caps the size). */
+int vmbus_client_gpadl_fn(struct vmbus_client *c, uint32_t relid, uint64_t (*pfn_at)(const void *ctx, uint32_t i),
+                          const void *ctx, uint32_t n, uint32_t *handle);
 /* The same for an arbitrary PFN list (a hostile program lies with it). */
 int vmbus_client_gpadl_pfns(struct vmbus_client *c, uint32_t relid, const uint64_t *pfns, uint32_t n,
                             uint32_t *handle);
@@ -94,7 +99,8 @@ int vmbus_client_try_recv(struct vmbus_client *c, struct vmbus_cchan *ch, void *
 /* Wait until one of the n channels may have a packet (or a channel
  * message came): halts only when all of them are empty. */
 void vmbus_client_wait(struct vmbus_client *c, struct vmbus_cchan *const *chans, uint32_t n);
-/* Tell the host about new data on ch (HvSignalEvent on the offer's connection). */
+/* Tell the host about new data on ch (HvSignalEvent on the offer's
+ * connection, flag 0: Linux's dedicated-interrupt signal). */
 void vmbus_client_signal(struct vmbus_client *c, struct vmbus_cchan *ch);
 /* Take every channel message waiting in the slot without waiting
  * (rescinds are answered and marked); returns how many. */

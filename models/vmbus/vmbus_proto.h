@@ -7,16 +7,25 @@
  * VMBus connection through the SynIC.
  *
  * SynIC wiring (made by the root's VMBus server when a VM starts):
- *   child -> root messages: child connection 1 (VMBUS_MESSAGE_CONNECTION_ID)
- *     to root port VMBUS_ROOT_MSG_PORT(vm): the root's VP 0, SINT 2;
- *   child -> root channel signals: child connection 2 (the offers'
- *     connection id) to root event port VMBUS_ROOT_EVENT_PORT(vm): flags
- *     vm*16 + relid of the root's SINT 2 event flags;
+ *   child -> root messages: child connections 1 (VMBUS_MESSAGE_CONNECTION_ID,
+ *     versions < 5.0) and 4 (VMBUS_MESSAGE_CONNECTION_ID_4, INITIATE_CONTACT
+ *     of 5.0 and later) to root port VMBUS_ROOT_MSG_PORT(vm): the root's
+ *     VP 0, SINT 2; VERSION_RESPONSE names connection 1 as msg_conn_id;
+ *   child -> root channel signals: each offer has its own connection id
+ *     VMBUS_CHAN_CONN(relid) (OpenVMM's rule: relid | SINT << 12), wired
+ *     to root event port VMBUS_ROOT_CHAN_PORT(vm, relid) with the single
+ *     flag vm*16 + relid of the root's SINT 2 event flags: the guest
+ *     signals flag 0 (Linux's sig_event), the root knows the channel by
+ *     the bit. The shared connection 2 (VMBUS_EVENT_CONNECTION_ID, flag =
+ *     relid) stays for guests that do not use dedicated interrupts;
  *   root -> child messages: root connection VMBUS_ROOT_MSG_CONN(vm) to the
- *     child's port VMBUS_CHILD_MSG_PORT (its VP 0, SINT 2);
- *   root -> child channel signals: root connection VMBUS_ROOT_EVENT_CONN(vm)
- *     to the child's event port: flag = relid of its SINT 2 event flags
- *     (>= WIN8 behaviour, no legacy interrupt page).
+ *     child's port VMBUS_CHILD_MSG_PORT (SINT 2 of the VP INITIATE_CONTACT
+ *     names as target_vcpu);
+ *   root -> child channel signals: per open channel, root connection
+ *     VMBUS_ROOT_CHAN_CONN(vm, relid) to the child's event port
+ *     VMBUS_CHILD_CHAN_PORT(relid) on the open's target VP (moved by
+ *     MODIFYCHANNEL): flag = relid of its SINT 2 event flags (>= WIN8
+ *     behaviour, no legacy interrupt page).
  * Freestanding.
  */
 #ifndef MODELS_VMBUS_PROTO_H
@@ -27,24 +36,32 @@
 #define VMBUS_MESSAGE_SINT 2
 #define VMBUS_MESSAGE_CONNECTION_ID 1
 #define VMBUS_EVENT_CONNECTION_ID 2
+#define VMBUS_MESSAGE_CONNECTION_ID_4 4
+#define VMBUS_CHAN_CONN(relid) ((uint32_t)(relid) | (uint32_t)VMBUS_MESSAGE_SINT << 12)
 #define VMBUS_HV_MESSAGE_TYPE 1 /* HVMSG type of channel messages */
 #define VMBUS_MAX_VM 127        /* root event flags: vm * 16 + relid < 2048 */
 #define VMBUS_FLAGS_PER_VM 16
 #define VMBUS_ROOT_MSG_PORT(vm) (0x100000u + (vm))
 #define VMBUS_ROOT_EVENT_PORT(vm) (0x200000u + (vm))
 #define VMBUS_ROOT_MSG_CONN(vm) (0x300000u + (vm))
-#define VMBUS_ROOT_EVENT_CONN(vm) (0x400000u + (vm))
+#define VMBUS_ROOT_CHAN_PORT(vm, relid) (0x500000u + (vm) * VMBUS_FLAGS_PER_VM + (relid))
+#define VMBUS_ROOT_CHAN_CONN(vm, relid) (0x600000u + (vm) * VMBUS_FLAGS_PER_VM + (relid))
 #define VMBUS_CHILD_MSG_PORT 0x10u
-#define VMBUS_CHILD_EVENT_PORT 0x11u
+#define VMBUS_CHILD_CHAN_PORT(relid) (0x20u + (relid))
 
 /* Protocol versions (major << 16 | minor). 5.0 and later move
- * INITIATE_CONTACT to connection 4; the server here speaks up to 4.1 and
- * answers newer requests "not supported" (the client falls back). */
+ * INITIATE_CONTACT to connection 4 and name the SINT of the host's
+ * messages (msg_sint @16, which must be VMBUS_MESSAGE_SINT here); the
+ * server speaks 2.4 (WIN8) to 5.3 (WS2022) and answers older or newer
+ * requests "not supported" (the client falls back). */
 #define VMBUS_VERSION_WIN8 0x00020004u
 #define VMBUS_VERSION_WIN8_1 0x00030000u
 #define VMBUS_VERSION_WIN10 0x00040000u
 #define VMBUS_VERSION_WIN10_V4_1 0x00040001u
 #define VMBUS_VERSION_WIN10_V5 0x00050000u
+#define VMBUS_VERSION_WIN10_V5_1 0x00050001u
+#define VMBUS_VERSION_WIN10_V5_2 0x00050002u
+#define VMBUS_VERSION_WIN10_V5_3 0x00050003u
 
 enum vmbus_channel_message_type {
   CHANNELMSG_INVALID = 0,
@@ -65,6 +82,13 @@ enum vmbus_channel_message_type {
   CHANNELMSG_VERSION_RESPONSE = 15,
   CHANNELMSG_UNLOAD = 16,
   CHANNELMSG_UNLOAD_RESPONSE = 17,
+  CHANNELMSG_18 = 18, /* OPEN_RESERVED_CHANNEL (OpenVMM): no reserved channels here, ignored */
+  CHANNELMSG_19 = 19, /* CLOSE_RESERVED_CHANNEL: ignored likewise */
+  CHANNELMSG_20 = 20, /* CLOSE_RESERVED_RESPONSE: host to guest only */
+  CHANNELMSG_TL_CONNECT_REQUEST = 21, /* hv_sock: refused with TL_CONNECT_RESULT */
+  CHANNELMSG_MODIFYCHANNEL = 22,      /* >= 4.1: move a channel's interrupts to another VP */
+  CHANNELMSG_TL_CONNECT_RESULT = 23,
+  CHANNELMSG_MODIFYCHANNEL_RESPONSE = 24, /* sent from 5.3 on */
   CHANNELMSG_COUNT
 };
 
@@ -93,7 +117,14 @@ enum vmbus_channel_message_type {
 #define VMBUS_GPADL_CREATED_BYTES 20u
 #define VMBUS_GPADL_TEARDOWN_BYTES 16u
 #define VMBUS_GPADL_TORNDOWN_BYTES 12u
+#define VMBUS_MODIFYCHANNEL_BYTES 16u /* relid @8, target_vp @12; the response: relid @8, status @12 */
+#define VMBUS_TL_CONNECT_REQUEST_BYTES 40u /* endpoint GUID @8, service GUID @24 */
+#define VMBUS_TL_CONNECT_RESULT_BYTES 44u  /* the same, then status i32 @40 */
 #define VMBUS_STATUS_UNSUCCESSFUL 0xC0000001u /* NTSTATUS STATUS_UNSUCCESSFUL */
+#define VMBUS_STATUS_INVALID_PARAMETER 0xC000000Du
+#define VMBUS_STATUS_INSUFFICIENT_RESOURCES 0xC000009Au
+#define VMBUS_STATUS_OBJECT_NAME_COLLISION 0xC0000035u /* a GPADL handle already in use */
+#define VMBUS_STATUS_CONNECTION_REFUSED 0xC0000236u    /* no hv_sock service */
 
 /* Device classes (Windows GUID byte order: Data1..3 little endian). */
 #define VMBUS_GUID_STORAGE {0xd9, 0x63, 0x61, 0xba, 0xa1, 0x04, 0x29, 0x4d, 0xb6, 0x05, 0x72, 0xe2, 0xff, 0xb1, 0xdc, 0x7f}
@@ -140,12 +171,33 @@ enum vstor_operation {
 #define SRB_DATA_TRANSFER_LENGTH 12u
 #define SRB_CDB 16u
 #define SRB_BYTES 0x34u
+#define SRB_PATH_ID 5u
+#define SRB_TARGET_ID 6u
+#define SRB_LUN 7u
+#define SRB_SENSE_DATA 16u  /* the completion's sense data replaces the CDB (union, 20 bytes) */
+#define SRB_SENSE_MAX 20u   /* STORVSC_SENSE_BUFFER_SIZE */
 #define SRB_STATUS_SUCCESS 0x01u
 #define SRB_STATUS_ERROR 0x04u
 #define SRB_STATUS_INVALID_REQUEST 0x06u
+#define SRB_STATUS_INVALID_LUN 0x20u       /* no device at this path/target/LUN (Linux: DID_NO_CONNECT) */
+#define SRB_STATUS_AUTOSENSE_VALID 0x80u   /* or'ed in: sense data in the completion */
 #define SCSI_STATUS_GOOD 0x00u
 #define SCSI_STATUS_CHECK_CONDITION 0x02u
 #define STATUS_SUCCESS 0u
+#define SCSI_TEST_UNIT_READY 0x00u
+#define SCSI_MODE_SENSE_6 0x1Au
+#define SCSI_MODE_SENSE_10 0x5Au
+#define SCSI_SYNCHRONIZE_CACHE_16 0x91u
+#define SCSI_SERVICE_ACTION_IN_16 0x9Eu /* service action 0x10: READ CAPACITY(16) */
+#define SCSI_SAI_READ_CAPACITY_16 0x10u
+#define SCSI_REPORT_LUNS 0xA0u
+#define SCSI_SENSE_ILLEGAL_REQUEST 0x05u
+#define SCSI_SENSE_MEDIUM_ERROR 0x03u
+#define SCSI_ASC_INVALID_OPCODE 0x20u
+#define SCSI_ASC_LBA_OUT_OF_RANGE 0x21u
+#define SCSI_ASC_INVALID_FIELD_IN_CDB 0x24u
+#define SCSI_ASC_UNRECOVERED_READ 0x11u
+#define SCSI_ASC_WRITE_ERROR 0x0Cu
 #define SCSI_INQUIRY 0x12u
 #define SCSI_READ_CAPACITY_10 0x25u
 #define SCSI_READ_10 0x28u

@@ -40,7 +40,9 @@ static bool vsp_gpadl_copy(struct vmbus_server *s, struct vmbus_srv_conn *c, con
     return false;
   for (uint32_t done = 0; done < len;) {
     uint32_t off = at + done, n = 4096 - off % 4096 < len - done ? 4096 - off % 4096 : len - done;
-    if (!vmbus_server_copy(s, c, (gp->pfn[off / 4096] << 12) + off % 4096, b + done, n, to_child))
+    uint64_t pfn;
+    if (!vmbus_server_gpadl_pfn(s, gp, off / 4096, &pfn) ||
+        !vmbus_server_copy(s, c, (pfn << 12) + off % 4096, b + done, n, to_child))
       return false;
     done += n;
   }

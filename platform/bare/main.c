@@ -107,6 +107,7 @@ static void platform_load_root(struct hv *hv) {
   rb->npages = (top - BARE_ROOT_BOOT_GPA) >> HV_PAGE_SHIFT;
   rb->nlps = hv->boot.nlps;
   rb->seed = platform_cfg.seed;
+  rb->wall_filetime = platform_cfg.wall_filetime;
   platform_storage_load();
 }
 

@@ -67,6 +67,7 @@ int bochs_cfg_build(const struct scenario *scn, const struct plan *plan, const s
   c->version = BARE_CFG_VERSION;
   c->size = sizeof *c;
   c->seed = opts->seed;
+  c->wall_filetime = scn->machine.wall_filetime;
   if (scn->machine.lps > 8 || scn->machine.lps == 0)
     return bochs_refuse(err, errlen, scn, (struct scn_pos){0, 0}, backend,
                         "machine: lps: the bare-metal image runs at most 8 LPs");

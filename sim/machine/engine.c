@@ -25,7 +25,7 @@
 static void sim_boot_root(struct sim *s) {
   uint64_t first, n;
   hv_root_ram(s->hv, &first, &n);
-  struct root_boot rb = {ROOT_BOOT_MAGIC, first, n, s->nlps, 0, s->seed};
+  struct root_boot rb = {ROOT_BOOT_MAGIC, first, n, s->nlps, 0, s->seed, s->wall_filetime};
   memcpy(s->mem + (first << 12), &rb, sizeof rb);
   s->dirty[first] = 1;
   s->root_boot_gpa = first << 12;
@@ -89,6 +89,7 @@ int sim_create(struct sim *s, const struct sim_config *cfg, char *err, size_t er
   s->costs = sim_default_costs;
   s->nlps = cfg->lps;
   s->seed = cfg->seed;
+  s->wall_filetime = cfg->wall_filetime;
   s->mgmt.seed = cfg->seed;
   s->mem_bytes = cfg->memory_bytes;
   if (sim_spare.mem && sim_spare.bytes == s->mem_bytes) {

@@ -137,6 +137,22 @@ bool guest_write(struct guest *g, uint64_t gpa_v, const void *buf, size_t len) {
   return vcpu_access(VCPU(g), gpa_v, (void *)buf, len, true);
 }
 
+/* One coroutine step: no other VP runs between the read and the write. */
+bool guest_xchg64(struct guest *g, uint64_t gpa_v, uint64_t *value) {
+  struct sim_vcpu *v = VCPU(g);
+  if (gpa_v & 7)
+    return false;
+  uint8_t *p = vcpu_translate(v, gpa_v, true);
+  if (!p)
+    return false;
+  uint64_t old;
+  memcpy(&old, p, 8);
+  memcpy(p, value, 8);
+  *value = old;
+  vcpu_spend(v, v->sim->costs.guest_mem_per_8b * 2);
+  return true;
+}
+
 /* VMCALL through the hypercall page. The hypervisor either advances RIP
  * (done), leaves it (a rep continuation: execute again with the updated
  * RCX) or injects #UD (no hypercall page). */
@@ -293,8 +309,8 @@ void sim_vcpu_main(void *arg) {
   if (!guest_read(g, boot_gpa, &magic, sizeof magic))
     vcpu_shutdown(v);
   if (magic == ROOT_BOOT_MAGIC && v->vp->partition == 0) {
-    struct root_boot rb;
-    if (guest_read(g, boot_gpa, &rb, sizeof rb))
+    struct root_boot rb = {0};
+    if (guest_read(g, boot_gpa, &rb, ROOT_BOOT_HEAD_BYTES))
       root_main(g, &rb);
   } else if (magic == GUEST_BOOT_MAGIC) {
     struct guest_boot b;

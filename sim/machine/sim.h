@@ -85,6 +85,7 @@ struct sim {
   struct mgmt_channel mgmt;
   uint64_t root_boot_gpa;
   uint64_t seed;
+  uint64_t wall_filetime; /* UTC at time 0 (FILETIME), for the root boot block */
   uint64_t steps;
   /* trace sink */
   void (*trace_fn)(void *ctx, const struct hv_trace_rec *r);
@@ -105,6 +106,7 @@ struct sim_config {
   uint64_t slice_us;
   uint64_t seed;
   bool boot_root;       /* start the root partition's program (VMMS) */
+  uint64_t wall_filetime; /* UTC at time 0 (FILETIME), handed to the root */
 };
 
 /* Build the machine and boot the hypervisor and the root partition.

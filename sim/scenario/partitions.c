@@ -18,9 +18,48 @@
 
 /* ---- machine, partitions ---------------------------------------------- */
 
+/* Days from 1601-01-01 to y-m-d (proleptic Gregorian), the FILETIME epoch. */
+static uint64_t wall_days(uint64_t y, uint64_t m, uint64_t d) {
+  static const uint16_t before[12] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
+  uint64_t py = y - 1601;
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return py * 365 + py / 4 - py / 100 + py / 400 + before[m - 1] + (m > 2 && leap) + d - 1;
+}
+
+/* 'wall_time: YYYY-MM-DDTHH:MM:SSZ' (UTC, the guest's clock at time 0). */
+static int machine_wall_time(struct ctx *c, const struct field *f, uint64_t *filetime) {
+  *filetime = wall_days(2025, 1, 1) * 86400ull * 10000000ull;
+  if (!f->node)
+    return 0;
+  char t[32];
+  size_t at_path = path_key(c, "wall_time");
+  if (node_text(c, f->node, t, sizeof t, "a UTC time YYYY-MM-DDTHH:MM:SSZ"))
+    return -1;
+  unsigned v[6] = {0};
+  static const uint8_t at[6] = {0, 5, 8, 11, 14, 17}, len[6] = {4, 2, 2, 2, 2, 2};
+  bool ok = strlen(t) == 20 && t[4] == '-' && t[7] == '-' && t[10] == 'T' && t[13] == ':' && t[16] == ':' &&
+            t[19] == 'Z';
+  for (int i = 0; i < 6 && ok; i++)
+    for (int k = 0; k < len[i]; k++) {
+      char ch = t[at[i] + k];
+      ok &= ch >= '0' && ch <= '9';
+      v[i] = v[i] * 10 + (unsigned)(ch - '0');
+    }
+  static const uint8_t mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (!ok)
+    return scn_fail(c, f->node, "must be a UTC time YYYY-MM-DDTHH:MM:SSZ, got \"%s\"", t);
+  bool leap = (v[0] % 4 == 0 && v[0] % 100 != 0) || v[0] % 400 == 0;
+  if (v[0] < 1601 || v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > mdays[v[1] - 1] ||
+      (v[1] == 2 && v[2] == 29 && !leap) || v[3] > 23 || v[4] > 59 || v[5] > 59)
+    return scn_fail(c, f->node, "no such UTC time: \"%s\" (years from 1601)", t);
+  *filetime = ((wall_days(v[0], v[1], v[2]) * 24 + v[3]) * 3600ull + v[4] * 60ull + v[5]) * 10000000ull;
+  path_restore(c, at_path);
+  return 0;
+}
+
 int scn_machine(struct ctx *c, uint32_t n) {
-  enum { M_LPS, M_MEMORY, M_CPU_MHZ, M_SLICE, M_N };
-  struct field f[M_N] = {{"lps", 0, 0}, {"memory", 0, 0}, {"cpu_mhz", 0, 0}, {"slice", 0, 0}};
+  enum { M_LPS, M_MEMORY, M_CPU_MHZ, M_SLICE, M_WALL, M_N };
+  struct field f[M_N] = {{"lps", 0, 0}, {"memory", 0, 0}, {"cpu_mhz", 0, 0}, {"slice", 0, 0}, {"wall_time", 0, 0}};
   uint64_t lps = 0, slice_ns = NS_PER_MS;
   struct scenario *s = c->s;
   s->machine.cpu_mhz = 2000;
@@ -28,7 +67,8 @@ int scn_machine(struct ctx *c, uint32_t n) {
       field_require(c, n, &f[M_MEMORY]) || field_uint(c, &f[M_LPS], 1, LP_MAX, &lps) ||
       field_size(c, &f[M_MEMORY], 16 * MIB, 64 * GIB, 2 * MIB, &s->machine.memory_bytes) ||
       field_uint(c, &f[M_CPU_MHZ], 100, 10000, &s->machine.cpu_mhz) ||
-      field_time(c, &f[M_SLICE], 10 * NS_PER_US, NS_PER_S, &slice_ns))
+      field_time(c, &f[M_SLICE], 10 * NS_PER_US, NS_PER_S, &slice_ns) ||
+      machine_wall_time(c, &f[M_WALL], &s->machine.wall_filetime))
     return -1;
   if (slice_ns % NS_PER_US) {
     path_key(c, "slice");

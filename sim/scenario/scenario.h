@@ -195,6 +195,8 @@ struct scenario {
     uint64_t memory_bytes; /* >= 16 MiB, multiple of 2 MiB */
     uint64_t cpu_mhz;      /* cycles per microsecond; default 2000 */
     uint64_t slice_us;     /* scheduler time slice; default 1000 */
+    uint64_t wall_filetime; /* UTC at time 0 in 100 ns since 1601-01-01 (Windows FILETIME):
+                               'wall_time: YYYY-MM-DDTHH:MM:SSZ', default 2025-01-01T00:00:00Z */
   } machine;
   uint64_t until_ns;       /* 'until:' or 0 = derive from timeline */
   struct scn_partition *partitions;

@@ -109,7 +109,7 @@ static int run_setup(struct run *r, const struct scenario *scn, const struct run
                     scn->machine.lps);
   trace_digest_init(&r->digest);
   struct sim_config cfg = {scn->machine.lps, scn->machine.memory_bytes, scn->machine.cpu_mhz,
-                           scn->machine.slice_us, o->seed, true};
+                           scn->machine.slice_us, o->seed, true, scn->machine.wall_filetime};
   char err[256];
   if (o->trace_dir) {
     struct trace_meta *m = calloc(1, sizeof *m);

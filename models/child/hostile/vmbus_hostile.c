@@ -35,7 +35,7 @@ static bool vh_rescinded(struct vmbus_client *c, struct vmbus_cchan *ch) {
 
 static void vh_attack(struct guest *g, struct vmbus_client *c, struct vmbus_cchan *ch, uint32_t attack) {
   bool sig;
-  uint8_t body[1024];
+  uint8_t body[6144]; /* attack 4: above the server's 4 KiB packet limit */
   for (uint32_t i = 0; i < sizeof body; i++)
     body[i] = (uint8_t)(0xA5 ^ i);
   switch (attack) {

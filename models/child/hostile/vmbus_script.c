@@ -9,7 +9,7 @@
  * loads it at `payload_gpa`, `payload_len` bytes). The program contacts
  * the host and collects its offers, then runs the operations in order;
  * bytes missing at the end read as zero. Each operation is an opcode byte
- * (taken modulo 11) and its arguments, little-endian:
+ * (taken modulo 12) and its arguments, little-endian:
  *
  *   0 OPEN   dev:u8 out:u8 in:u8   open the channel of relid 1 + dev % 5
  *                                  (storage, network, heartbeat, shutdown,
@@ -50,6 +50,11 @@
  *                                  0x100 + page at off % 4096 (cut at the
  *                                  page's end): what GPA-direct ranges
  *                                  and receive buffers then hold
+ *  11 BIGGPADL relid:u8 pages:u16 first:u16
+ *                                  a GPADL of pages x 4 KiB over our pages
+ *                                  first, first + 1, ... (modulo our RAM:
+ *                                  pages repeat past its end), in header +
+ *                                  body messages as Linux sends them
  *
  * A relid argument is taken modulo 8. Channel relids are fixed by device
  * kind (the server's rule), so a script can name a channel without seeing
@@ -203,6 +208,23 @@ static void vs_gpadl(struct vs *v, struct vs_reader *r) {
     vmbus_client_gpadl_pfns(&v->bus, relid, pfns, n, &handle);
 }
 
+struct vs_wrap {
+  uint64_t first, ram_pages;
+};
+
+static uint64_t vs_wrap_pfn(const void *ctx, uint32_t i) {
+  const struct vs_wrap *w = ctx;
+  return (w->first + i) % w->ram_pages;
+}
+
+static void vs_big_gpadl(struct vs *v, struct vs_reader *r) {
+  uint32_t relid = (uint32_t)vs_uint(r, 1) % VS_RELIDS, pages = (uint32_t)vs_uint(r, 2);
+  struct vs_wrap w = {vs_uint(r, 2), v->ram_pages};
+  uint32_t handle;
+  if (v->connected && pages)
+    vmbus_client_gpadl_fn(&v->bus, relid, vs_wrap_pfn, &w, pages, &handle);
+}
+
 static void vs_fill(struct vs *v, struct vs_reader *r) {
   uint64_t page = VS_BUF_PFN + vs_uint(r, 1);
   uint32_t off = (uint32_t)vs_uint(r, 2) % 4096, len = (uint32_t)vs_uint(r, 2) % (VS_MAX_BODY + 1);
@@ -228,7 +250,7 @@ void prog_vmbus_script(struct guest *g, const struct guest_boot *b) {
   uint64_t ops = 0;
   while (r.left) {
     uint64_t at = r.gpa - guest_param(b, "payload_gpa", 0);
-    uint32_t op = (uint32_t)vs_uint(&r, 1) % 11;
+    uint32_t op = (uint32_t)vs_uint(&r, 1) % 12;
     guest_mark(g, MARK_STEP, (uint64_t)op << 32 | at);
     switch (op) {
     case 0: vs_open(v, &r); break;
@@ -255,6 +277,7 @@ void prog_vmbus_script(struct guest *g, const struct guest_boot *b) {
     case 7: vs_msg(v, &r); break;
     case 8: vs_gpadl(v, &r); break;
     case 10: vs_fill(v, &r); break;
+    case 11: vs_big_gpadl(v, &r); break;
     default:
       if (v->connected)
         vmbus_client_unload(&v->bus);

@@ -1,11 +1,13 @@
 /*
  * vsc_ic.c — the guest side of the integration components: a child
  * program that opens the heartbeat, shutdown and time-sync channels and
- * answers the host: version negotiation (framework 3.0), each heartbeat
- * with its sequence number + 1, each time sample (the first one's offset
- * to its own reference time is reported, mark 9), and a shutdown request
- * with "yes": it reports MARK_DONE with the heartbeats answered and stops
- * (the root's VMMS then turns the VM off).
+ * answers the host as Linux's hv_utils does: version negotiation
+ * (framework 3.0), each heartbeat with its sequence number + 1, each time
+ * sample (4.0: UTC as FILETIME plus our reference time of that moment; the
+ * first one gives our clock, reported as the UTC it means now, mark 9),
+ * and a shutdown request (only with Linux's full 2,060-byte body, the
+ * whole message echoed) with "yes": it reports MARK_DONE with the
+ * heartbeats answered and stops (the root's VMMS then turns the VM off).
  *
  * Memory: rings at 0x220000 (2 + 2 pages per channel).
  */
@@ -16,11 +18,16 @@
 #define VIC_RING_GPA 0x220000ull
 #define VIC_MARK_TIMESYNC 9
 #define VIC_HDR 28u
+#define VIC_SHUTDOWN_BODY 2060u /* shutdown_msg_data: Linux refuses anything shorter */
+#define VIC_TIMESYNC_V4_BODY 22u
+#define VIC_PKT_MAX 4096u
 
-/* Answer one IC request in place; returns true for a shutdown request. */
-static bool vic_answer(struct guest *g, uint8_t *m, uint32_t len, uint64_t *beats, bool *synced) {
+enum { VIC_ANSWER, VIC_SHUTDOWN, VIC_DROP };
+
+/* Answer one IC request in place; returns VIC_*. */
+static int vic_answer(struct guest *g, uint8_t *m, uint32_t len, uint64_t *beats, bool *synced) {
   uint16_t type = (uint16_t)(m[12] | m[13] << 8);
-  bool shutdown = false;
+  int what = VIC_ANSWER;
   if (type == 1 && len >= VIC_HDR + 8) { /* heartbeat: seq + 1 */
     uint64_t seq = 0;
     for (int i = 0; i < 8; i++)
@@ -29,19 +36,25 @@ static bool vic_answer(struct guest *g, uint8_t *m, uint32_t len, uint64_t *beat
     for (int i = 0; i < 8; i++)
       m[VIC_HDR + i] = (uint8_t)(seq >> (8 * i));
     (*beats)++;
-  } else if (type == 4 && len >= VIC_HDR + 8 && !*synced) { /* time sample: our offset to the host */
-    uint64_t host = 0, own = 0;
-    for (int i = 0; i < 8; i++)
+  } else if (type == 4 && len >= VIC_HDR + VIC_TIMESYNC_V4_BODY && !*synced) {
+    /* UTC now = parenttime + how long ago the host read it (Linux's
+     * adj_guesttime: our reference time now - vmreferencetime) */
+    uint64_t host = 0, ref = 0, own = 0;
+    for (int i = 0; i < 8; i++) {
       host |= (uint64_t)m[VIC_HDR + i] << (8 * i);
+      ref |= (uint64_t)m[VIC_HDR + 8 + i] << (8 * i);
+    }
     guest_rdmsr(g, HV_X64_MSR_TIME_REF_COUNT, &own);
-    guest_mark(g, VIC_MARK_TIMESYNC, host - own);
+    guest_mark(g, VIC_MARK_TIMESYNC, host + (own - ref));
     *synced = true;
   } else if (type == 3) {
-    shutdown = true;
+    if (len < VIC_HDR + VIC_SHUTDOWN_BODY) /* Linux: "Packet length too small": no answer */
+      return VIC_DROP;
+    what = VIC_SHUTDOWN;
   }
   m[20] = m[21] = m[22] = m[23] = 0; /* status: S_OK */
   m[25] = 1 | 4;                     /* TRANSACTION | RESPONSE */
-  return shutdown;
+  return what;
 }
 
 void prog_vsc_ic(struct guest *g, const struct guest_boot *b) {
@@ -65,7 +78,7 @@ void prog_vsc_ic(struct guest *g, const struct guest_boot *b) {
   for (;;) {
     bool any = false;
     for (int i = 0; i < 3; i++) {
-      uint8_t buf[256];
+      uint8_t buf[VIC_PKT_MAX];
       struct vmbus_pkt p;
       int r = vmbus_client_try_recv(&bus, &ch[i], buf, sizeof buf, &p);
       if (r == VMBUS_RING_EMPTY)
@@ -74,7 +87,10 @@ void prog_vsc_ic(struct guest *g, const struct guest_boot *b) {
         return (void)guest_mark(g, MARK_ERROR, 0x300 + (uint64_t)r);
       any = true;
       uint32_t len = p.len - p.data_off;
-      bool down = vic_answer(g, buf + p.data_off, len, &beats, &synced);
+      int what = vic_answer(g, buf + p.data_off, len, &beats, &synced);
+      if (what == VIC_DROP)
+        continue;
+      bool down = what == VIC_SHUTDOWN;
       if (vmbus_client_send(&bus, &ch[i], VM_PKT_DATA_INBAND, 0, p.trans_id, 0, 0, buf + p.data_off, len))
         return (void)guest_mark(g, MARK_ERROR, 0x400);
       if (down)

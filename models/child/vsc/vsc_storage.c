@@ -2,7 +2,10 @@
  * vsc_storage.c — the storage VSC (storvsc): a child program that opens
  * the synthetic SCSI channel over VMBus, runs the vstor initialisation
  * (BEGIN_INITIALIZATION, QUERY_PROTOCOL_VERSION, QUERY_PROPERTIES,
- * END_INITIALIZATION), INQUIRY and READ CAPACITY, then a workload:
+ * END_INITIALIZATION), then finds its disk as Linux's storvsc + sd do
+ * (INQUIRY, target 1 empty, REPORT LUNS, VPD pages 0x00 and 0xB0, READ
+ * CAPACITY(16) agreeing with READ CAPACITY(10), MODE SENSE caching page),
+ * then a workload:
  *
  *   mode 0 (shadow): `ops` random READ/WRITE (10 and 16) of 1..`max`
  *     sectors inside the first `region` sectors, `write_pct` percent
@@ -91,12 +94,15 @@ static uint32_t vsc_request(struct vsc *v, uint32_t op, const uint8_t *srb, uint
   return resp[8] | (uint32_t)resp[9] << 8 | (uint32_t)resp[10] << 16 | (uint32_t)resp[11] << 24;
 }
 
-/* A SCSI command through EXECUTE_SRB; returns the SRB status (0 on a
- * channel failure). */
-static uint8_t vsc_scsi(struct vsc *v, const uint8_t *cdb, uint8_t cdb_len, bool data_in, uint32_t bytes) {
+/* A SCSI command through EXECUTE_SRB to target/LUN; returns the SRB
+ * status (0 on a channel failure). */
+static uint8_t vsc_scsi_at(struct vsc *v, uint8_t target, uint8_t lun, const uint8_t *cdb, uint8_t cdb_len,
+                           bool data_in, uint32_t bytes) {
   uint8_t srb[SRB_BYTES], resp[VSTOR_PACKET_BYTES];
   vsc_zero(srb, sizeof srb);
   srb[SRB_LENGTH] = SRB_BYTES;
+  srb[SRB_TARGET_ID] = target, srb[SRB_LUN] = lun;
+  srb[SRB_SENSE_LENGTH] = SRB_SENSE_MAX;
   srb[SRB_CDB_LENGTH] = cdb_len;
   srb[SRB_DATA_IN] = data_in ? 1 : 0;
   for (int i = 0; i < 4; i++)
@@ -106,6 +112,46 @@ static uint8_t vsc_scsi(struct vsc *v, const uint8_t *cdb, uint8_t cdb_len, bool
   if (vsc_request(v, VSTOR_OPERATION_EXECUTE_SRB, srb, bytes, resp) != 0)
     return 0;
   return resp[VSTOR_SRB_AT + SRB_SRB_STATUS];
+}
+
+static uint8_t vsc_scsi(struct vsc *v, const uint8_t *cdb, uint8_t cdb_len, bool data_in, uint32_t bytes) {
+  return vsc_scsi_at(v, 0, 0, cdb, cdb_len, data_in, bytes);
+}
+
+static uint32_t vsc_be32(const uint8_t *p) {
+  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Find the disk as Linux does after INQUIRY; 0, or the failed step. */
+static uint32_t vsc_scan(struct vsc *v, uint64_t sectors10) {
+  struct guest *g = v->g;
+  uint8_t d[64];
+  uint8_t inq[6] = {SCSI_INQUIRY, 0, 0, 0, 36, 0};
+  if (vsc_scsi_at(v, 1, 0, inq, 6, true, 36) != SRB_STATUS_INVALID_LUN) /* one disk: nothing at target 1 */
+    return 1;
+  uint8_t rl[12] = {SCSI_REPORT_LUNS, 0, 0, 0, 0, 0, 0, 0, 0, 64};
+  if (vsc_scsi(v, rl, 12, true, 64) != SRB_STATUS_SUCCESS || !guest_read(g, VSC_DATA_GPA, d, 16) ||
+      vsc_be32(d) != 8 || d[8] | d[9])
+    return 2;
+  uint8_t vpd0[6] = {SCSI_INQUIRY, 1, 0x00, 0, 64, 0};
+  bool b0 = false;
+  if (vsc_scsi(v, vpd0, 6, true, 64) != SRB_STATUS_SUCCESS || !guest_read(g, VSC_DATA_GPA, d, 64))
+    return 3;
+  for (uint32_t i = 0; i < d[3] && i < 60; i++)
+    b0 |= d[4 + i] == 0xB0;
+  uint8_t vpdb0[6] = {SCSI_INQUIRY, 1, 0xB0, 0, 64, 0};
+  if (!b0 || vsc_scsi(v, vpdb0, 6, true, 64) != SRB_STATUS_SUCCESS || !guest_read(g, VSC_DATA_GPA, d, 16) ||
+      d[1] != 0xB0 || vsc_be32(d + 8) * GUEST_DISK_SECTOR != VSTOR_MAX_TRANSFER)
+    return 4;
+  uint8_t rc16[16] = {SCSI_SERVICE_ACTION_IN_16, SCSI_SAI_READ_CAPACITY_16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 32};
+  if (vsc_scsi(v, rc16, 16, true, 32) != SRB_STATUS_SUCCESS || !guest_read(g, VSC_DATA_GPA, d, 12) ||
+      ((uint64_t)vsc_be32(d) << 32 | vsc_be32(d + 4)) + 1 != sectors10 || vsc_be32(d + 8) != GUEST_DISK_SECTOR)
+    return 5;
+  uint8_t ms[6] = {SCSI_MODE_SENSE_6, 0, 0x3F, 0, 64, 0};
+  if (vsc_scsi(v, ms, 6, true, 64) != SRB_STATUS_SUCCESS || !guest_read(g, VSC_DATA_GPA, d, 8) ||
+      d[4] != 0x08 || !(d[6] & 0x04)) /* the caching page, write cache on: we flush */
+    return 6;
+  return 0;
 }
 
 static uint8_t vsc_rw(struct vsc *v, uint64_t lba, uint32_t n, bool write, bool sixteen) {
@@ -157,6 +203,9 @@ static bool vsc_init(struct vsc *v, struct guest *g, const struct guest_boot *b,
   if (vsc_scsi(v, rc, 10, true, 8) != SRB_STATUS_SUCCESS || !guest_read(g, VSC_DATA_GPA, cap, 8))
     return guest_mark(g, MARK_ERROR, 0x600), false;
   v->sectors = ((uint64_t)cap[0] << 24 | (uint64_t)cap[1] << 16 | (uint64_t)cap[2] << 8 | cap[3]) + 1;
+  uint32_t scan = vsc_scan(v, v->sectors);
+  if (scan)
+    return guest_mark(g, MARK_ERROR, 0x700 + (uint64_t)scan), false;
   return true;
 }
 

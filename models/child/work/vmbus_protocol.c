@@ -1,7 +1,8 @@
 /*
  * vmbus_protocol.c — walks the VMBus channel protocol through its less
  * travelled paths and marks each step (MARK_COUNT, value = step):
- *   1 contact (the host refuses 5.0 on connection 1, the client falls back)
+ *   1 contact: 5.3 (WS2022) on connection 4 with SINT 2, the answer naming
+ *     connection 4 for the messages that follow
  *   2 UNLOAD before any REQUESTOFFERS, answered
  *   3 contact again and REQUESTOFFERS: every offer arrives again
  *   4 open the network channel on a 40-page ring GPADL (GPADL_HEADER with
@@ -45,7 +46,8 @@ void prog_vmbus_protocol(struct guest *g, const struct guest_boot *b) {
   if (guest_vp_index(g) != 0 || !child_winhv(g, b, &w) ||
       !child_synic_enable(g, b, VMBUS_MESSAGE_SINT, 0x52, true))
     return;
-  bool ok = vmbus_client_contact(&bus, g, &w, simp, simp + 0x1000) == 0 && bus.version == VMBUS_VERSION_WIN10_V4_1;
+  bool ok = vmbus_client_contact(&bus, g, &w, simp, simp + 0x1000) == 0 && bus.version == VMBUS_VERSION_WIN10_V5_3 &&
+            bus.msg_conn == VMBUS_MESSAGE_CONNECTION_ID_4;
   if (ok)
     guest_mark(g, MARK_COUNT, ++step);
   ok = ok && vmbus_client_unload(&bus) == 0;

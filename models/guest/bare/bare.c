@@ -182,6 +182,26 @@ bool guest_write(struct guest *g, uint64_t gpa, const void *buf, size_t len) {
   return bare_copy(g, (void *)(uintptr_t)gpa, buf, len);
 }
 
+bool guest_xchg64(struct guest *g, uint64_t gpa, uint64_t *value) {
+  uint32_t faulted = 0;
+  uint64_t scratch, v = *value;
+  if (gpa & 7)
+    return false;
+  __asm__ volatile("leaq 1f(%%rip), %[s]\n\t"
+                   "movq %[s], %[fix]\n\t"
+                   "xchgq %[v], (%[p])\n\t"
+                   "jmp 2f\n"
+                   "1:\tmovl $1, %[f]\n"
+                   "2:\tmovq $0, %[fix]"
+                   : [v] "+r"(v), [f] "+r"(faulted), [fix] "=m"(g->fixup), [s] "=&r"(scratch)
+                   : [p] "r"((uintptr_t)gpa)
+                   : "memory");
+  if (faulted)
+    return false;
+  *value = v;
+  return true;
+}
+
 void guest_halt(struct guest *g, uint8_t *vector) {
   while (!g->irq_taken)
     __asm__ volatile("sti; hlt; cli" ::: "memory");
@@ -247,8 +267,8 @@ void bare_main(uint64_t boot_gpa, uint32_t slot) {
   bare_idt_load();
   uint64_t magic = *(const volatile uint64_t *)(uintptr_t)boot_gpa;
   if (magic == ROOT_BOOT_MAGIC) {
-    struct root_boot rb;
-    if (guest_read(g, boot_gpa, &rb, sizeof rb))
+    struct root_boot rb = {0};
+    if (guest_read(g, boot_gpa, &rb, ROOT_BOOT_HEAD_BYTES))
       root_main(g, &rb);
   } else if (magic == GUEST_BOOT_MAGIC) {
     static struct guest_boot boots[BARE_MAX_VPS];

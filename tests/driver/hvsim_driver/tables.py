@@ -168,10 +168,11 @@ IOMMU_OPS = {1: "create", 2: "delete", 3: "attach", 4: "detach", 5: "map", 6: "u
              8: "msi_unmap"}
 # enum hv_vmbus_op: kind vmbus, field a
 VMBUS_OPS = {1: "contact", 2: "offer", 3: "gpadl", 4: "open", 5: "close", 6: "teardown", 7: "killed",
-             8: "unload", 9: "gpadl_refused", 10: "open_refused"}
+             8: "unload", 9: "gpadl_refused", 10: "open_refused", 11: "modify",
+             12: "tl_refused", 13: "dropped"}
 # enum hv_vmbus_reason: kind vmbus, field c of killed / refused
 VMBUS_REASONS = {0: "ok", 1: "bad_index", 2: "bad_packet", 3: "too_big", 4: "unreachable", 5: "protocol",
-                 6: "not_owned"}
+                 6: "not_owned", 7: "in_use", 8: "no_resources"}
 
 # hypercall input (RCX) and result (RAX) fields, TLFS 1.2 / 1.4 (hvgdk.h)
 HC_CODE_MASK = 0xFFFF
