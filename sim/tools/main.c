@@ -36,6 +36,9 @@ static const char usage[] =
     "                          on Bochs's CPU model); qemu-svm (the AMD-V image on QEMU TCG)\n"
     "      --stop-at N         stop after event N (with --trace-dir: inspect the prefix)\n"
     "      --quiet             verdicts only, no summary table\n"
+    "      --verify-restore N  the restore oracle: take N checkpoints over the run,\n"
+    "                          restore each and continue; every event and the digest\n"
+    "                          must equal the uninterrupted run's (exit 1 if not)\n"
     "  check FILE...           validate scenario files without running them\n"
     "  trace digest DIR|FILE   digest of a trace's event sequence\n"
     "  trace dump DIR [--from N] [--to N]   events as JSON lines\n"
@@ -103,10 +106,12 @@ static int main_run(int argc, char **argv) {
   o.seed = 1;
   o.progress = true;
   const char *file = 0, *backend = "sim";
+  uint64_t verify_restore = 0;
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : 0;
     bool takes = strcmp(a, "--seed") == 0 || strcmp(a, "--until") == 0 || strcmp(a, "--trace-dir") == 0 ||
-                 strcmp(a, "--backend") == 0 || strcmp(a, "--result") == 0 || strcmp(a, "--stop-at") == 0;
+                 strcmp(a, "--backend") == 0 || strcmp(a, "--result") == 0 || strcmp(a, "--stop-at") == 0 ||
+                 strcmp(a, "--verify-restore") == 0;
     if (takes && !v)
       return main_usage_error("option needs a value", a);
     if (strcmp(a, "--seed") == 0) {
@@ -118,6 +123,9 @@ static int main_run(int argc, char **argv) {
     } else if (strcmp(a, "--stop-at") == 0) {
       if (scn_parse_uint(v, &o.stop_at) != 0 || o.stop_at == 0)
         return main_usage_error("--stop-at needs an event number >= 1", v);
+    } else if (strcmp(a, "--verify-restore") == 0) {
+      if (scn_parse_uint(v, &verify_restore) != 0 || verify_restore == 0 || verify_restore > 64)
+        return main_usage_error("--verify-restore needs a number of checkpoints, 1 to 64", v);
     } else if (strcmp(a, "--trace-dir") == 0) {
       o.trace_dir = v;
     } else if (strcmp(a, "--result") == 0) {
@@ -160,6 +168,8 @@ static int main_run(int argc, char **argv) {
                         "run it with --backend bochs-vmx, bochs-svm or qemu-svm", &err) != 0) {
     fprintf(stderr, "%s\n", err.msg);
     code = 2;
+  } else if (strcmp(backend, "sim") == 0 && verify_restore) {
+    code = run_check_restore(&scn, &o, (uint32_t)verify_restore);
   } else if (strcmp(backend, "sim") == 0)
     code = run_scenario(&scn, &o);
   else
