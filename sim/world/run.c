@@ -341,6 +341,8 @@ int run_restore(struct run *r, uint32_t k) {
     trace_writer_close(r->writer);
     r->writer = 0;
   }
+  free(r->verdict.vps); /* the end's rows (C heap): a checkpoint is taken before any end */
+  r->verdict.vps = 0;
   struct run_host host = r->host;
   struct run_opts opts = r->opts;
   double w0 = r->wall_start, w1 = r->wall_last, w2 = r->wall_end;
@@ -354,6 +356,8 @@ int run_restore(struct run *r, uint32_t k) {
 }
 
 struct ckpt_set *run_ckpts(struct run *r) { return r->host.ckpts; }
+
+void run_set_silent(struct run *r, bool silent) { r->opts.silent = silent; }
 
 int run_scenario(const struct scenario *scn, const struct run_opts *o) {
   struct run *r = run_open(scn, o);

@@ -81,6 +81,8 @@ int run_checkpoint(struct run *r);
  * are closed first (they hold the recording, not the restored run). */
 int run_restore(struct run *r, uint32_t k);
 struct ckpt_set *run_ckpts(struct run *r);
+/* Print the report at run_end (false) or not (true). */
+void run_set_silent(struct run *r, bool silent);
 
 /* The restore oracle (run_check.c): the run uninterrupted, then with n
  * checkpoints spread over it, each restored and continued to the end;
