@@ -58,6 +58,11 @@ static const char usage[] =
     "  platform load-multiboot --kernel F [--module F[=S]]... [--cmdline T] --out DIR\n"
     "                          run the worker's Linux (PVH) or multiboot loader; write\n"
     "                          what it wrote\n"
+    "  debug DIR [--every N] [--budget MiB]\n"
+    "                          time travel over a recorded run (commands from stdin:\n"
+    "                          goto EVENT|TIME, next/prev [KIND|{FILTER}|watch],\n"
+    "                          watch page VM GPA, print event|partitions|vps|regs|\n"
+    "                          synic|page, info, quit); checkpoints every N events\n"
     "  replay DIR              run again what DIR/trace.bin recorded (scenario, seed,\n"
     "                          options) and compare the event sequences\n"
     "  replay [HARNESS] INPUT  re-execute a fuzz input (harness hypercalls by default,\n"
@@ -291,6 +296,7 @@ static int main_replay(int argc, char **argv, const char *self) {
 }
 
 int platform_cmd_main(int argc, char **argv); /* platform_cmd.c */
+int debug_cmd_main(int argc, char **argv);    /* debug_cmd.c */
 
 static int main_programs(void) {
   for (size_t i = 0; guest_program_at(i); i++)
@@ -327,5 +333,7 @@ int main(int argc, char **argv) {
     return main_replay(argc - 2, argv + 2, argv[0]);
   if (strcmp(cmd, "platform") == 0)
     return platform_cmd_main(argc - 2, argv + 2);
+  if (strcmp(cmd, "debug") == 0)
+    return debug_cmd_main(argc - 2, argv + 2);
   return main_usage_error("unknown command", cmd);
 }

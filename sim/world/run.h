@@ -17,6 +17,8 @@ struct run_opts {
   uint64_t until_ns;       /* 0: the scenario's, else derived */
   const char *trace_dir;   /* NULL: no trace files (the digest is still computed) */
   const char *result_path; /* NULL: DIR/result.json when trace_dir is set */
+  const char *files_dir;   /* relative disk images under here (NULL: trace_dir's, else the
+                              current directory) */
   bool quiet;              /* no summary table */
   bool progress;           /* progress lines on stderr for long runs */
   char options[512];       /* the options as given, recorded in the trace header */
