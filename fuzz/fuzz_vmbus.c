@@ -18,9 +18,11 @@
  * software, nothing stubbed.
  *
  * Snapshot fuzzing (issue 17): the world is built once — boot, the
- * neighbours started and their channels set up, evil created with its
- * RAM and a one-byte placeholder payload loaded — up to the step before
- * evil's VP first runs, and checkpointed whole (sim/machine/checkpoint.h).
+ * neighbours started, their channels set up and their work done, evil
+ * created with a one-byte placeholder payload, connected to the VMBus
+ * server with the offers taken (program parameter `lazy: 1`: it marks
+ * MARK_SCRIPT, then reads its script's length from its boot block) — up
+ * to that mark, and checkpointed whole (sim/machine/checkpoint.h).
  * Each input restores that checkpoint (only what the last input changed:
  * the pages it wrote, the live stacks, the run's state blocks, the disk
  * writes rolled back by the journal), writes the script into evil's RAM
@@ -60,6 +62,7 @@
 
 #include "fuzz_common.h"
 #include "hvsim/guest_boot.h"
+#include "models/child/child.h"
 #include "models/guest/guest.h"
 #include "sim/world/run.h"
 #include "sim/scenario/scenario.h"
@@ -71,16 +74,17 @@ static const char fzv_yaml[] =
     "version: 1\n"
     "name: fuzz-vmbus\n"
     "machine: { lps: 2, memory: 28MiB }\n"
-    "until: 8ms\n"
+    "until: 4ms\n"
     "partitions:\n"
-    "  - { name: evil, memory: 4MiB, vps: 1, program: vmbus-script, disk: { path: %s, size: 64KiB } }\n"
+    "  - { name: evil, memory: 4MiB, vps: 1, program: vmbus-script, params: { lazy: 1 },\n"
+    "      disk: { path: %s, size: 64KiB } }\n"
     "  - { name: store, memory: 8MiB, vps: 1, program: vmbus-storage, params: { ops: 24, region: 64 },\n"
     "      disk: { path: %s, size: 64KiB } }\n"
     "  - { name: peer, memory: 4MiB, vps: 1, program: vmbus-network,\n"
     "      params: { self: 3, peer: 1, frames: 4, expect: 0 } }\n"
     "timeline:\n"
     "  - { at: 0ms, start: [store, peer] }\n"
-    "  - { at: 300us, start: [evil] }\n"
+    "  - { at: 2ms, start: [evil] }\n"
     "  - { at: 3ms, stop: [evil] }\n"
     "expect:\n"
     "  - { count: { event: guest, partition: store, code: 2, value: 24 }, equals: 1 }\n"
@@ -88,7 +92,7 @@ static const char fzv_yaml[] =
     "  - { count: { event: guest, partition: store, code: 6 }, equals: 0 }\n"
     "  - { count: { event: guest, partition: peer, code: 2 }, equals: 1 }\n"
     "  - { count: { event: guest, partition: peer, code: 3 }, equals: 0 }\n"
-    "  - { state: { evil: Off, store: Running, peer: Running }, at: 7900us }\n"
+    "  - { state: { evil: Off, store: Running, peer: Running }, at: 3900us }\n"
     "  - { count: { event: mgmt, status: \"!ok\" }, equals: 0 }\n"
     "  - { isolation: ok }\n";
 
@@ -100,7 +104,7 @@ static struct {
   struct run *r;          /* the world, restored to its checkpoint 0 for every input */
   uint16_t evil;          /* evil's partition slot */
   uint32_t evil_pid;      /* and id (from its vm_bind record) */
-  uint64_t evil_entry;    /* the record number of evil's first VP entry (the probe run) */
+  uint64_t evil_mark;     /* the record number just past evil's MARK_SCRIPT (the probe run) */
   char digest[65];        /* the digest of the last run from the snapshot */
 } fzv;
 
@@ -140,8 +144,9 @@ static void fzv_probe_rec(void *ctx, const struct hv_trace_rec *rec) {
   struct run *r = ctx;
   if (rec->kind == HV_TR_VM_BIND && rec->a == 1) /* VM 1 is evil */
     fzv.evil_pid = (uint32_t)rec->b;
-  else if (!fzv.evil_entry && fzv.evil_pid && rec->kind == HV_TR_VP_ENTRY && rec->partition == fzv.evil_pid)
-    fzv.evil_entry = run_events(r); /* counted already: the records before it, plus one */
+  else if (!fzv.evil_mark && fzv.evil_pid && rec->kind == HV_TR_GUEST && rec->partition == fzv.evil_pid &&
+           rec->a == MARK_SCRIPT)
+    fzv.evil_mark = run_events(r); /* one past the mark */
 }
 
 static struct run *fzv_open(void) {
@@ -172,35 +177,32 @@ static bool fzv_find_evil(struct run *r) {
   return false;
 }
 
-/* Evil's VP exists and has never been put on an LP. */
-static bool fzv_evil_unborn(struct run *r) {
-  const struct hv *hv = run_sim(r)->hv;
-  if (!fzv_find_evil(r) || hv->partitions[fzv.evil].vps[0] == HV_NO_VP)
-    return false;
-  return hv->vps[hv->partitions[fzv.evil].vps[0]].stats.dispatches == 0;
+static void fzv_release(void) {
+  if (fzv.r)
+    run_free(fzv.r);
+  fzv.r = 0;
 }
 
-/* Build the world up to the step before evil's VP first runs and
- * checkpoint it. A probe run finds the record of that first entry; the
- * world is then run to the last step boundary before it. */
+/* Build the world up to evil's MARK_SCRIPT (connected, offers taken, its
+ * script not yet read) and checkpoint it. A probe run finds the mark's
+ * record; the world is then run to the step boundary right after it:
+ * evil's VP left guest mode at the mark's exit, the next thing it does is
+ * read its script's length. */
 static void fzv_snapshot(void) {
   struct run *r = fzv_open();
   run_on_record(r, fzv_probe_rec, r);
   run_advance(r, UINT64_MAX);
   run_free(r);
-  FZ_CHECK(fzv.evil_entry > 1, "the probe run never entered evil's VP");
-  for (uint64_t at = fzv.evil_entry - 1; at > 0; at--) {
-    r = fzv_open();
-    FZ_CHECK(run_checkpoints_enable(r) == 0, "out of memory for checkpoints");
-    run_advance(r, at);
-    if (fzv_evil_unborn(r)) {
-      FZ_CHECK(run_checkpoint(r) == 0, "the snapshot could not be taken");
-      fzv.r = r;
-      return;
-    }
-    run_free(r);
-  }
-  fz_fail("no step boundary between evil's creation and its first entry");
+  FZ_CHECK(fzv.evil_mark > 0, "the probe run never reached evil's MARK_SCRIPT");
+  r = fzv_open();
+  FZ_CHECK(run_checkpoints_enable(r) == 0, "out of memory for checkpoints");
+  run_advance(r, fzv.evil_mark);
+  FZ_CHECK(run_events(r) >= fzv.evil_mark && run_events(r) < fzv.evil_mark + 16 && fzv_find_evil(r),
+           "the snapshot is not at evil's MARK_SCRIPT (event %llu, not %llu)", (unsigned long long)run_events(r),
+           (unsigned long long)fzv.evil_mark);
+  FZ_CHECK(run_checkpoint(r) == 0, "the snapshot could not be taken");
+  fzv.r = r;
+  atexit(fzv_release);
 }
 
 /* Copy len bytes to (write) or from evil's guest physical memory. */

@@ -11,6 +11,22 @@
 
 #define ARENA_PAGE 4096u
 
+/* LeakSanitizer, where linked: the arena is memory it does not know, so
+ * heap blocks only the run's objects point to would look leaked; the
+ * used part of the arena is registered as a root region it scans. */
+void __lsan_register_root_region(const void *p, size_t size) __attribute__((weak));
+void __lsan_unregister_root_region(const void *p, size_t size) __attribute__((weak));
+
+static void arena_lsan(struct arena *a, uint64_t len) {
+  if (!__lsan_register_root_region || len == a->scanned)
+    return;
+  if (a->scanned)
+    __lsan_unregister_root_region(a->base, a->scanned);
+  if (len)
+    __lsan_register_root_region(a->base, len);
+  a->scanned = len;
+}
+
 static uint64_t arena_round(uint64_t n, uint64_t to) { return (n + to - 1) / to * to; }
 
 int arena_create(struct arena *a, uint64_t reserve_bytes) {
@@ -22,12 +38,16 @@ int arena_create(struct arena *a, uint64_t reserve_bytes) {
   a->reserve = reserve_bytes;
   a->head = p;
   a->head->brk = arena_round(sizeof *a->head, ARENA_PAGE);
+  arena_lsan(a, a->head->brk);
   return 0;
 }
 
 void arena_destroy(struct arena *a) {
   if (a->base) {
-    coro_stack_unpoison(a->base, a->reserve); /* stacks that ended suspended */
+    arena_lsan(a, 0);
+    for (uint32_t i = 0; i < a->head->nblocks; i++) /* stacks that ended suspended */
+      if (a->head->b[i].kind == ARENA_STACK)
+        coro_stack_unpoison(a->base + a->head->b[i].off, a->head->b[i].size);
     munmap(a->base, a->reserve);
   }
   memset(a, 0, sizeof *a);
@@ -47,6 +67,8 @@ static struct arena_block *arena_take(struct arena *a, uint64_t size, uint32_t k
   struct arena_block *b = &h->b[h->nblocks++];
   *b = (struct arena_block){off, size, kind, 0, 0};
   h->brk = off + size;
+  if (h->brk > a->scanned) /* stacks included: their frames point to heap blocks too */
+    arena_lsan(a, h->brk);
   return b;
 }
 

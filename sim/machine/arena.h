@@ -49,6 +49,7 @@ struct arena {
   uint8_t *base;
   uint64_t reserve;    /* bytes of address space reserved */
   struct arena_head *head;
+  uint64_t scanned;    /* bytes from base that LeakSanitizer scans for pointers (its root region) */
 };
 
 /* Reserve the range (no memory is committed until used). Returns 0, or

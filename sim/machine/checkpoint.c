@@ -122,7 +122,10 @@ static int ckpt_take_blocks(struct ckpt_set *cs, struct ckpt *c) {
   for (uint32_t i = 0; i < h->nblocks; i++)
     if (h->b[i].kind != ARENA_FREE) {
       uint64_t n = h->b[i].size - c->skip[i];
-      memcpy(o, cs->arena->base + h->b[i].off + c->skip[i], n);
+      if (h->b[i].kind == ARENA_STACK)
+        coro_stack_copy(o, cs->arena->base + h->b[i].off + c->skip[i], n);
+      else
+        memcpy(o, cs->arena->base + h->b[i].off + c->skip[i], n);
       o += n;
     }
   for (uint32_t i = 0; i < cs->nregions; i++) {
@@ -190,7 +193,10 @@ static void ckpt_restore_blocks(struct ckpt_set *cs, const struct ckpt *c) {
   for (uint32_t i = 0; i < c->nblocks; i++)
     if (c->blocks[i].kind != ARENA_FREE) {
       uint64_t n = c->blocks[i].size - c->skip[i];
-      memcpy(cs->arena->base + c->blocks[i].off + c->skip[i], o, n);
+      if (c->blocks[i].kind == ARENA_STACK)
+        coro_stack_copy(cs->arena->base + c->blocks[i].off + c->skip[i], o, n);
+      else
+        memcpy(cs->arena->base + c->blocks[i].off + c->skip[i], o, n);
       o += n;
     }
   for (uint32_t i = 0; i < cs->nregions; i++) {

@@ -281,6 +281,8 @@ int run_end(struct run *r, char digest[65]) {
   char *keep = r->opts.digest_out;
   r->opts.digest_out = digest;
   int code = run_finish(r, run_cycles(r, r->plan.until_ns));
+  free(r->verdict.vps); /* the rows of the report just printed */
+  r->verdict.vps = 0;
   r->opts.digest_out = keep;
   if (keep)
     memcpy(keep, digest, 65);
