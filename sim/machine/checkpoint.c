@@ -110,6 +110,7 @@ static int ckpt_take_blocks(struct ckpt_set *cs, struct ckpt *c) {
   for (uint32_t i = 0; i < h->nblocks; i++)
     if (h->b[i].kind != ARENA_FREE) {
       c->skip[i] = arena_block_skip(cs->arena, &h->b[i]);
+
       bytes += h->b[i].size - c->skip[i];
     }
   for (uint32_t i = 0; i < cs->nregions; i++)
@@ -122,10 +123,9 @@ static int ckpt_take_blocks(struct ckpt_set *cs, struct ckpt *c) {
   for (uint32_t i = 0; i < h->nblocks; i++)
     if (h->b[i].kind != ARENA_FREE) {
       uint64_t n = h->b[i].size - c->skip[i];
-      if (h->b[i].kind == ARENA_STACK)
-        coro_stack_copy(o, cs->arena->base + h->b[i].off + c->skip[i], n);
-      else
-        memcpy(o, cs->arena->base + h->b[i].off + c->skip[i], n);
+      if (h->b[i].kind == ARENA_STACK) /* the suspended frames lose their redzones (AddressSanitizer) */
+        coro_stack_unpoison(cs->arena->base + h->b[i].off + c->skip[i], n);
+      memcpy(o, cs->arena->base + h->b[i].off + c->skip[i], n);
       o += n;
     }
   for (uint32_t i = 0; i < cs->nregions; i++) {
@@ -193,10 +193,9 @@ static void ckpt_restore_blocks(struct ckpt_set *cs, const struct ckpt *c) {
   for (uint32_t i = 0; i < c->nblocks; i++)
     if (c->blocks[i].kind != ARENA_FREE) {
       uint64_t n = c->blocks[i].size - c->skip[i];
-      if (c->blocks[i].kind == ARENA_STACK)
-        coro_stack_copy(cs->arena->base + c->blocks[i].off + c->skip[i], o, n);
-      else
-        memcpy(cs->arena->base + c->blocks[i].off + c->skip[i], o, n);
+      if (c->blocks[i].kind == ARENA_STACK) /* frames without redzones: they come back from a copy */
+        coro_stack_unpoison(cs->arena->base + c->blocks[i].off + c->skip[i], n);
+      memcpy(cs->arena->base + c->blocks[i].off + c->skip[i], o, n);
       o += n;
     }
   for (uint32_t i = 0; i < cs->nregions; i++) {

@@ -74,23 +74,6 @@ static bool coro_stack_keep(void *stack, size_t size) {
   return true;
 }
 
-#ifdef CORO_ASAN
-#define CORO_NO_ASAN __attribute__((no_sanitize_address))
-#else
-#define CORO_NO_ASAN
-#endif
-
-/* A word loop, not memcpy: AddressSanitizer intercepts memcpy and would
- * report the frames' redzones that a stack copy reads and writes. */
-CORO_NO_ASAN void coro_stack_copy(void *dst, const void *src, size_t n) {
-  uint64_t *d = dst;
-  const uint64_t *s = src;
-  for (size_t i = 0; i < n / 8; i++)
-    d[i] = s[i];
-  for (size_t i = n & ~(size_t)7; i < n; i++)
-    ((uint8_t *)dst)[i] = ((const uint8_t *)src)[i];
-}
-
 void coro_stack_unpoison(void *p, size_t n) {
 #ifdef CORO_ASAN
   __asan_unpoison_memory_region(p, n);

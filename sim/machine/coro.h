@@ -35,9 +35,7 @@ int coro_init_in(struct coro *c, struct arena *a, size_t stack_size, void (*fn)(
 /* Tell AddressSanitizer that [p, p + n) holds no frames (a stack whose
  * frames were replaced by a checkpoint's, or given back); no-op elsewhere. */
 void coro_stack_unpoison(void *p, size_t n);
-/* Copy n bytes of (or into) a coroutine stack, redzones and all (a
- * checkpoint's copy); no checks by AddressSanitizer. */
-void coro_stack_copy(void *dst, const void *src, size_t n);
+
 void coro_destroy(struct coro *c);
 /* Programs that create and destroy many coroutines (the vmbus fuzzer):
  * destroyed stacks are zeroed (the pages they touched) and reused instead
