@@ -86,6 +86,18 @@ struct ckpt_set *run_ckpts(struct run *r);
 /* Print the report at run_end (false) or not (true). */
 void run_set_silent(struct run *r, bool silent);
 
+/* Checkpoint k as a state file (include/hvsim/state_file.h; run_state.c).
+ * Returns 0, or -1 with a message. */
+int run_checkpoint_write(struct run *r, uint32_t k, const char *path, char *err, size_t errlen);
+/* The header a state file of scn's run with seed must carry (this build);
+ * 0, or -1 when the scenario file cannot be hashed. */
+struct state_header;
+int run_state_header(const struct scenario *scn, uint64_t seed, struct state_header *h);
+/* `hvsim run --checkpoint-every N --checkpoint-dir DIR`: the run, with a
+ * checkpoint file DIR/ckpt-<events>.hvstate every N events. Returns the
+ * exit code. */
+int run_with_checkpoint_files(const struct scenario *scn, const struct run_opts *o, uint64_t every, const char *dir);
+
 /* The restore oracle (run_check.c): the run uninterrupted, then with n
  * checkpoints spread over it, each restored and continued to the end;
  * every record after a restore and the final digest must equal the

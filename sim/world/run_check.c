@@ -90,6 +90,8 @@ int run_check_restore(const struct scenario *scn, const struct run_opts *o, uint
   q.trace_dir = 0;
   q.result_path = 0;
   q.stop_at = 0;
+  char sink[65];
+  q.digest_out = sink; /* hash every record (a silent run hashes only when asked) */
   struct check_log l = {0};
   l.first_diff = UINT64_MAX;
   /* 1. the reference; its disks are rolled back to how it found them

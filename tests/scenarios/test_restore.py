@@ -30,6 +30,12 @@ def _check(binary, scenario, cwd):
         f"exit {p.returncode}\n{p.stdout}\n{p.stderr[-2000:]}"
     # three checkpoints, the run with them, four restores: all equal
     assert sum(1 for x in lines if x.endswith("equal, digest equal")) == 5, p.stdout
+    # and the uninterrupted run is the golden one
+    name = golden.name_of(scenario)
+    gold = os.path.join(golden.REPO_ROOT, "tests", "scenarios", "golden", name + ".digest")
+    if os.path.exists(gold):
+        want = open(gold).read().split()[1]
+        assert f"digest {want}," in lines[0], f"{lines[0]} (golden {want})"
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=IDS)
