@@ -132,3 +132,10 @@ uint64_t arena_block_skip(const struct arena *a, const struct arena_block *b) {
     return 0; /* not switched out on this stack: all of it */
   return (sp - lo) & ~(uint64_t)63;
 }
+
+uint64_t arena_block_entries(const struct arena *a, const struct arena_block *b) {
+  uint64_t n = 0;
+  if (b->kind == ARENA_STACK && b->sp_slot)
+    memcpy(&n, a->base + b->sp_slot + sizeof(void *), sizeof n);
+  return n;
+}

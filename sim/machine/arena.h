@@ -34,7 +34,8 @@ struct arena_block {
   uint64_t off, size;  /* from the arena's base */
   uint32_t kind;       /* enum arena_kind */
   uint32_t reserved;
-  uint64_t sp_slot;    /* stack: offset of the word holding its saved SP (0: unknown) */
+  uint64_t sp_slot;    /* stack: offset of the word holding its saved SP (0: unknown); the
+                          word after it counts the switches to the stack's coroutine */
 };
 
 /* Lives at the arena's base: what a checkpoint copies first. */
@@ -70,5 +71,8 @@ void arena_free(struct arena *a, void *p);
 /* Bytes from the block's start that a checkpoint may skip (below the
  * saved SP of a stack; 0 for a plain block). */
 uint64_t arena_block_skip(const struct arena *a, const struct arena_block *b);
+/* A stack's switch count (the word after its saved SP); 0 when unknown.
+ * Equal counts at two moments of one timeline: the stack did not change. */
+uint64_t arena_block_entries(const struct arena *a, const struct arena_block *b);
 
 #endif /* SIM_ARENA_H */

@@ -90,6 +90,7 @@ static int ckpt_grow(struct ckpt_set *cs) {
 static void ckpt_free_one(struct ckpt *c) {
   free(c->blocks);
   free(c->skip);
+  free(c->entries);
   free(c->blob);
   free(c->pfns);
   free(c->pages);
@@ -103,7 +104,8 @@ static int ckpt_take_blocks(struct ckpt_set *cs, struct ckpt *c) {
   c->brk = h->brk;
   c->blocks = malloc((h->nblocks + 1) * sizeof *c->blocks);
   c->skip = calloc(h->nblocks + 1, sizeof *c->skip);
-  if (!c->blocks || !c->skip)
+  c->entries = calloc(h->nblocks + 1, sizeof *c->entries);
+  if (!c->blocks || !c->skip || !c->entries)
     return -1;
   memcpy(c->blocks, h->b, h->nblocks * sizeof *c->blocks);
   uint64_t bytes = 0;
@@ -172,19 +174,25 @@ static const uint8_t *ckpt_page_in(const struct ckpt *c, uint32_t p) {
   return lo < c->npages && c->pfns[lo] == p ? c->pages + lo * CKPT_PAGE : 0;
 }
 
-/* Drop the AddressSanitizer frames of the live stacks (they are about
- * to be replaced). */
-static void ckpt_unpoison_stacks(struct ckpt_set *cs) {
+/* Stack block i of c is live and unchanged since the state left c. */
+static bool ckpt_stack_unchanged(const struct ckpt_set *cs, const struct ckpt *c, uint32_t i, bool from_c) {
   const struct arena_head *h = cs->arena->head;
-  for (uint32_t i = 0; i < h->nblocks; i++)
-    if (h->b[i].kind == ARENA_STACK) {
-      uint64_t skip = arena_block_skip(cs->arena, &h->b[i]);
-      coro_stack_unpoison(cs->arena->base + h->b[i].off + skip, h->b[i].size - skip);
-    }
+  const struct arena_block *b = &c->blocks[i];
+  return from_c && b->kind == ARENA_STACK && i < h->nblocks && h->b[i].kind == ARENA_STACK &&
+         h->b[i].off == b->off && h->b[i].size == b->size && h->b[i].sp_slot == b->sp_slot && c->entries[i] &&
+         arena_block_entries(cs->arena, &h->b[i]) == c->entries[i];
 }
 
-static void ckpt_restore_blocks(struct ckpt_set *cs, const struct ckpt *c) {
-  ckpt_unpoison_stacks(cs);
+static void ckpt_restore_blocks(struct ckpt_set *cs, const struct ckpt *c, bool from_c) {
+  static bool same[ARENA_MAX_BLOCKS];
+  for (uint32_t i = 0; i < c->nblocks; i++)
+    same[i] = ckpt_stack_unchanged(cs, c, i, from_c);
+  const struct arena_head *cur = cs->arena->head;
+  for (uint32_t i = 0; i < cur->nblocks; i++) /* the frames about to be replaced */
+    if (cur->b[i].kind == ARENA_STACK && !(i < c->nblocks && same[i])) {
+      uint64_t skip = arena_block_skip(cs->arena, &cur->b[i]);
+      coro_stack_unpoison(cs->arena->base + cur->b[i].off + skip, cur->b[i].size - skip);
+    }
   struct arena_head *h = cs->arena->head;
   h->nblocks = c->nblocks;
   h->brk = c->brk;
@@ -193,6 +201,10 @@ static void ckpt_restore_blocks(struct ckpt_set *cs, const struct ckpt *c) {
   for (uint32_t i = 0; i < c->nblocks; i++)
     if (c->blocks[i].kind != ARENA_FREE) {
       uint64_t n = c->blocks[i].size - c->skip[i];
+      if (same[i]) {
+        o += n;
+        continue;
+      }
       if (c->blocks[i].kind == ARENA_STACK) /* frames without redzones: they come back from a copy */
         coro_stack_unpoison(cs->arena->base + c->blocks[i].off + c->skip[i], n);
       memcpy(cs->arena->base + c->blocks[i].off + c->skip[i], o, n);
@@ -212,7 +224,7 @@ int ckpt_restore(struct ckpt_set *cs, uint32_t k) {
   for (uint32_t j = lo + 1; j <= hi && j < cs->n; j++) /* pages that differ between the base and k */
     for (uint64_t i = 0; i < cs->c[j].npages; i++)
       ckpt_mark(cs, cs->c[j].pfns[i]);
-  ckpt_restore_blocks(cs, &cs->c[k]);
+  ckpt_restore_blocks(cs, &cs->c[k], cs->base == k);
   for (uint64_t i = 0; i < cs->ntouched; i++) {
     uint32_t p = cs->touched[i];
     const uint8_t *src = 0;

@@ -27,6 +27,10 @@
  * position. Cost: the plain blocks (~0.9 MB for any machine, struct hv
  * and struct run) plus 4 KiB per changed page plus the live stacks.
  *
+ * A stack whose coroutine was not switched to since the state left
+ * checkpoint k (its switch count is k's) is left as it is by a restore
+ * of k: only running code changes its own stack.
+ *
  * Checkpoints are taken in order along one timeline (the recording);
  * after a restore, ckpt_take refuses until the set is cleared, and the
  * re-executed run may pass later checkpoints (equal, by determinism).
@@ -50,6 +54,7 @@ struct ckpt {
   uint64_t brk;
   struct arena_block *blocks; /* the block table */
   uint64_t *skip;            /* per block: bytes from its start not copied */
+  uint64_t *entries;         /* per stack block: its coroutine's switch count */
   uint8_t *blob;             /* the blocks' bytes (copied parts, in table order), then the regions */
   uint64_t blob_bytes;
   uint32_t *pfns;            /* sorted: pages written in (previous, this] */

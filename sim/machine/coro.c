@@ -102,7 +102,13 @@ int coro_init_in(struct coro *c, struct arena *a, size_t stack_size, void (*fn)(
   return coro_start(c, stack, stack_size, fn, arg);
 }
 
+/* Each coroutine's switch count starts at a value of its own (host
+ * state, never seen by the simulation): a coroutine created later in the
+ * same block never shows a count a checkpoint saw (checkpoint.h). */
+static uint64_t coro_serial;
+
 static int coro_start(struct coro *c, void *stack, size_t stack_size, void (*fn)(void *), void *arg) {
+  c->entries = ++coro_serial << 32;
   c->stack = stack;
   c->stack_size = stack_size;
   /* Initial frame: r15 r14 r13 r12 rbx rbp, then the return address. The
@@ -137,6 +143,7 @@ void coro_destroy(struct coro *c) {
 }
 
 void coro_switch(struct coro *from, struct coro *to) {
+  to->entries++;
 #ifdef CORO_ASAN
   __sanitizer_start_switch_fiber(&from->asan_fake, to->asan_bottom, to->asan_size);
 #endif

@@ -17,6 +17,7 @@
 struct arena;
 struct coro {
   void *sp;           /* saved stack pointer while switched out */
+  uint64_t entries;   /* switches to this coroutine so far (right after sp: arena.h reads it) */
   struct arena *arena; /* the stack's arena block (arena.h), or NULL: mmap'ed */
   void *stack;        /* mmap'ed stack (NULL for the host context) */
   size_t stack_size;
