@@ -216,6 +216,13 @@ static void ckpt_restore_blocks(struct ckpt_set *cs, const struct ckpt *c, bool 
   }
 }
 
+const uint8_t *ckpt_page_at(const struct ckpt_set *cs, uint32_t k, uint32_t pfn) {
+  const uint8_t *src = 0;
+  for (uint32_t j = (k < cs->n ? k : cs->n - 1) + 1; cs->n && j-- > 0 && !src;)
+    src = ckpt_page_in(&cs->c[j], pfn);
+  return src;
+}
+
 int ckpt_restore(struct ckpt_set *cs, uint32_t k) {
   if (k >= cs->n || cs->journal.error || sim_journal_seek(&cs->journal, cs->c[k].journal_pos) != 0)
     return -1;
@@ -227,9 +234,7 @@ int ckpt_restore(struct ckpt_set *cs, uint32_t k) {
   ckpt_restore_blocks(cs, &cs->c[k], cs->base == k);
   for (uint64_t i = 0; i < cs->ntouched; i++) {
     uint32_t p = cs->touched[i];
-    const uint8_t *src = 0;
-    for (uint32_t j = k + 1; j-- > 0 && !src;)
-      src = ckpt_page_in(&cs->c[j], p);
+    const uint8_t *src = ckpt_page_at(cs, k, p);
     if (src)
       memcpy(cs->sim->mem + (uint64_t)p * CKPT_PAGE, src, CKPT_PAGE);
     else

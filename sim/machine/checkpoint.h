@@ -91,6 +91,9 @@ int ckpt_take(struct ckpt_set *cs, uint64_t tag);
 /* Make the live state checkpoint k's. Returns 0, or -1 (no such
  * checkpoint, or a disk file could not be rolled to it). */
 int ckpt_restore(struct ckpt_set *cs, uint32_t k);
+/* Page pfn of simulated memory as it was at checkpoint k (its copy in the
+ * latest checkpoint <= k that has one), or NULL: zero there. */
+const uint8_t *ckpt_page_at(const struct ckpt_set *cs, uint32_t k, uint32_t pfn);
 /* Bytes checkpoint k holds (blocks, regions, pages). */
 uint64_t ckpt_bytes(const struct ckpt_set *cs, uint32_t k);
 /* Stop checkpointing: free everything (the journal too; the disk files

@@ -30,24 +30,6 @@ int run_state_header(const struct scenario *scn, uint64_t seed, struct state_hea
   return sha256_file(scn->path, h->scenario_sha256);
 }
 
-/* The latest copy of page p at checkpoint k, or NULL (zero). */
-static const uint8_t *run_state_page(const struct ckpt_set *cs, uint32_t k, uint32_t p) {
-  for (uint32_t j = k + 1; j-- > 0;) {
-    const struct ckpt *c = &cs->c[j];
-    uint64_t lo = 0, hi = c->npages;
-    while (lo < hi) {
-      uint64_t mid = (lo + hi) / 2;
-      if (c->pfns[mid] < p)
-        lo = mid + 1;
-      else
-        hi = mid;
-    }
-    if (lo < c->npages && c->pfns[lo] == p)
-      return c->pages + lo * 4096;
-  }
-  return 0;
-}
-
 int run_checkpoint_write(struct run *r, uint32_t k, const char *path, char *err, size_t errlen) {
   struct ckpt_set *cs = r->host.ckpts;
   if (!cs || k >= cs->n) {
@@ -79,7 +61,7 @@ int run_checkpoint_write(struct run *r, uint32_t k, const char *path, char *err,
     o += cs->region[i].n;
   }
   for (uint64_t p = 0; p < cs->mem_pages; p++) {
-    const uint8_t *pg = run_state_page(cs, k, (uint32_t)p);
+    const uint8_t *pg = ckpt_page_at(cs, k, (uint32_t)p);
     if (pg)
       state_write_block(&w, HVSTATE_BLOCK_PAGE, p, pg, 4096);
   }
