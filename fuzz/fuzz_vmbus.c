@@ -27,13 +27,12 @@
  * the pages it wrote, the live stacks, the run's state blocks, the disk
  * writes rolled back by the journal), writes the script into evil's RAM
  * at its payload GPA and its length into evil's boot block — where the
- * root's worker put the placeholder — and runs the world to its end. The
- * one difference from a scenario run with the script as `payload:` is the
- * worker's cost of copying the payload (cycles): a finding replays
- * exactly through this harness (`hvsim replay vmbus FILE`), and as a
- * scenario with the same events up to timing. HVSIM_FUZZ_NO_SNAPSHOT=1
- * builds the world anew for every input instead (the old way: the
- * script loaded by the worker, about 40 times slower).
+ * root's worker put the placeholder — and runs the world to its end. A
+ * finding replays exactly through this harness (`hvsim replay vmbus
+ * FILE`); as the `payload:` of scenarios/vmbus-script.yaml the same script
+ * runs in that scenario's world (neighbours working beside it).
+ * HVSIM_FUZZ_NO_SNAPSHOT=1 builds this world anew for every input instead
+ * (the script loaded by the worker; about 19 times slower, fuzz/README.md).
  *
  * Oracles, beyond ASan and UBSan over everything (core, root, VSPs):
  *   - store finished its I/O, every read matching its shadow copy,
