@@ -27,6 +27,7 @@ bool child_winhv(struct guest *g, const struct guest_boot *b, struct winhv *w);
 #define MARK_COUNT 7        /* value = interrupts or messages counted so far */
 #define MARK_STEP 8         /* a scripted operation starts; value = opcode << 32 | its offset in the script */
 #define MARK_PACKET 9       /* a packet taken from the host; value: see vmbus_script.c (DRAIN) */
+#define MARK_SCRIPT 10      /* vmbus-script with `lazy: 1` connected and is about to read its script */
 #define CHILD_MSG_TYPE 0x10 /* the message type the programs exchange */
 
 /* Enable this VP's SynIC: SIMP and SIEFP pages, SCONTROL; SINT sint gets

@@ -18,8 +18,8 @@ static const char *const vmwp_load_texts[] = {
     [VMWP_LOAD_NOT_IN_RAM] = "it does not fit the VM's memory",
     [VMWP_LOAD_LOW_AREA] =
         "an ELF segment lies below 1 MiB (the loader's boot information and the BIOS area)",
-    [VMWP_LOAD_NO_PVH_ENTRY] = "no PVH entry point (ELF note \"Xen\" type 18, XEN_ELFNOTE_PHYS32_ENTRY): "
-                               "a Linux built without CONFIG_PVH",
+    [VMWP_LOAD_NO_PVH_ENTRY] = ("no PVH entry point (ELF note \"Xen\" type 18, XEN_ELFNOTE_PHYS32_ENTRY): "
+                                "a Linux built without CONFIG_PVH"),
     [VMWP_LOAD_BAD_NOTE] = "a malformed ELF note",
     [VMWP_LOAD_NO_MULTIBOOT] = "no multiboot header (magic 0x1BADB002) in the first 8 KiB",
     [VMWP_LOAD_MB_CHECKSUM] = "the multiboot header's checksum is wrong",

@@ -191,7 +191,7 @@ static uint16_t nvme_execute(struct nvme_dev *d, struct sim *s, struct nvme_cmd 
   } else {
     if (!nvme_dma(s, d, prp, buf, len, false, &cyc))
       return PTDISK_SC_DATA_TRANSFER; /* nothing reaches the medium */
-    if (pwrite(d->fd, buf, len, off) != (ssize_t)len)
+    if (sim_disk_pwrite(s, d->fd, buf, len, (uint64_t)off) != (long)len)
       return PTDISK_SC_MEDIA_WRITE;
   }
   *bytes = len;

@@ -18,13 +18,15 @@ static struct sim *arch_sim(struct hv *hv) { return hv->arch.sim; }
 
 hv_status_t arch_vp_init(struct hv *hv, struct hv_partition *p, struct hv_vp *vp, spa_t state_page) {
   (void)state_page;
-  struct sim_vcpu *v = calloc(1, sizeof *v);
+  struct sim *s = arch_sim(hv);
+  struct sim_vcpu *v = sim_alloc(s, sizeof *v);
   if (!v)
     return HV_STATUS_INSUFFICIENT_MEMORY;
-  v->sim = arch_sim(hv);
+  v->sim = s;
   v->vp = vp;
-  if (coro_init(&v->coro, SIM_STACK_SIZE, sim_vcpu_main, v) != 0) {
-    free(v);
+  if ((s->arena ? coro_init_in(&v->coro, s->arena, SIM_STACK_SIZE, sim_vcpu_main, v)
+                : coro_init(&v->coro, SIM_STACK_SIZE, sim_vcpu_main, v)) != 0) {
+    sim_free(s, v);
     return HV_STATUS_INSUFFICIENT_MEMORY;
   }
   memset(&vp->arch, 0, sizeof vp->arch);
@@ -42,7 +44,7 @@ void arch_vp_destroy(struct hv *hv, struct hv_vp *vp) {
   struct sim_vcpu *v = vp->arch.vcpu;
   if (s->ngone == s->capgone) {
     uint32_t cap = s->capgone ? s->capgone * 2 : 64;
-    struct sim_vp_stats_row *n = realloc(s->gone, cap * sizeof *n);
+    struct sim_vp_stats_row *n = sim_realloc(s, s->gone, cap * sizeof *n);
     if (n) {
       s->gone = n;
       s->capgone = cap;
@@ -53,7 +55,7 @@ void arch_vp_destroy(struct hv *hv, struct hv_vp *vp) {
                                                     vp->index, vp->stats};
   if (v) {
     coro_destroy(&v->coro);
-    free(v);
+    sim_free(s, v);
   }
   vp->arch.vcpu = 0;
 }

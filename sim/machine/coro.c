@@ -4,6 +4,8 @@
 #include "coro.h"
 
 #include <string.h>
+
+#include "arena.h"
 #include <sys/mman.h>
 
 #if defined(__has_feature)
@@ -72,11 +74,41 @@ static bool coro_stack_keep(void *stack, size_t size) {
   return true;
 }
 
+void coro_stack_unpoison(void *p, size_t n) {
+#ifdef CORO_ASAN
+  __asan_unpoison_memory_region(p, n);
+#else
+  (void)p, (void)n;
+#endif
+}
+
+static int coro_start(struct coro *c, void *stack, size_t stack_size, void (*fn)(void *), void *arg);
+
 int coro_init(struct coro *c, size_t stack_size, void (*fn)(void *), void *arg) {
   memset(c, 0, sizeof *c);
   void *stack = coro_stack_take(stack_size);
   if (stack == MAP_FAILED)
     return -1;
+  return coro_start(c, stack, stack_size, fn, arg);
+}
+
+int coro_init_in(struct coro *c, struct arena *a, size_t stack_size, void (*fn)(void *), void *arg) {
+  memset(c, 0, sizeof *c);
+  void *stack = arena_alloc_stack(a, stack_size);
+  if (!stack)
+    return -1;
+  c->arena = a;
+  arena_stack_sp(a, stack, &c->sp);
+  return coro_start(c, stack, stack_size, fn, arg);
+}
+
+/* Each coroutine's switch count starts at a value of its own (host
+ * state, never seen by the simulation): a coroutine created later in the
+ * same block never shows a count a checkpoint saw (checkpoint.h). */
+static uint64_t coro_serial;
+
+static int coro_start(struct coro *c, void *stack, size_t stack_size, void (*fn)(void *), void *arg) {
+  c->entries = ++coro_serial << 32;
   c->stack = stack;
   c->stack_size = stack_size;
   /* Initial frame: r15 r14 r13 r12 rbx rbp, then the return address. The
@@ -98,7 +130,9 @@ int coro_init(struct coro *c, size_t stack_size, void (*fn)(void *), void *arg) 
 }
 
 void coro_destroy(struct coro *c) {
-  if (c->stack) {
+  if (c->stack && c->arena) {
+    arena_free(c->arena, c->stack);
+  } else if (c->stack) {
 #ifdef CORO_ASAN
     __asan_unpoison_memory_region(c->stack, c->stack_size);
 #endif
@@ -109,6 +143,7 @@ void coro_destroy(struct coro *c) {
 }
 
 void coro_switch(struct coro *from, struct coro *to) {
+  to->entries++;
 #ifdef CORO_ASAN
   __sanitizer_start_switch_fiber(&from->asan_fake, to->asan_bottom, to->asan_size);
 #endif

@@ -14,8 +14,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct arena;
 struct coro {
   void *sp;           /* saved stack pointer while switched out */
+  uint64_t entries;   /* switches to this coroutine so far (right after sp: arena.h reads it) */
+  struct arena *arena; /* the stack's arena block (arena.h), or NULL: mmap'ed */
   void *stack;        /* mmap'ed stack (NULL for the host context) */
   size_t stack_size;
   void *asan_fake;    /* AddressSanitizer fake-stack handle */
@@ -27,6 +30,13 @@ struct coro {
  * switched to. Returns 0, or -1 if the stack cannot be allocated. fn must
  * never return. */
 int coro_init(struct coro *c, size_t stack_size, void (*fn)(void *), void *arg);
+/* The same with the stack taken from arena a (a whole-simulation
+ * checkpoint then holds the stack's live part; arena.h). */
+int coro_init_in(struct coro *c, struct arena *a, size_t stack_size, void (*fn)(void *), void *arg);
+/* Tell AddressSanitizer that [p, p + n) holds no frames (a stack whose
+ * frames were replaced by a checkpoint's, or given back); no-op elsewhere. */
+void coro_stack_unpoison(void *p, size_t n);
+
 void coro_destroy(struct coro *c);
 /* Programs that create and destroy many coroutines (the vmbus fuzzer):
  * destroyed stacks are zeroed (the pages they touched) and reused instead

@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 
 #include "hv/core/objects.h"
+#include "arena.h"
 #include "hvsim/root_boot.h"
 #include "sim.h"
 
@@ -62,7 +63,7 @@ static bool sim_verify_recycle(void) {
  * when it cannot be kept (the caller unmaps it). */
 static bool sim_mem_keep(struct sim *s) {
   uint64_t pages = s->mem_bytes >> 12;
-  if (!sim_spare.on || !s->recycle || !s->dirty || !s->hv || sim_spare.mem)
+  if (!sim_spare.on || !s->recycle || !s->dirty || !s->hv || sim_spare.mem || s->arena)
     return false;
   /* the hypervisor's boot reservation (the PFN database) is written
    * through its direct pointer, without marks */
@@ -84,15 +85,33 @@ static bool sim_mem_keep(struct sim *s) {
   return true;
 }
 
+void *sim_alloc(struct sim *s, size_t n) { return s->arena ? arena_alloc(s->arena, n) : calloc(1, n); }
+
+void *sim_realloc(struct sim *s, void *p, size_t n) {
+  return s->arena ? arena_realloc(s->arena, p, n) : realloc(p, n);
+}
+
+void sim_free(struct sim *s, void *p) {
+  if (s->arena)
+    arena_free(s->arena, p);
+  else
+    free(p);
+}
+
 int sim_create(struct sim *s, const struct sim_config *cfg, char *err, size_t errlen) {
   memset(s, 0, sizeof *s);
+  s->arena = cfg->arena;
   s->costs = sim_default_costs;
   s->nlps = cfg->lps;
   s->seed = cfg->seed;
   s->wall_filetime = cfg->wall_filetime;
   s->mgmt.seed = cfg->seed;
   s->mem_bytes = cfg->memory_bytes;
-  if (sim_spare.mem && sim_spare.bytes == s->mem_bytes) {
+  if (s->arena) { /* a run that can be checkpointed: its own memory */
+    s->mem = mmap(0, s->mem_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    s->hv = arena_alloc(s->arena, sizeof *s->hv);
+    s->dirty = calloc(s->mem_bytes >> 12 ? s->mem_bytes >> 12 : 1, 1);
+  } else if (sim_spare.mem && sim_spare.bytes == s->mem_bytes) {
     s->mem = sim_spare.mem, s->dirty = sim_spare.dirty, s->hv = sim_spare.hv;
     sim_spare.mem = 0, sim_spare.dirty = 0, sim_spare.hv = 0, sim_spare.bytes = 0;
   } else {
@@ -111,7 +130,7 @@ int sim_create(struct sim *s, const struct sim_config *cfg, char *err, size_t er
              (unsigned long long)s->mem_bytes);
     if (s->mem != MAP_FAILED)
       munmap(s->mem, s->mem_bytes);
-    free(s->hv);
+    sim_free(s, s->hv);
     free(s->dirty);
     memset(s, 0, sizeof *s);
     return -1;
@@ -151,18 +170,18 @@ void sim_destroy(struct sim *s) {
       struct hv_vp *vp = &s->hv->vps[i];
       if (vp->in_use && vp->arch.vcpu) {
         coro_destroy(&vp->arch.vcpu->coro);
-        free(vp->arch.vcpu);
+        sim_free(s, vp->arch.vcpu);
         vp->arch.vcpu = 0;
       }
     }
   }
   if (!sim_mem_keep(s)) {
-    free(s->hv);
+    sim_free(s, s->hv);
     if (s->mem && s->mem != MAP_FAILED)
       munmap(s->mem, s->mem_bytes);
     free(s->dirty);
   }
-  free(s->gone);
+  sim_free(s, s->gone);
   memset(s, 0, sizeof *s);
 }
 
@@ -223,8 +242,17 @@ static uint64_t sim_boundary(const struct sim *s, int best, uint64_t next_ev, ui
 
 void sim_run(struct sim *s, uint64_t until, sim_world_fn world, void *ctx, uint64_t first_event,
              void (*progress)(void *ctx, struct sim *s), void *pctx) {
-  uint64_t next_ev = world ? first_event : UINT64_MAX;
+  if (!s->running) {
+    s->running = true;
+    s->next_ev = world ? first_event : UINT64_MAX;
+  }
+  uint64_t next_ev = s->next_ev;
   while (!s->stop) {
+    if (s->pause) { /* a step boundary: everything the run is, is in the machine */
+      s->pause = false;
+      s->next_ev = next_ev;
+      return;
+    }
     int best = sim_pick(s);
     uint64_t t_lp = best < 0 ? UINT64_MAX : s->hv->lps[best].arch.clock;
     /* A parked LP's timer due before the next world event fires first (with
@@ -252,5 +280,7 @@ void sim_run(struct sim *s, uint64_t until, sim_world_fn world, void *ctx, uint6
     if (++s->steps % SIM_PROGRESS_STEPS == 0 && progress)
       progress(pctx, s);
   }
+  s->next_ev = next_ev;
+  s->ended = true;
   s->now = until != UINT64_MAX && sim_time(s) > until ? until : sim_time(s);
 }

@@ -335,6 +335,8 @@ void sim_vcpu_main(void *arg) {
  * (README cost table: the root's physical disk). */
 #define SIM_DISK_COMMAND_CYCLES 2000u
 
+static struct sim *v_sim(struct guest *g) { return VCPU(g)->sim; }
+
 static struct sim_vdisk *guest_disk(struct guest *g, uint32_t disk, uint64_t lba, uint32_t sectors) {
   struct sim_vcpu *v = VCPU(g);
   if (v->vp->partition != 0 || disk >= SIM_MAX_VDISKS || !v->sim->vdisks[disk].fd)
@@ -366,7 +368,7 @@ bool guest_root_disk_read(struct guest *g, uint32_t disk, uint64_t lba, void *bu
 bool guest_root_disk_write(struct guest *g, uint32_t disk, uint64_t lba, const void *buf, uint32_t sectors) {
   struct sim_vdisk *d = guest_disk(g, disk, lba, sectors);
   size_t n = (size_t)sectors * GUEST_DISK_SECTOR;
-  if (!d || pwrite(d->fd, buf, n, (off_t)(lba * GUEST_DISK_SECTOR)) != (ssize_t)n)
+  if (!d || sim_disk_pwrite(v_sim(g), d->fd, buf, n, lba * GUEST_DISK_SECTOR) != (long)n)
     return false;
   d->writes++;
   d->bytes += n;

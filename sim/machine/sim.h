@@ -67,7 +67,11 @@ struct sim_payload {
   uint64_t len;
 };
 
+struct arena;
+struct sim_journal;
 struct sim {
+  struct arena *arena;  /* where the run's objects live (arena.h), or NULL: the C heap */
+  struct sim_journal *journal; /* undo log of disk writes while checkpoints exist (journal.h) */
   struct hv *hv;
   uint8_t *mem;
   uint64_t mem_bytes;
@@ -94,6 +98,10 @@ struct sim {
   struct sim_vp_stats_row *gone;
   uint32_t ngone, capgone;
   bool stop;            /* end sim_run at the next step (set by a trace consumer) */
+  bool pause;           /* return from sim_run at the next step boundary; a later sim_run
+                           continues exactly there (checkpoints, hvsim debug) */
+  bool running, ended;  /* sim_run started / reached its end (or stop) */
+  uint64_t next_ev;     /* the world's next event time, kept across a pause */
   struct sim_iommu iommu; /* DMA and interrupt remapping hardware (iommu.c) */
   struct sim_vdisk vdisks[SIM_MAX_VDISKS]; /* the root's disks, by VM id (run_vmbus.c) */
   struct sim_payload payloads[SIM_MAX_VDISKS]; /* the VMs' payloads, by VM id (run.c) */
@@ -107,7 +115,18 @@ struct sim_config {
   uint64_t seed;
   bool boot_root;       /* start the root partition's program (VMMS) */
   uint64_t wall_filetime; /* UTC at time 0 (FILETIME), handed to the root */
+  struct arena *arena;  /* NULL: objects from the C heap, memory mmap'ed */
 };
+
+/* Zeroed host memory for an object of the run: from the machine's arena
+ * when it has one, else calloc. NULL when out of memory. */
+void *sim_alloc(struct sim *s, size_t n);
+void *sim_realloc(struct sim *s, void *p, size_t n);
+void sim_free(struct sim *s, void *p);
+/* pwrite on a disk image of the machine (every device model writes its
+ * medium through this), logged in s->journal when set (journal.h).
+ * Returns what pwrite returns. */
+long sim_disk_pwrite(struct sim *s, int fd, const void *buf, size_t len, uint64_t off);
 
 /* Build the machine and boot the hypervisor and the root partition.
  * Returns 0, or -1 with a message in err. */
@@ -122,7 +141,9 @@ void sim_destroy(struct sim *s);
 void sim_recycle_memory(bool on);
 
 /* Run until every LP is idle with nothing scheduled, or until the
- * smallest LP clock reaches until. The callback, if given, runs world
+ * smallest LP clock reaches until, or until s->pause is set (then a
+ * second call continues where it left off; first_event is used by the
+ * first call only). The callback, if given, runs world
  * events due: it returns the time of its next event (UINT64_MAX for none)
  * and is called with now = that time. */
 typedef uint64_t (*sim_world_fn)(void *ctx, struct sim *s, uint64_t now);

@@ -259,6 +259,20 @@ static int exp_filter(struct ctx *c, uint32_t n, struct scn_filter *flt) {
              : 0;
 }
 
+int scn_filter_parse(const struct scenario *s, const char *text, struct scn_filter *out, struct scn_error *err) {
+  struct ctx c;
+  memset(&c, 0, sizeof c);
+  err->msg[0] = '\0';
+  c.file = "(filter)";
+  c.buf = (const uint8_t *)text;
+  c.len = strlen(text);
+  c.err = err;
+  c.s = (struct scenario *)s; /* read only: partition names */
+  int rc = tree_build(&c) == 0 ? exp_filter(&c, c.root, out) : -1;
+  tree_free(&c);
+  return rc;
+}
+
 enum {
   E_AT,
   E_STATE,

@@ -267,4 +267,9 @@ const char *scn_time_format(uint64_t ns, char *buf, size_t cap);
 int scn_size_parse(const char *s, uint64_t *bytes);
 const char *scn_size_format(uint64_t bytes, char *buf, size_t cap);
 
+/* An event filter written as in an expectation's `count:` (flow YAML,
+ * e.g. "{ event: hypercall, partition: web, status: ACCESS_DENIED }"),
+ * over scenario s's partitions. Returns 0, or -1 with err's message. */
+int scn_filter_parse(const struct scenario *s, const char *text, struct scn_filter *out, struct scn_error *err);
+
 #endif /* SIM_SCENARIO_H */

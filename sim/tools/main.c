@@ -18,6 +18,7 @@
 #include "sim/trace/sha256.h"
 #include "sim/scenario/kernel.h"
 #include "sim/scenario/scenario.h"
+#include "sim/trace/state_io.h"
 #include "sim/trace/trace_file.h"
 
 static const char usage[] =
@@ -39,12 +40,21 @@ static const char usage[] =
     "      --stop-at N         stop after event N (with --trace-dir: inspect the prefix)\n"
     "      --quiet             verdicts only, no summary table\n"
     "      --report            also write DIR/report.html (needs --trace-dir)\n"
+    "      --checkpoint-every N --checkpoint-dir DIR\n"
+    "                          write a whole-simulation checkpoint every N events\n"
+    "                          (DIR/ckpt-<event>.hvstate, checksummed blocks)\n"
+    "      --verify-restore N  the restore oracle: take N checkpoints over the run,\n"
+    "                          restore each and continue; every event and the digest\n"
+    "                          must equal the uninterrupted run's (exit 1 if not)\n"
     "  check FILE...           validate scenario files without running them\n"
     "  report DIR [--out FILE] the run report: one self-contained HTML page (architecture,\n"
     "                          LP timeline, cycles, memory, VMBus sequence, verdicts)\n"
     "                          drawn from DIR/trace.bin, written to DIR/report.html\n"
     "  tour [N]                the guided tour of the architecture: list the chapters,\n"
     "                          or run chapter N and write its report\n"
+    "  checkpoint verify FILE [--scenario F [--seed N]]\n"
+    "                          check a checkpoint file block by block (and that it\n"
+    "                          belongs to this build, scenario and seed)\n"
     "  trace digest DIR|FILE   digest of a trace's event sequence\n"
     "  trace dump DIR [--from N] [--to N]   events as JSON lines\n"
     "  trace info DIR          the trace header (seed, scenario hash, build, options)\n"
@@ -63,6 +73,11 @@ static const char usage[] =
     "  platform load-multiboot --kernel F [--module F[=S]]... [--cmdline T] --out DIR\n"
     "                          run the worker's Linux (PVH) or multiboot loader; write\n"
     "                          what it wrote\n"
+    "  debug DIR [--every N] [--budget MiB]\n"
+    "                          time travel over a recorded run (commands from stdin:\n"
+    "                          goto EVENT|TIME, next/prev [KIND|{FILTER}|watch],\n"
+    "                          watch page VM GPA, print event|partitions|vps|regs|\n"
+    "                          synic|page, info, quit); checkpoints every N events\n"
     "  replay DIR              run again what DIR/trace.bin recorded (scenario, seed,\n"
     "                          options) and compare the event sequences\n"
     "  replay [HARNESS] INPUT  re-execute a fuzz input (harness hypercalls by default,\n"
@@ -112,10 +127,14 @@ static int main_run(int argc, char **argv) {
   o.progress = true;
   const char *file = 0, *backend = "sim";
   bool report = false;
+  uint64_t verify_restore = 0, ckpt_every = 0;
+  const char *ckpt_dir = 0;
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : 0;
     bool takes = strcmp(a, "--seed") == 0 || strcmp(a, "--until") == 0 || strcmp(a, "--trace-dir") == 0 ||
-                 strcmp(a, "--backend") == 0 || strcmp(a, "--result") == 0 || strcmp(a, "--stop-at") == 0;
+                 strcmp(a, "--backend") == 0 || strcmp(a, "--result") == 0 || strcmp(a, "--stop-at") == 0 ||
+                 strcmp(a, "--verify-restore") == 0 || strcmp(a, "--checkpoint-every") == 0 ||
+                 strcmp(a, "--checkpoint-dir") == 0;
     if (takes && !v)
       return main_usage_error("option needs a value", a);
     if (strcmp(a, "--seed") == 0) {
@@ -127,6 +146,14 @@ static int main_run(int argc, char **argv) {
     } else if (strcmp(a, "--stop-at") == 0) {
       if (scn_parse_uint(v, &o.stop_at) != 0 || o.stop_at == 0)
         return main_usage_error("--stop-at needs an event number >= 1", v);
+    } else if (strcmp(a, "--verify-restore") == 0) {
+      if (scn_parse_uint(v, &verify_restore) != 0 || verify_restore == 0 || verify_restore > 64)
+        return main_usage_error("--verify-restore needs a number of checkpoints, 1 to 64", v);
+    } else if (strcmp(a, "--checkpoint-every") == 0) {
+      if (scn_parse_uint(v, &ckpt_every) != 0 || ckpt_every == 0)
+        return main_usage_error("--checkpoint-every needs a number of events >= 1", v);
+    } else if (strcmp(a, "--checkpoint-dir") == 0) {
+      ckpt_dir = v;
     } else if (strcmp(a, "--trace-dir") == 0) {
       o.trace_dir = v;
     } else if (strcmp(a, "--result") == 0) {
@@ -158,6 +185,8 @@ static int main_run(int argc, char **argv) {
     return main_usage_error("run needs a scenario file", 0);
   if (report && !o.trace_dir)
     return main_usage_error("--report needs --trace-dir (the report is written next to the trace)", 0);
+  if ((ckpt_every != 0) != (ckpt_dir != 0))
+    return main_usage_error("--checkpoint-every and --checkpoint-dir go together", 0);
   if (strcmp(backend, "sim") && strcmp(backend, "bochs-vmx") && strcmp(backend, "bochs-svm") &&
       strcmp(backend, "qemu-svm"))
     return main_usage_error("unknown backend (sim, bochs-vmx, bochs-svm, qemu-svm)", backend);
@@ -174,6 +203,10 @@ static int main_run(int argc, char **argv) {
                         "run it with --backend bochs-vmx, bochs-svm or qemu-svm", &err) != 0) {
     fprintf(stderr, "%s\n", err.msg);
     code = 2;
+  } else if (strcmp(backend, "sim") == 0 && ckpt_every) {
+    code = run_with_checkpoint_files(&scn, &o, ckpt_every, ckpt_dir);
+  } else if (strcmp(backend, "sim") == 0 && verify_restore) {
+    code = run_check_restore(&scn, &o, (uint32_t)verify_restore);
   } else if (strcmp(backend, "sim") == 0)
     code = run_scenario(&scn, &o);
   else
@@ -188,6 +221,42 @@ static int main_run(int argc, char **argv) {
     printf("report: %s\n", path);
   }
   return code;
+}
+
+/* `hvsim checkpoint verify FILE [--scenario F [--seed N]]`. */
+static int main_checkpoint(int argc, char **argv) {
+  if (argc < 2 || strcmp(argv[0], "verify") != 0)
+    return main_usage_error("checkpoint verify FILE [--scenario F [--seed N]]", 0);
+  const char *path = argv[1], *scn_path = 0;
+  uint64_t seed = 1;
+  for (int i = 2; i + 1 < argc; i += 2) {
+    if (strcmp(argv[i], "--scenario") == 0)
+      scn_path = argv[i + 1];
+    else if (strcmp(argv[i], "--seed") == 0 && scn_parse_uint(argv[i + 1], &seed) == 0)
+      continue;
+    else
+      return main_usage_error("unknown option", argv[i]);
+  }
+  struct state_header want, got;
+  struct scenario scn;
+  memset(&scn, 0, sizeof scn);
+  if (scn_path) {
+    snprintf(scn.path, sizeof scn.path, "%s", scn_path);
+    if (run_state_header(&scn, seed, &want) != 0) {
+      fprintf(stderr, "hvsim: %s: cannot read the scenario\n", scn_path);
+      return 2;
+    }
+  }
+  char err[1024];
+  if (state_read(path, scn_path ? &want : 0, &got, 0, 0, err, sizeof err) != 0) {
+    fprintf(stderr, "hvsim: checkpoint: %s\n", err);
+    return 1;
+  }
+  char hex[65];
+  sha256_hex(got.scenario_sha256, hex);
+  printf("%s: ok: kind %u, build %s, scenario %s, seed %llu, event %llu\n", path, got.kind, got.build_id, hex,
+         (unsigned long long)got.seed, (unsigned long long)got.position);
+  return 0;
 }
 
 static int main_check(int argc, char **argv) {
@@ -303,6 +372,7 @@ static int main_replay(int argc, char **argv, const char *self) {
 }
 
 int platform_cmd_main(int argc, char **argv); /* platform_cmd.c */
+int debug_cmd_main(int argc, char **argv);    /* debug_cmd.c */
 
 static int main_programs(void) {
   for (size_t i = 0; guest_program_at(i); i++)
@@ -347,5 +417,9 @@ int main(int argc, char **argv) {
     return tour_main(argc - 2, argv + 2, HVSIM_SOURCE_ROOT);
   if (strcmp(cmd, "platform") == 0)
     return platform_cmd_main(argc - 2, argv + 2);
+  if (strcmp(cmd, "checkpoint") == 0)
+    return main_checkpoint(argc - 2, argv + 2);
+  if (strcmp(cmd, "debug") == 0)
+    return debug_cmd_main(argc - 2, argv + 2);
   return main_usage_error("unknown command", cmd);
 }

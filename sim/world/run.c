@@ -31,6 +31,10 @@ static void run_sink(void *ctx, const struct hv_trace_rec *rec) {
   verdict_rec(&r->verdict, rec);
   if (r->opts.stop_at && r->verdict.events >= r->opts.stop_at)
     r->sim.stop = true;
+  if (r->host.on_rec)
+    r->host.on_rec(r->host.on_rec_ctx, rec);
+  if (r->host.pause_at && r->verdict.events >= r->host.pause_at)
+    r->sim.pause = true;
 }
 
 /* ---- the world's hooks on this level ---------------------------------- */
@@ -97,7 +101,9 @@ static void run_teardown(struct run *r) {
 }
 
 static int run_setup(struct run *r, const struct scenario *scn, const struct run_opts *o) {
+  struct run_host host = r->host;
   memset(r, 0, sizeof *r);
+  r->host = host;
   r->scn = scn;
   r->opts = *o;
   if (plan_build(scn, o->until_ns, &r->plan) != 0 || verdict_init(&r->verdict, scn) != 0) {
@@ -109,7 +115,7 @@ static int run_setup(struct run *r, const struct scenario *scn, const struct run
                     scn->machine.lps);
   trace_digest_init(&r->digest);
   struct sim_config cfg = {scn->machine.lps, scn->machine.memory_bytes, scn->machine.cpu_mhz,
-                           scn->machine.slice_us, o->seed, true, scn->machine.wall_filetime};
+                           scn->machine.slice_us, o->seed, true, scn->machine.wall_filetime, &r->host.arena};
   char err[256];
   if (o->trace_dir) {
     struct trace_meta *m = calloc(1, sizeof *m);
@@ -223,25 +229,141 @@ static int run_finish(struct run *r, uint64_t end_cycles) {
   return code;
 }
 
-int run_scenario(const struct scenario *scn, const struct run_opts *o) {
-  struct run *r = calloc(1, sizeof *r);
-  if (!r) {
-    fprintf(stderr, "hvsim: out of memory\n");
-    return 2;
+/* Address space for a run's objects: struct hv and struct run (~0.9 MB)
+ * and one 1 MiB stack per VP (at most HV_MAX_VPS); reserved, not used. */
+#define RUN_ARENA_RESERVE (2ull << 30)
+
+struct run *run_open(const struct scenario *scn, const struct run_opts *o) {
+  struct arena a;
+  if (arena_create(&a, RUN_ARENA_RESERVE) != 0) {
+    fprintf(stderr, "hvsim: cannot reserve the run's address space\n");
+    return 0;
   }
+  struct run *r = arena_alloc(&a, sizeof *r);
+  if (!r) {
+    arena_destroy(&a);
+    fprintf(stderr, "hvsim: out of memory\n");
+    return 0;
+  }
+  r->host.arena = a;
   if (run_setup(r, scn, o) != 0) {
-    free(r);
-    return 2;
+    arena_destroy(&a);
+    return 0;
   }
   r->wall_start = r->wall_last = run_wall();
-  uint64_t until = run_cycles(r, r->plan.until_ns);
-  sim_run(&r->sim, until, run_world, r, 0, run_progress, r);
-  r->wall_end = run_wall();
-  int code = run_finish(r, until);
+  return r;
+}
+
+bool run_advance(struct run *r, uint64_t events) {
+  if (r->sim.ended)
+    return true;
+  if (events != UINT64_MAX && r->verdict.events >= events)
+    return false;
+  r->host.pause_at = events == UINT64_MAX ? 0 : events;
+  sim_run(&r->sim, run_cycles(r, r->plan.until_ns), run_world, r, 0, run_progress, r);
+  r->host.pause_at = 0;
+  r->sim.pause = false;
+  if (r->sim.ended)
+    r->wall_end = run_wall();
+  return r->sim.ended;
+}
+
+uint64_t run_events(const struct run *r) { return r->verdict.events; }
+struct sim *run_sim(struct run *r) { return &r->sim; }
+const struct scenario *run_scn(const struct run *r) { return r->scn; }
+
+void run_on_record(struct run *r, run_rec_fn fn, void *ctx) {
+  r->host.on_rec = fn;
+  r->host.on_rec_ctx = ctx;
+}
+
+int run_end(struct run *r, char digest[65]) {
+  char *keep = r->opts.digest_out;
+  r->opts.digest_out = digest;
+  int code = run_finish(r, run_cycles(r, r->plan.until_ns));
+  free(r->verdict.vps); /* the rows of the report just printed */
+  r->verdict.vps = 0;
+  r->opts.digest_out = keep;
+  if (keep)
+    memcpy(keep, digest, 65);
+  r->host.finished = true;
+  return code;
+}
+
+int run_close(struct run *r) {
+  char digest[65];
+  int code = 0;
+  if (!r->host.finished) {
+    run_advance(r, UINT64_MAX);
+    code = run_end(r, digest);
+  }
+  run_free(r);
+  return code;
+}
+
+void run_free(struct run *r) {
+  if (r->host.ckpts) {
+    ckpt_set_free(r->host.ckpts);
+    free(r->host.ckpts);
+  }
   run_dev_finish(r);
   run_vmbus_finish(r);
   sim_destroy(&r->sim);
   run_teardown(r);
-  free(r);
-  return code;
+  struct arena a = r->host.arena;
+  arena_destroy(&a);
+}
+
+int run_checkpoints_enable(struct run *r) {
+  if (r->host.ckpts)
+    return 0;
+  struct ckpt_set *cs = malloc(sizeof *cs);
+  if (!cs || ckpt_set_init(cs, &r->sim, &r->host.arena) != 0 ||
+      ckpt_region(cs, r->verdict.pid_vm, VERDICT_MAX_PIDS * sizeof *r->verdict.pid_vm) != 0 ||
+      ckpt_region(cs, r->verdict.exp, (r->scn->nexpects + 1) * sizeof *r->verdict.exp) != 0) {
+    if (cs)
+      ckpt_set_free(cs);
+    free(cs);
+    return -1;
+  }
+  r->host.ckpts = cs;
+  return 0;
+}
+
+int run_checkpoint(struct run *r) {
+  if (!r->host.ckpts || r->host.finished)
+    return -1;
+  return ckpt_take(r->host.ckpts, r->verdict.events);
+}
+
+int run_restore(struct run *r, uint32_t k) {
+  if (!r->host.ckpts)
+    return -1;
+  if (r->writer) {
+    trace_writer_close(r->writer);
+    r->writer = 0;
+  }
+  free(r->verdict.vps); /* the end's rows (C heap): a checkpoint is taken before any end */
+  r->verdict.vps = 0;
+  struct run_host host = r->host;
+  struct run_opts opts = r->opts;
+  double w0 = r->wall_start, w1 = r->wall_last, w2 = r->wall_end;
+  int rc = ckpt_restore(host.ckpts, k);
+  r->host = host;
+  r->host.finished = false;
+  r->opts = opts;
+  r->writer = 0;
+  r->wall_start = w0, r->wall_last = w1, r->wall_end = w2;
+  return rc;
+}
+
+struct ckpt_set *run_ckpts(struct run *r) { return r->host.ckpts; }
+
+void run_set_silent(struct run *r, bool silent) { r->opts.silent = silent; }
+
+int run_scenario(const struct scenario *scn, const struct run_opts *o) {
+  struct run *r = run_open(scn, o);
+  if (!r)
+    return 2;
+  return run_close(r);
 }

@@ -30,10 +30,11 @@ int run_dev_setup(struct run *r) {
   for (uint32_t i = 0; i < r->scn->ndevices; i++) {
     const struct scn_device *c = &r->scn->devices[i];
     char path[1024], err[512];
-    if (c->image[0] == '/' || !r->opts.trace_dir)
+    const char *dir = r->opts.files_dir ? r->opts.files_dir : r->opts.trace_dir;
+    if (c->image[0] == '/' || !dir)
       snprintf(path, sizeof path, "%s", c->image);
     else
-      snprintf(path, sizeof path, "%s/%s", r->opts.trace_dir, c->image);
+      snprintf(path, sizeof path, "%s/%s", dir, c->image);
     run_dev_mkdirs(path);
     struct nvme_cfg nc = {.rid = c->rid, .size_bytes = c->size_bytes, .read_ns = c->read_ns,
                           .write_ns = c->write_ns, .poll_ns = c->poll_ns};

@@ -60,7 +60,8 @@ int run_vmbus_setup(struct run *r) {
     if (!p->disk_path[0])
       continue;
     char path[1024];
-    int fd = run_disk_image(r->scn, p, r->opts.trace_dir, path, sizeof path);
+    int fd = run_disk_image(r->scn, p, r->opts.files_dir ? r->opts.files_dir : r->opts.trace_dir, path,
+                            sizeof path);
     if (fd < 0) {
       run_vmbus_finish(r);
       return -1;

@@ -11,11 +11,25 @@
 #include "plan.h"
 #include "run.h"
 #include "sim/devices/nvme.h"
+#include "sim/machine/arena.h"
+#include "sim/machine/checkpoint.h"
 #include "sim/machine/sim.h"
 #include "sim/trace/trace_file.h"
 #include "sim/verdict/verdict.h"
 
+/* What belongs to the host, not to the simulation: kept as it is across a
+ * restore (run_restore), never part of a checkpoint. */
+struct run_host {
+  struct arena arena;        /* where this struct run and the machine live */
+  struct ckpt_set *ckpts;    /* NULL until run_checkpoints_enable */
+  uint64_t pause_at;         /* return from run_advance once this many events happened */
+  run_rec_fn on_rec;         /* every record, after the verdict counted it */
+  void *on_rec_ctx;
+  bool finished;             /* run_end ran (the machine is past its end) */
+};
+
 struct run {
+  struct run_host host;
   const struct scenario *scn;
   struct run_opts opts;
   struct sim sim;

@@ -65,6 +65,12 @@
  * starts (MARK_STEP: opcode << 32 | offset in the script), and MARK_DONE
  * gives the number of operations run.
  *
+ * With the parameter `lazy: 1` the program marks MARK_SCRIPT once it is
+ * connected, leaves guest mode once (an RDMSR), and only then reads the script's length from its boot block
+ * (GUEST_BOOT_GPA, parameter payload_len), so a snapshot fuzzer can
+ * checkpoint the machine at that mark and hand each input in by writing
+ * the script and its length into the VM's memory (fuzz/fuzz_vmbus.c).
+ *
  * Memory: rings of relid r at 0x200000 + (r - 1) * 0x20000 (32 pages),
  * the script at GUEST_PAYLOAD_GPA (0x300000); pages 0x100..0x1FF are
  * free for buffers a script names (GPADLs, GPA-direct ranges).
@@ -234,6 +240,25 @@ static void vs_fill(struct vs *v, struct vs_reader *r) {
   guest_write(v->g, (page << 12) + off, v->body, len);
 }
 
+/* `lazy: 1`: the script's length as the boot block in memory has it now. */
+static void vs_reread_length(struct guest *g, const struct guest_boot *b, struct vs_reader *r) {
+  guest_mark(g, MARK_SCRIPT, 0);
+  (void)guest_vp_index(g); /* an exit (RDMSR): the machine's step ends here, the snapshot's place */
+  for (uint32_t i = 0; i < b->nparams && i < GUEST_MAX_PARAMS; i++) {
+    const char *k = b->params[i].key, *want = "payload_len";
+    uint32_t j = 0;
+    while (k[j] && k[j] == want[j])
+      j++;
+    if (k[j] == want[j]) {
+      uint64_t gpa_v = GUEST_BOOT_GPA + offsetof(struct guest_boot, params) + i * sizeof b->params[0] +
+                       offsetof(struct guest_boot_param, value);
+      if (!guest_read(g, gpa_v, &r->left, sizeof r->left))
+        r->left = 0;
+      return;
+    }
+  }
+}
+
 void prog_vmbus_script(struct guest *g, const struct guest_boot *b) {
   struct vs vs_state;
   struct vs *v = &vs_state;
@@ -247,6 +272,8 @@ void prog_vmbus_script(struct guest *g, const struct guest_boot *b) {
     return;
   struct vs_reader r = {g, guest_param(b, "payload_gpa", 0), guest_param(b, "payload_len", 0)};
   vs_connect(v);
+  if (guest_param(b, "lazy", 0))
+    vs_reread_length(g, b, &r);
   uint64_t ops = 0;
   while (r.left) {
     uint64_t at = r.gpa - guest_param(b, "payload_gpa", 0);
