@@ -60,6 +60,7 @@
 #include <unistd.h>
 
 #include "fuzz_common.h"
+#include "hv/core/objects.h"
 #include "hvsim/guest_boot.h"
 #include "models/child/child.h"
 #include "models/guest/guest.h"

@@ -20,7 +20,7 @@ static uint64_t hcdrive_io_base(struct hcdrive *d, uint16_t part, uint32_t vp_in
 int hcdrive_init(struct hcdrive *d, uint32_t lps, uint64_t mem_bytes) {
   memset(d, 0, sizeof *d);
   char err[256];
-  struct sim_config cfg = {lps, mem_bytes, 2000, 1000, 1, false, 0};
+  struct sim_config cfg = {lps, mem_bytes, 2000, 1000, 1, false, 0, 0};
   if (sim_create(&d->sim, &cfg, err, sizeof err) != 0) {
     fprintf(stderr, "hcdrive: %s\n", err);
     return -1;

@@ -71,7 +71,7 @@ static double bench_run(uint32_t lps, uint64_t mem, uint32_t nvms, const char *p
                         uint64_t work, uint64_t call, struct bench_sink *sink, uint64_t *sim_cycles) {
   struct sim s;
   char err[256];
-  struct sim_config cfg = {lps, mem, 2000, 1000, 1, true, 0};
+  struct sim_config cfg = {lps, mem, 2000, 1000, 1, true, 0, 0};
   if (sim_create(&s, &cfg, err, sizeof err) != 0) {
     fprintf(stderr, "hvsim bench: %s\n", err);
     exit(3);
@@ -145,7 +145,7 @@ static void bench_synic(uint64_t messages) {
   char err[256];
   struct sim s;
   struct bench_sink sink = {0, 0, 0, 0, 0};
-  struct sim_config cfg = {2, 64ull << 20, 2000, 1000, 1, true, 0};
+  struct sim_config cfg = {2, 64ull << 20, 2000, 1000, 1, true, 0, 0};
   if (sim_create(&s, &cfg, err, sizeof err) != 0)
     exit(3);
   s.trace_fn = bench_sink_fn;

@@ -91,7 +91,7 @@ static int bench_vmbus_ring(uint64_t n, uint32_t payload) {
 static int bench_vmbus_storage(uint64_t ops) {
   struct sim s;
   char err[256], path[] = "/tmp/hvsim-bench-vmbus-XXXXXX";
-  struct sim_config cfg = {2, 256u << 20, 2000, 1000, 1, true, 0};
+  struct sim_config cfg = {2, 256u << 20, 2000, 1000, 1, true, 0, 0};
   int fd = mkstemp(path);
   if (fd < 0 || ftruncate(fd, 64u << 20) != 0) {
     fprintf(stderr, "hvsim bench-vmbus: cannot create %s\n", path);

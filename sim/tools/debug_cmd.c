@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "hv/core/hv.h"
+#include "hv/core/objects.h"
 #include "sim/machine/checkpoint.h"
 #include "sim/scenario/scenario.h"
 #include "sim/trace/sha256.h"
