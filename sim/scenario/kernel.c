@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "hvsim/mgmt.h"
+#include "models/guest/guest.h"
 #include "models/root/vmwp_load.h"
 #include "models/root/vmwp_platform.h"
 #include "parse.h"
@@ -225,6 +226,27 @@ int scn_platform_parse(struct ctx *c, const struct field *platform, struct scn_p
 void scn_kernel_vm_config(const struct scn_partition *p, struct mgmt_vm_config *cfg) {
   cfg->platform = p->platform;
   cfg->kernel = p->kernel ? p->kernel->kind : VMWP_KERNEL_NONE;
+}
+
+static void kernel_boot_file(uint32_t *n, uint32_t i, const struct scn_blob *b, uint32_t *index,
+                             const struct scn_blob **file, uint32_t max) {
+  if (!b->bytes)
+    return;
+  if (*n < max)
+    index[*n] = i, file[*n] = b;
+  ++*n;
+}
+
+uint32_t scn_kernel_boot_files(const struct scn_kernel *k, uint32_t *index, const struct scn_blob **file,
+                               uint32_t max) {
+  uint32_t n = 0;
+  kernel_boot_file(&n, GUEST_BOOT_FILE_KERNEL, &k->image, index, file, max);
+  kernel_boot_file(&n, GUEST_BOOT_FILE_CMDLINE, &k->cmdline, index, file, max);
+  for (uint32_t m = 0; m < k->nmodules; m++) {
+    kernel_boot_file(&n, GUEST_BOOT_FILE_MODULE(m), &k->modules[m], index, file, max);
+    kernel_boot_file(&n, GUEST_BOOT_FILE_MODULE_CMDLINE(m), &k->module_cmdlines[m], index, file, max);
+  }
+  return n;
 }
 
 int scn_kernel_refuse(const struct scenario *s, const char *level, const char *why, struct scn_error *err) {
