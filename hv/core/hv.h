@@ -34,7 +34,7 @@
   (HV_ACCESS_VP_RUNTIME_REG | HV_ACCESS_PARTITION_REF_COUNTER |                \
    HV_ACCESS_SYNIC_REGS | HV_ACCESS_SYNTHETIC_TIMER_REGS |                     \
    HV_ACCESS_INTR_CTRL_REGS | HV_ACCESS_HYPERCALL_MSRS | HV_ACCESS_VP_INDEX |  \
-   HV_ACCESS_PARTITION_REF_TSC | HV_CREATE_PARTITIONS |                        \
+   HV_ACCESS_PARTITION_REF_TSC | HV_ACCESS_FREQUENCY_MSRS | HV_CREATE_PARTITIONS | \
    HV_ACCESS_PARTITION_ID | HV_ACCESS_MEMORY_POOL | HV_POST_MESSAGES |         \
    HV_SIGNAL_EVENTS | HV_CREATE_PORT | HV_CONNECT_PORT | HV_CPU_MANAGEMENT |   \
    HV_ACCESS_VP_REGISTERS | HV_START_VIRTUAL_PROCESSOR)
@@ -43,7 +43,8 @@
   (HV_ACCESS_VP_RUNTIME_REG | HV_ACCESS_PARTITION_REF_COUNTER |                \
    HV_ACCESS_SYNIC_REGS | HV_ACCESS_SYNTHETIC_TIMER_REGS |                     \
    HV_ACCESS_INTR_CTRL_REGS | HV_ACCESS_HYPERCALL_MSRS | HV_ACCESS_VP_INDEX |  \
-   HV_ACCESS_PARTITION_REF_TSC | HV_POST_MESSAGES | HV_SIGNAL_EVENTS)
+   HV_ACCESS_PARTITION_REF_TSC | HV_ACCESS_FREQUENCY_MSRS | HV_POST_MESSAGES |  \
+   HV_SIGNAL_EVENTS)
 
 /* ---- system physical pages: the PFN database -------------------------- */
 /* One u32 per page of physical memory, in hypervisor-reserved pages.
@@ -93,6 +94,9 @@ struct hv_vp {
   uint8_t run_state;  /* enum vp_run_state, derived by vp_update_runnable */
   bool explicit_suspend; /* HV_REGISTER_EXPLICIT_SUSPEND */
   bool halted;           /* executed HLT, waits for an interrupt */
+  bool wait_for_sipi;    /* INIT received (or created startup-suspended):
+                            only a startup IPI starts it (SDM 3A 8.4) */
+  uint64_t assist_msr;   /* HV_X64_MSR_VP_ASSIST_PAGE */
   uint16_t on_lp;     /* LP index running it, or HV_NO_VP */
   uint16_t rq_next;   /* run-queue link (slot), HV_NO_VP at the end */
   bool queued;
@@ -283,6 +287,8 @@ void sched_preempt(struct hv *hv, struct hv_lp *lp);
 
 /* exit.c / hypercall.c / msr.c / irq.c */
 void exit_handle(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, const struct hv_exit *ex);
+/* The CPU model (cpuid.c): EAX, EBX, ECX, EDX of CPUID leaf for vp. */
+void cpuid_model(struct hv *hv, const struct hv_vp *vp, uint32_t leaf, uint64_t r[4]);
 void hypercall_handle(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp);
 bool msr_read(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_t msr, uint64_t *value);
 bool msr_write(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_t msr, uint64_t value);

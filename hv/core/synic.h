@@ -47,6 +47,8 @@ struct hv_vapic {
   uint64_t timer_deadline; /* cycle of the next expiry, 0 = stopped */
   uint64_t timer_period;   /* cycles, periodic mode */
   uint64_t icr;            /* last ICR written */
+  uint32_t lvt[6];         /* CMCI, thermal, PMI, LINT0, LINT1, error */
+  uint32_t esr;            /* error status */
 };
 
 struct hv_stimer {

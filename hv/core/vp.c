@@ -94,7 +94,7 @@ hv_status_t vp_delete(struct hv *hv, struct hv_lp *lp, uint16_t part, uint32_t i
 static bool vp_may_run(struct hv *hv, const struct hv_vp *vp) {
   const struct hv_partition *p = &hv->partitions[vp->partition];
   return vp->in_use && p->state == PART_ACTIVE && !p->suspended && !vp->explicit_suspend &&
-         !vp->halted && !vp->synic.icpt_suspended;
+         !vp->halted && !vp->wait_for_sipi && !vp->synic.icpt_suspended;
 }
 
 void vp_update_runnable(struct hv *hv, struct hv_lp *lp, uint16_t slot) {
@@ -147,6 +147,9 @@ hv_status_t vp_reg_get(struct hv *hv, struct hv_vp *vp, uint32_t name, uint64_t 
   case HV_REGISTER_VP_INDEX:
     *value = vp->index;
     return HV_STATUS_SUCCESS;
+  case HV_REGISTER_INTERNAL_ACTIVITY_STATE:
+    *value = vp->wait_for_sipi ? HV_ACTIVITY_STARTUP_SUSPEND : 0;
+    return HV_STATUS_SUCCESS;
   default:
     return arch_vp_reg_get(vp, name, value) ? HV_STATUS_SUCCESS : HV_STATUS_INVALID_PARAMETER;
   }
@@ -182,6 +185,12 @@ hv_status_t vp_reg_set(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32
     return HV_STATUS_SUCCESS;
   case HV_REGISTER_VP_INDEX:
     return HV_STATUS_INVALID_PARAMETER;
+  case HV_REGISTER_INTERNAL_ACTIVITY_STATE:
+    if (value & ~HV_ACTIVITY_STARTUP_SUSPEND)
+      return HV_STATUS_INVALID_REGISTER_VALUE;
+    vp->wait_for_sipi = value & HV_ACTIVITY_STARTUP_SUSPEND;
+    vp_update_runnable(hv, lp, vp_slot(hv, vp));
+    return HV_STATUS_SUCCESS;
   default:
     return arch_vp_reg_set(vp, name, value) ? HV_STATUS_SUCCESS : HV_STATUS_INVALID_PARAMETER;
   }

@@ -28,6 +28,7 @@ enum {
   VMCB_INTERCEPT_MISC2 = 0x010,
   VMCB_IOPM_BASE = 0x040,
   VMCB_MSRPM_BASE = 0x048,
+  VMCB_TSC_OFFSET = 0x050,
   VMCB_ASID = 0x058,
   VMCB_TLB_CONTROL = 0x05C,
   VMCB_VINTR = 0x060,
@@ -104,6 +105,14 @@ void svm_enter(uint64_t *gpr, uint64_t vmcb_pa, uint64_t host_vmcb_pa);
 
 static uint8_t *svm_vmcb(const struct arch_vp *a) { return (uint8_t *)(uintptr_t)a->state_pa; }
 
+/* Let the guest read and write msr directly: its two MSRPM bits (read,
+ * write) cleared; MSRs 0-1FFF at byte 0, C000_0000-C000_1FFF at byte
+ * 0x800 (APM Vol. 2 15.11). VMLOAD/VMSAVE switch them per VP. */
+static void svm_msr_pass(uint32_t msr) {
+  uint32_t bit = 2 * (msr & 0x1FFF) + (msr >= 0xC0000000u ? 0x800 * 8 : 0);
+  svm_msrpm[bit / 8] &= (uint8_t)~(3u << (bit % 8));
+}
+
 int backend_lp_init(struct hv *hv, struct hv_lp *lp) {
   uint32_t r[4];
   x86_cpuid(0x80000001, 0, r);
@@ -133,6 +142,8 @@ int backend_lp_init(struct hv *hv, struct hv_lp *lp) {
     /* Intercept every MSR (2 bits per MSR, APM 15.11) and every port
      * (APM 15.10.1) — for the root, every port but its devices'. */
     hv_memset(svm_msrpm, 0xFF, sizeof svm_msrpm);
+    for (uint32_t i = 0; i < ARCH_PASSTHROUGH_MSRS; i++)
+      svm_msr_pass(arch_passthrough_msrs[i]);
     hv_memset(svm_iopm, 0xFF, sizeof svm_iopm);
     hv_memset(svm_root_iopm, 0xFF, sizeof svm_root_iopm);
     platform_root_io_grant(svm_root_iopm);
@@ -211,6 +222,18 @@ static void svm_sync_to_vmcb(struct hv *hv, struct hv_vp *vp, uint8_t *v) {
   VMCB64(v, VMCB_CR3) = a->cr3;
   VMCB64(v, VMCB_CR4) = a->cr4;
   VMCB64(v, VMCB_EFER) = a->efer | EFER_SVME;
+  if (a->dirty & ARCH_VP_DIRTY_REAL) { /* a startup IPI: real mode, run natively (APM 15.19) */
+    for (int i = 0; i < 6; i++)
+      svm_seg(v, i, i == 1 ? (uint16_t)(a->sipi_vector << 8) : 0, i == 1 ? 0x9B : 0x93, 0xFFFF);
+    VMCB64(v, VMCB_SEG + 16 * 1 + 8) = (uint64_t)a->sipi_vector << 12;
+    svm_seg(v, 6, 0, 0, 0xFFFF); /* GDTR */
+    svm_seg(v, 7, 0, 0x82, 0xFFFF);
+    svm_seg(v, 8, 0, 0, 0xFFFF); /* IDTR */
+    svm_seg(v, 9, 0, 0x8B, 0xFFFF);
+    VMCB8(v, VMCB_CPL) = 0;
+    VMCB64(v, VMCB_INT_SHADOW) = 0;
+    VMCB32(v, VMCB_CLEAN) = 0;
+  }
   if (a->dirty & ARCH_VP_DIRTY_RIP) /* RIP moved: no interrupt shadow (APM 15.21.5) */
     VMCB64(v, VMCB_INT_SHADOW) = 0;
   a->dirty = 0;
@@ -392,6 +415,9 @@ void arch_vp_run(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint64_t dea
   /* the core's cycles -> TSC */
   deadline = deadline > UINT64_MAX - lp->arch.tsc_origin ? UINT64_MAX : deadline + lp->arch.tsc_origin;
   hv_memset(ex, 0, sizeof *ex);
+  /* The guest's TSC is the core's clock, as in the simulator (msr.c's
+   * reference TSC page assumes it). */
+  VMCB64(v, VMCB_TSC_OFFSET) = (uint64_t)0 - lp->arch.tsc_origin;
   svm_sync_to_vmcb(hv, vp, v);
   for (;;) {
     uint64_t gen;

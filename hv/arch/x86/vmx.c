@@ -27,6 +27,7 @@ enum {
   VMCS_IO_BITMAP_B = 0x2002,
   VMCS_MSR_BITMAP = 0x2004,
   VMCS_EPTP = 0x201A,
+  VMCS_TSC_OFFSET = 0x2010,
   VMCS_GUEST_PHYS_ADDR = 0x2400,
   VMCS_LINK_POINTER = 0x2800,
   VMCS_GUEST_PAT = 0x2804,
@@ -100,6 +101,7 @@ enum {
 #define PIN_NMI_EXIT (1u << 3)
 #define PIN_PREEMPT_TIMER (1u << 6)
 #define PROC_INTR_WINDOW (1u << 2)
+#define PROC_TSC_OFFSET (1u << 3)
 #define PROC_HLT_EXIT (1u << 7)
 #define PROC_UNCOND_IO (1u << 24)
 #define PROC_IO_BITMAPS (1u << 25)
@@ -194,6 +196,33 @@ static int vmx_adjust(uint32_t msr, uint32_t want, uint32_t need, const char *wh
   return 0;
 }
 
+/* Let the guest read and write msr directly (bitmap layout: read low,
+ * read high, write low, write high, 1 KiB each; SDM 3C 25.6.9). */
+static void vmx_msr_pass(uint32_t msr) {
+  uint32_t bit = msr & 0x1FFF, high = msr >= 0xC0000000u ? 1024 : 0;
+  vmx_msr_bitmap[high + bit / 8] &= (uint8_t)~(1u << (bit % 8));
+  vmx_msr_bitmap[2048 + high + bit / 8] &= (uint8_t)~(1u << (bit % 8));
+}
+
+/* The syscall MSRs no VMCS field holds (KERNEL_GS_BASE, STAR, LSTAR,
+ * CSTAR, SFMASK) belong to the VP that last ran here: swapped when
+ * another VP enters. The hypervisor itself uses none of them. */
+static const uint32_t vmx_syscall_msrs[5] = {MSR_KERNEL_GS_BASE, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK};
+
+static void vmx_syscall_msrs_switch(struct hv *hv, struct arch_lp *cpu, struct arch_vp *a) {
+  if (cpu->syscall_owner_pa == a->state_pa)
+    return;
+  for (uint32_t s = 0; s < HV_MAX_VPS && cpu->syscall_owner_pa; s++)
+    if (hv->vps[s].in_use && hv->vps[s].arch.state_pa == cpu->syscall_owner_pa) {
+      for (int i = 0; i < 5; i++)
+        hv->vps[s].arch.syscall_msr[i] = x86_rdmsr(vmx_syscall_msrs[i]);
+      break;
+    }
+  for (int i = 0; i < 5; i++)
+    x86_wrmsr(vmx_syscall_msrs[i], a->syscall_msr[i]);
+  cpu->syscall_owner_pa = a->state_pa;
+}
+
 static int vmx_caps(struct hv *hv) {
   uint64_t basic = x86_rdmsr(MSR_VMX_BASIC);
   bool true_ctls = (basic >> 55) & 1;
@@ -202,8 +231,8 @@ static int vmx_caps(struct hv *hv) {
                  PIN_EXTINT_EXIT | PIN_NMI_EXIT | PIN_PREEMPT_TIMER,
                  PIN_EXTINT_EXIT | PIN_PREEMPT_TIMER, "pin-based", &a->ctl_pin) ||
       vmx_adjust(true_ctls ? MSR_VMX_TRUE_PROCBASED : 0x482,
-                 PROC_HLT_EXIT | PROC_UNCOND_IO | PROC_MSR_BITMAP | PROC_SECONDARY,
-                 PROC_HLT_EXIT | PROC_UNCOND_IO | PROC_MSR_BITMAP | PROC_SECONDARY,
+                 PROC_HLT_EXIT | PROC_TSC_OFFSET | PROC_UNCOND_IO | PROC_MSR_BITMAP | PROC_SECONDARY,
+                 PROC_HLT_EXIT | PROC_TSC_OFFSET | PROC_UNCOND_IO | PROC_MSR_BITMAP | PROC_SECONDARY,
                  "processor-based", &a->ctl_proc) ||
       vmx_adjust(true_ctls ? MSR_VMX_TRUE_PROCBASED : 0x482,
                  ((uint32_t)a->ctl_proc & ~PROC_UNCOND_IO) | PROC_IO_BITMAPS,
@@ -258,12 +287,11 @@ int backend_lp_init(struct hv *hv, struct hv_lp *lp) {
     return -1;
   }
   /* MSR bitmap: intercept every MSR but EFER, which VM entry and exit
-   * switch (SDM 3C 25.6.9; bitmap layout: read low, read high, write low,
-   * write high, 1 KiB each). */
+   * switch, and the passthrough set (platform.h) (SDM 3C 25.6.9). */
   hv_memset(vmx_msr_bitmap, 0xFF, sizeof vmx_msr_bitmap);
-  uint32_t efer_bit = MSR_EFER - 0xC0000000u;
-  vmx_msr_bitmap[1024 + efer_bit / 8] &= (uint8_t)~(1u << (efer_bit % 8));
-  vmx_msr_bitmap[3072 + efer_bit / 8] &= (uint8_t)~(1u << (efer_bit % 8));
+  vmx_msr_pass(MSR_EFER);
+  for (uint32_t i = 0; i < ARCH_PASSTHROUGH_MSRS; i++)
+    vmx_msr_pass(arch_passthrough_msrs[i]);
   hv_memset(vmx_root_io_bitmap, 0xFF, sizeof vmx_root_io_bitmap);
   platform_root_io_grant(vmx_root_io_bitmap);
   console_printf("hvsim: VMXON on LP %u (VMCS revision 0x%x)\n", lp->index,
@@ -320,6 +348,32 @@ static void vmx_write_guest_segments(void) {
   vmx_vmwrite(VMCS_GUEST_IDTR_BASE, 0);
 }
 
+/* Real mode after a startup IPI, for the unrestricted guest (SDM 3C
+ * 26.3.1.2: CS type 11, data type 3, LDTR unusable, TR a busy TSS). */
+static void vmx_write_real_segments(uint8_t vector) {
+  for (int i = 0; i < 6; i++) {
+    bool cs = i == 1;
+    vmx_vmwrite(VMCS_GUEST_ES_SEL + 2 * i, cs ? (uint64_t)vector << 8 : 0);
+    vmx_vmwrite(VMCS_GUEST_ES_LIMIT + 2 * i, 0xFFFF);
+    vmx_vmwrite(VMCS_GUEST_ES_AR + 2 * i, cs ? 0x9B : 0x93);
+    vmx_vmwrite(VMCS_GUEST_ES_BASE + 2 * i, cs ? (uint64_t)vector << 12 : 0);
+  }
+  vmx_vmwrite(VMCS_GUEST_ES_SEL + 12, 0);
+  vmx_vmwrite(VMCS_GUEST_ES_LIMIT + 12, 0xFFFF);
+  vmx_vmwrite(VMCS_GUEST_ES_AR + 12, 0x10000);
+  vmx_vmwrite(VMCS_GUEST_ES_BASE + 12, 0);
+  vmx_vmwrite(VMCS_GUEST_ES_SEL + 14, 0);
+  vmx_vmwrite(VMCS_GUEST_ES_LIMIT + 14, 0xFFFF);
+  vmx_vmwrite(VMCS_GUEST_ES_AR + 14, 0x8B);
+  vmx_vmwrite(VMCS_GUEST_ES_BASE + 14, 0);
+  vmx_vmwrite(VMCS_GUEST_GDTR_LIMIT, 0xFFFF);
+  vmx_vmwrite(VMCS_GUEST_GDTR_BASE, 0);
+  vmx_vmwrite(VMCS_GUEST_IDTR_LIMIT, 0xFFFF);
+  vmx_vmwrite(VMCS_GUEST_IDTR_BASE, 0);
+  vmx_vmwrite(VMCS_GUEST_INTERRUPTIBILITY, 0);
+  vmx_vmwrite(VMCS_GUEST_ACTIVITY, 0);
+}
+
 hv_status_t arch_vp_init(struct hv *hv, struct hv_partition *p, struct hv_vp *vp, spa_t page) {
   struct arch_vp *a = &vp->arch;
   arch_vp_reset_regs(hv, p, vp);
@@ -362,9 +416,12 @@ hv_status_t arch_vp_init(struct hv *hv, struct hv_partition *p, struct hv_vp *vp
 
 void arch_vp_destroy(struct hv *hv, struct hv_vp *vp) {
   platform_vp_gone(hv, vp);
-  for (uint32_t i = 0; i < hv->boot.nlps; i++)
+  for (uint32_t i = 0; i < hv->boot.nlps; i++) {
     if (hv->lps[i].arch.current_state_pa == vp->arch.state_pa)
       hv->lps[i].arch.current_state_pa = 0;
+    if (hv->lps[i].arch.syscall_owner_pa == vp->arch.state_pa)
+      hv->lps[i].arch.syscall_owner_pa = 0;
+  }
   vmx_vmclear(vp->arch.state_pa);
   vmx_invvpid(vp->arch.tag);
 }
@@ -389,6 +446,8 @@ void arch_hypercall_page_fill(uint8_t *page) {
 /* Copy the register file into the VMCS (only what changed). */
 static void vmx_sync_to_vmcs(struct hv *hv, struct hv_vp *vp) {
   struct arch_vp *a = &vp->arch;
+  if (a->dirty & ARCH_VP_DIRTY_REAL)
+    vmx_write_real_segments(a->sipi_vector);
   vmx_vmwrite(VMCS_GUEST_RSP, a->gpr[4]);
   if (a->dirty & ARCH_VP_DIRTY_RIP) {
     vmx_vmwrite(VMCS_GUEST_RIP, a->rip);
@@ -549,6 +608,10 @@ void arch_vp_run(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint64_t dea
     cpu->current_state_pa = a->state_pa;
   }
   vmx_vmwrite(VMCS_EPTP, vmx_eptp(a->slat_root));
+  /* The guest's TSC is the core's clock (TSC - tsc_origin), as in the
+   * simulator: what the reference TSC page's offset assumes (msr.c). */
+  vmx_vmwrite(VMCS_TSC_OFFSET, (uint64_t)0 - lp->arch.tsc_origin);
+  vmx_syscall_msrs_switch(hv, cpu, a);
   vmx_sync_to_vmcs(hv, vp);
   if (a->flush_tlb) {
     vmx_invvpid(a->tag);
