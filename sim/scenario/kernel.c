@@ -185,7 +185,7 @@ int scn_kernel_parse(struct ctx *c, const struct field *kernel, const struct fie
   }
   if (kernel_dry_run(c, f, image, p, k))
     return -1;
-  p->platform = VMWP_PLATFORM_ALL; /* a machine: COM1 and ACPI, unless platform: says otherwise */
+  p->platform = VMWP_PLATFORM_ALL; /* a machine: COM1, ACPI and the RTC, unless platform: says otherwise */
   path_restore(c, old);
   return 0;
 }
@@ -196,19 +196,20 @@ int scn_platform_parse(struct ctx *c, const struct field *platform, struct scn_p
   if (platform->node) {
     const struct node *list = node_at(c, platform->node);
     if (list->type != NODE_SEQ)
-      return fail_type(c, platform->node, "a list of devices (com1, acpi)");
+      return fail_type(c, platform->node, "a list of devices (com1, acpi, rtc)");
     p->platform = 0;
     uint32_t i = 0;
     for (uint32_t e = list->first; e; e = node_at(c, e)->next, i++) {
       char name[16];
       size_t at = path_index(c, i);
-      if (node_text(c, e, name, sizeof name, "a device name (com1, acpi)"))
+      if (node_text(c, e, name, sizeof name, "a device name (com1, acpi, rtc)"))
         return -1;
       uint32_t bit = !strcmp(name, "com1")   ? VMWP_PLATFORM_COM1
                      : !strcmp(name, "acpi") ? VMWP_PLATFORM_ACPI
+                     : !strcmp(name, "rtc")  ? VMWP_PLATFORM_RTC
                                              : 0;
       if (!bit)
-        return scn_fail(c, e, "unknown platform device '%s' (known: com1, acpi)", name);
+        return scn_fail(c, e, "unknown platform device '%s' (known: com1, acpi, rtc)", name);
       if (p->platform & bit)
         return scn_fail(c, e, "'%s' is listed twice", name);
       p->platform |= bit;

@@ -59,6 +59,7 @@ enum {
   VMCS_HOST_SYSENTER_CS = 0x4C00,
   VMCS_CR0_MASK = 0x6000,
   VMCS_CR4_MASK = 0x6002,
+  VMCS_CR0_SHADOW = 0x6004,
   VMCS_CR4_SHADOW = 0x6006,
   VMCS_EXIT_QUALIFICATION = 0x6400,
   VMCS_GUEST_CR0 = 0x6800,
@@ -129,6 +130,7 @@ enum {
   VMX_EXIT_INTR_WINDOW = 7,
   VMX_EXIT_CPUID = 10,
   VMX_EXIT_HLT = 12,
+  VMX_EXIT_CR_ACCESS = 28,
   VMX_EXIT_VMCALL = 18,
   VMX_EXIT_IO = 30,
   VMX_EXIT_RDMSR = 31,
@@ -400,7 +402,11 @@ hv_status_t arch_vp_init(struct hv *hv, struct hv_partition *p, struct hv_vp *vp
   vmx_vmwrite(VMCS_VPID, a->tag);
   /* CR4.VMXE must stay 1 while the guest runs (CR4_FIXED0); the guest
    * sees it as 0 through the read shadow (SDM 3C 25.6.6). */
-  vmx_vmwrite(VMCS_CR0_MASK, 0);
+  /* CR0.NE is fixed to 1 in VMX operation (SDM 3C A.7) but a guest may
+   * clear it (Linux's PVH entry loads CR0 = PG|PE): the host owns NE, the
+   * guest sees its own choice through the read shadow, and a write that
+   * changes it exits (vmx_cr_access). */
+  vmx_vmwrite(VMCS_CR0_MASK, CR0_NE);
   vmx_vmwrite(VMCS_CR4_MASK, CR4_VMXE);
   vmx_vmwrite(VMCS_CR4_SHADOW, 0);
   vmx_vmwrite(VMCS_LINK_POINTER, ~0ull);
@@ -460,6 +466,7 @@ static void vmx_sync_to_vmcs(struct hv *hv, struct hv_vp *vp) {
   if (a->dirty & ARCH_VP_DIRTY_CR) {
     /* CR0.NE is fixed to 1 in VMX operation (SDM 3C A.7). */
     vmx_vmwrite(VMCS_GUEST_CR0, (a->cr0 | CR0_NE) & 0xFFFFFFFFull);
+    vmx_vmwrite(VMCS_CR0_SHADOW, a->cr0 & 0xFFFFFFFFull);
     vmx_vmwrite(VMCS_GUEST_CR3, a->cr3);
     vmx_vmwrite(VMCS_GUEST_CR4, a->cr4 | CR4_VMXE);
     vmx_vmwrite(VMCS_CR4_SHADOW, a->cr4);
@@ -478,7 +485,7 @@ static void vmx_sync_from_vmcs(struct arch_vp *a) {
   a->rip = vmx_vmread(VMCS_GUEST_RIP);
   a->gpr[4] = vmx_vmread(VMCS_GUEST_RSP);
   a->rflags = vmx_vmread(VMCS_GUEST_RFLAGS);
-  a->cr0 = vmx_vmread(VMCS_GUEST_CR0);
+  a->cr0 = (vmx_vmread(VMCS_GUEST_CR0) & ~(uint64_t)CR0_NE) | (vmx_vmread(VMCS_CR0_SHADOW) & CR0_NE);
   a->cr3 = vmx_vmread(VMCS_GUEST_CR3);
   a->cr4 = vmx_vmread(VMCS_GUEST_CR4) & ~(uint64_t)CR4_VMXE;
   a->efer = vmx_vmread(VMCS_GUEST_EFER);
@@ -511,6 +518,28 @@ static void vmx_preempt_arm(struct hv *hv, uint64_t deadline) {
   vmx_vmwrite(VMCS_PREEMPT_TIMER, left > 0xFFFFFFFFull ? 0xFFFFFFFFull : left);
 }
 
+/* MOV to CR0 that changes NE (the only host-owned bit, see arch_vp_init;
+ * qualification: SDM 3C Table 28-3): the guest's value, with NE kept 1 in
+ * the real CR0; turning paging on with EFER.LME enters IA-32e mode (SDM
+ * 3A 9.8.5), which the next entry's controls follow. */
+static void vmx_cr_access(struct hv *hv, struct hv_vp *vp, uint64_t qual, uint32_t len) {
+  struct arch_vp *a = &vp->arch;
+  uint32_t cr = qual & 15, type = (qual >> 4) & 3, reg = (qual >> 8) & 15;
+  if (cr == 0 && type == 0) {
+    uint64_t v = reg == 4 ? vmx_vmread(VMCS_GUEST_RSP) : a->gpr[reg];
+    a->cr0 = v & 0xFFFFFFFFull;
+    if ((a->cr0 & CR0_PG) && (a->efer & EFER_LME))
+      a->efer |= EFER_LMA;
+    else if (!(a->cr0 & CR0_PG))
+      a->efer &= ~(uint64_t)EFER_LMA;
+    a->dirty |= ARCH_VP_DIRTY_CR;
+  }
+  a->rip += len;
+  a->dirty |= ARCH_VP_DIRTY_RIP;
+  vmx_sync_to_vmcs(hv, vp);
+  hv->arch.exits_internal++;
+}
+
 /* Translate one exit; returns false for exits handled here (re-enter). */
 static bool vmx_translate(struct hv *hv, struct hv_vp *vp, uint32_t reason, uint64_t deadline,
                           struct hv_exit *ex) {
@@ -532,6 +561,9 @@ static bool vmx_translate(struct hv *hv, struct hv_vp *vp, uint32_t reason, uint
     ex->u.cpuid.leaf = (uint32_t)a->gpr[0];
     ex->u.cpuid.subleaf = (uint32_t)a->gpr[1];
     return true;
+  case VMX_EXIT_CR_ACCESS:
+    vmx_cr_access(hv, vp, qual, ex->instr_len);
+    return false;
   case VMX_EXIT_IO: /* qualification: SDM 3C Table 28-5 */
     if (platform_io_event(hv, &hv->lps[vp->on_lp == HV_NO_VP ? 0 : vp->on_lp],
                           vp, (uint16_t)(qual >> 16), (uint8_t)((qual & 7) + 1), !(qual & 8))) {
