@@ -81,6 +81,7 @@ enum {
   SVM_EXIT_MSR = 0x07C,
   SVM_EXIT_SHUTDOWN = 0x07F,
   SVM_EXIT_VMMCALL = 0x081,
+  SVM_EXIT_WBINVD = 0x089,
   SVM_EXIT_NPF = 0x400,
   SVM_EXIT_INVALID = -1,
 };
@@ -400,6 +401,14 @@ static bool svm_translate(struct hv *hv, struct hv_vp *vp, uint8_t *v, uint64_t 
                    a->rip, VMCB64(v, VMCB_EFER), a->cr0);
     ex->reason = HV_EXIT_SHUTDOWN;
     return true;
+  case SVM_EXIT_WBINVD:
+    /* Write back and invalidate the caches: coherent for the guest
+     * already, nothing to do (VT-x runs it without an exit). Linux's
+     * real-mode trampoline begins with it. */
+    a->rip += svm_instr_len(hv, a, v, 2);
+    VMCB64(v, VMCB_RIP) = a->rip;
+    hv->arch.exits_internal++;
+    return false;
   default:
     /* SVM instructions and anything else intercepted: #UD. */
     ex->reason = HV_EXIT_EXCEPTION;
