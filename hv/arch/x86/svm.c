@@ -62,6 +62,7 @@ enum {
 #define MISC1_INIT (1u << 3)
 #define MISC1_VINTR (1u << 4)
 #define MISC1_CPUID (1u << 18)
+#define MISC1_PAUSE (1u << 23)
 #define MISC1_HLT (1u << 24)
 #define MISC1_IOIO (1u << 27)
 #define MISC1_MSR (1u << 28)
@@ -76,6 +77,7 @@ enum {
   SVM_EXIT_NMI = 0x061,
   SVM_EXIT_INIT = 0x063,
   SVM_EXIT_CPUID = 0x072,
+  SVM_EXIT_PAUSE = 0x077,
   SVM_EXIT_HLT = 0x078,
   SVM_EXIT_IOIO = 0x07B,
   SVM_EXIT_MSR = 0x07C,
@@ -175,7 +177,7 @@ hv_status_t arch_vp_init(struct hv *hv, struct hv_partition *p, struct hv_vp *vp
    * VP (the same outcome: HV_EXIT_SHUTDOWN). */
   VMCB32(v, VMCB_INTERCEPT_EXC) = 1u << 8;
   VMCB32(v, VMCB_INTERCEPT_MISC1) = MISC1_INTR | MISC1_NMI | MISC1_INIT | MISC1_CPUID |
-                                    MISC1_HLT | MISC1_IOIO | MISC1_MSR | MISC1_SHUTDOWN;
+                                    MISC1_PAUSE | MISC1_HLT | MISC1_IOIO | MISC1_MSR | MISC1_SHUTDOWN;
   VMCB32(v, VMCB_INTERCEPT_MISC2) = MISC2_ALL_SVM;
   VMCB64(v, VMCB_IOPM_BASE) = (uint64_t)(uintptr_t)(p->id == HV_ROOT_PARTITION_ID ? svm_root_iopm : svm_iopm);
   VMCB64(v, VMCB_MSRPM_BASE) = (uint64_t)(uintptr_t)svm_msrpm;
@@ -370,6 +372,22 @@ static bool svm_translate(struct hv *hv, struct hv_vp *vp, uint8_t *v, uint64_t 
     ex->u.mem.gpa = info2;
     ex->u.mem.access = access;
     return true;
+  }
+  case SVM_EXIT_PAUSE: {
+    /* A spin-wait hint: each one looks at the deadlines. Observed on
+     * Bochs's AMD-V: Linux's second CPU spinning with interrupts off
+     * (waiting for the first) got no INTR exit and never gave the LP back
+     * (VT-x has the preemption timer, which does not depend on the
+     * guest's RFLAGS.IF). */
+    a->rip += svm_instr_len(hv, a, v, 2);
+    VMCB64(v, VMCB_RIP) = a->rip;
+    uint64_t now = x86_rdtsc();
+    if (now >= deadline || now >= hv->arch.world_deadline) {
+      ex->reason = now >= deadline ? HV_EXIT_PREEMPT : HV_EXIT_NONE;
+      return true;
+    }
+    hv->arch.exits_internal++;
+    return false;
   }
   case SVM_EXIT_INTR: {
     cpu_take_interrupts(); /* the timer's handler EOIs */
