@@ -326,51 +326,31 @@ static void vmx_write_host(uint32_t lp) {
   vmx_vmwrite(VMCS_HOST_RIP, (uint64_t)(uintptr_t)vmx_exit);
 }
 
-/* Guest segment state: flat 32-bit protected mode (SDM 3C 26.3.1.2 lists
- * the checks; access rights in the format of SDM 3C Table 25-2). */
-static void vmx_write_guest_segments(void) {
+/* Guest segment state (SDM 3C 26.3.1.2 lists the checks; access rights
+ * in the format of SDM 3C Table 25-2): flat 32-bit protected mode for a
+ * new VP (real = false), or real mode after a startup IPI with CS =
+ * vector << 8 for the unrestricted guest (CS type 11, data type 3). LDTR
+ * unusable, TR a busy TSS either way. */
+static void vmx_write_guest_segments(bool real, uint8_t vector) {
+  uint64_t limit = real ? 0xFFFF : 0xFFFFFFFF;
   for (int i = 0; i < 6; i++) {
     bool cs = i == 1;
-    vmx_vmwrite(VMCS_GUEST_ES_SEL + 2 * i, cs ? 0x08 : 0x10);
-    vmx_vmwrite(VMCS_GUEST_ES_LIMIT + 2 * i, 0xFFFFFFFF);
-    vmx_vmwrite(VMCS_GUEST_ES_AR + 2 * i, cs ? 0xC09B : 0xC093);
-    vmx_vmwrite(VMCS_GUEST_ES_BASE + 2 * i, 0);
+    vmx_vmwrite(VMCS_GUEST_ES_SEL + 2 * i, real ? (cs ? (uint64_t)vector << 8 : 0) : (cs ? 0x08 : 0x10));
+    vmx_vmwrite(VMCS_GUEST_ES_LIMIT + 2 * i, limit);
+    vmx_vmwrite(VMCS_GUEST_ES_AR + 2 * i, (cs ? 0x9B : 0x93) | (real ? 0 : 0xC000));
+    vmx_vmwrite(VMCS_GUEST_ES_BASE + 2 * i, real && cs ? (uint64_t)vector << 12 : 0);
   }
   vmx_vmwrite(VMCS_GUEST_ES_SEL + 12, 0); /* LDTR: unusable */
-  vmx_vmwrite(VMCS_GUEST_ES_LIMIT + 12, 0);
+  vmx_vmwrite(VMCS_GUEST_ES_LIMIT + 12, real ? 0xFFFF : 0);
   vmx_vmwrite(VMCS_GUEST_ES_AR + 12, 0x10000);
   vmx_vmwrite(VMCS_GUEST_ES_BASE + 12, 0);
   vmx_vmwrite(VMCS_GUEST_ES_SEL + 14, 0); /* TR: busy 32/64-bit TSS */
-  vmx_vmwrite(VMCS_GUEST_ES_LIMIT + 14, 0x67);
+  vmx_vmwrite(VMCS_GUEST_ES_LIMIT + 14, real ? 0xFFFF : 0x67);
   vmx_vmwrite(VMCS_GUEST_ES_AR + 14, 0x8B);
   vmx_vmwrite(VMCS_GUEST_ES_BASE + 14, 0);
-  vmx_vmwrite(VMCS_GUEST_GDTR_LIMIT, 0);
+  vmx_vmwrite(VMCS_GUEST_GDTR_LIMIT, real ? 0xFFFF : 0);
   vmx_vmwrite(VMCS_GUEST_GDTR_BASE, 0);
-  vmx_vmwrite(VMCS_GUEST_IDTR_LIMIT, 0);
-  vmx_vmwrite(VMCS_GUEST_IDTR_BASE, 0);
-}
-
-/* Real mode after a startup IPI, for the unrestricted guest (SDM 3C
- * 26.3.1.2: CS type 11, data type 3, LDTR unusable, TR a busy TSS). */
-static void vmx_write_real_segments(uint8_t vector) {
-  for (int i = 0; i < 6; i++) {
-    bool cs = i == 1;
-    vmx_vmwrite(VMCS_GUEST_ES_SEL + 2 * i, cs ? (uint64_t)vector << 8 : 0);
-    vmx_vmwrite(VMCS_GUEST_ES_LIMIT + 2 * i, 0xFFFF);
-    vmx_vmwrite(VMCS_GUEST_ES_AR + 2 * i, cs ? 0x9B : 0x93);
-    vmx_vmwrite(VMCS_GUEST_ES_BASE + 2 * i, cs ? (uint64_t)vector << 12 : 0);
-  }
-  vmx_vmwrite(VMCS_GUEST_ES_SEL + 12, 0);
-  vmx_vmwrite(VMCS_GUEST_ES_LIMIT + 12, 0xFFFF);
-  vmx_vmwrite(VMCS_GUEST_ES_AR + 12, 0x10000);
-  vmx_vmwrite(VMCS_GUEST_ES_BASE + 12, 0);
-  vmx_vmwrite(VMCS_GUEST_ES_SEL + 14, 0);
-  vmx_vmwrite(VMCS_GUEST_ES_LIMIT + 14, 0xFFFF);
-  vmx_vmwrite(VMCS_GUEST_ES_AR + 14, 0x8B);
-  vmx_vmwrite(VMCS_GUEST_ES_BASE + 14, 0);
-  vmx_vmwrite(VMCS_GUEST_GDTR_LIMIT, 0xFFFF);
-  vmx_vmwrite(VMCS_GUEST_GDTR_BASE, 0);
-  vmx_vmwrite(VMCS_GUEST_IDTR_LIMIT, 0xFFFF);
+  vmx_vmwrite(VMCS_GUEST_IDTR_LIMIT, real ? 0xFFFF : 0);
   vmx_vmwrite(VMCS_GUEST_IDTR_BASE, 0);
   vmx_vmwrite(VMCS_GUEST_INTERRUPTIBILITY, 0);
   vmx_vmwrite(VMCS_GUEST_ACTIVITY, 0);
@@ -413,9 +393,7 @@ hv_status_t arch_vp_init(struct hv *hv, struct hv_partition *p, struct hv_vp *vp
   vmx_vmwrite(VMCS_GUEST_PAT, 0x0007040600070406ull);
   vmx_vmwrite(VMCS_GUEST_DR7, 0x400);
   vmx_vmwrite(VMCS_GUEST_SYSENTER_CS, 0);
-  vmx_vmwrite(VMCS_GUEST_INTERRUPTIBILITY, 0);
-  vmx_vmwrite(VMCS_GUEST_ACTIVITY, 0);
-  vmx_write_guest_segments();
+  vmx_write_guest_segments(false, 0);
   vmx_write_host(lp->index);
   return HV_STATUS_SUCCESS;
 }
@@ -453,7 +431,7 @@ void arch_hypercall_page_fill(uint8_t *page) {
 static void vmx_sync_to_vmcs(struct hv *hv, struct hv_vp *vp) {
   struct arch_vp *a = &vp->arch;
   if (a->dirty & ARCH_VP_DIRTY_REAL)
-    vmx_write_real_segments(a->sipi_vector);
+    vmx_write_guest_segments(true, a->sipi_vector);
   vmx_vmwrite(VMCS_GUEST_RSP, a->gpr[4]);
   if (a->dirty & ARCH_VP_DIRTY_RIP) {
     vmx_vmwrite(VMCS_GUEST_RIP, a->rip);
