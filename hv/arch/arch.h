@@ -82,6 +82,11 @@ bool arch_vp_reg_set(struct hv_vp *vp, uint32_t name, uint64_t value);
  * error code when has_error) or an external interrupt vector. */
 void arch_vp_inject_exception(struct hv_vp *vp, uint8_t vector, bool has_error, uint32_t error);
 void arch_vp_inject_interrupt(struct hv_vp *vp, uint8_t vector);
+/* A startup IPI's state (SDM 3A 8.4.4, 10.4.7.3): real mode, CS selector
+ * vector << 8 and base vector << 12, IP 0, paging and protection off,
+ * every other segment at 0 with a 64 KiB limit, RDX the processor's
+ * signature; applied at the VP's next entry. */
+void arch_vp_start_real(struct hv_vp *vp, uint8_t vector);
 
 /* ---- second level address translation ------------------------------- */
 /* Point the VP's SLAT at the PML4 at root (EPTP / nCR3). */

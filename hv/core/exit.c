@@ -38,35 +38,10 @@ static void exit_trace(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp,
   hv_trace_vp(hv, lp, vp, HV_TR_VP_EXIT, ex->reason, qual, exit_rip(vp));
 }
 
-/* CPUID: the hypervisor leaves of TLFS "Feature Discovery"; other leaves
- * report nothing (the model CPU has no features a guest program uses). */
+/* CPUID: the CPU model (cpuid.c). */
 static void exit_cpuid(struct hv *hv, struct hv_vp *vp, uint32_t leaf) {
-  const struct hv_partition *p = &hv->partitions[vp->partition];
-  uint64_t r[4] = {0, 0, 0, 0};
-  switch (leaf) {
-  case 0x00000001:
-    r[2] = 1u << 31; /* hypervisor present */
-    break;
-  case 0x40000000:
-    r[0] = 0x40000005;
-    r[1] = 0x7263694D; /* "Micr" */
-    r[2] = 0x666F736F; /* "osof" */
-    r[3] = 0x76482074; /* "t Hv" */
-    break;
-  case 0x40000001:
-    r[0] = 0x31237648; /* "Hv#1" */
-    break;
-  case 0x40000003:
-    r[0] = (uint32_t)p->privileges;
-    r[1] = (uint32_t)(p->privileges >> 32);
-    break;
-  case 0x40000005:
-    r[0] = HV_MAX_VPS_PER_PARTITION;
-    r[1] = hv->boot.nlps;
-    break;
-  default:
-    break;
-  }
+  uint64_t r[4];
+  cpuid_model(hv, vp, leaf, r);
   arch_vp_reg_set(vp, HV_X64_REGISTER_RAX, r[0]);
   arch_vp_reg_set(vp, HV_X64_REGISTER_RBX, r[1]);
   arch_vp_reg_set(vp, HV_X64_REGISTER_RCX, r[2]);

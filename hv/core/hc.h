@@ -51,6 +51,8 @@ bool hypercall_handle(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp);
 /* msr.c — guest MSR accesses the hypervisor answers (false: #GP) */
 bool msr_read(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_t msr, uint64_t *value);
 bool msr_write(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_t msr, uint64_t value);
+/* cpuid.c — the CPU model: EAX, EBX, ECX, EDX of CPUID leaf for vp. */
+void cpuid_model(struct hv *hv, const struct hv_vp *vp, uint32_t leaf, uint64_t r[4]);
 
 /* hc_access.c — the partitions a call may name.
  * Resolve a partition id given by the caller (HV_PARTITION_ID_SELF

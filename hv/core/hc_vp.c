@@ -68,6 +68,9 @@ static hv_status_t vp_reg_get(struct hv *hv, struct hv_vp *vp, uint32_t name, ui
   case HV_REGISTER_VP_INDEX:
     *value = vp->index;
     return HV_STATUS_SUCCESS;
+  case HV_REGISTER_INTERNAL_ACTIVITY_STATE:
+    *value = vp->wait_for_sipi ? HV_ACTIVITY_STARTUP_SUSPEND : 0;
+    return HV_STATUS_SUCCESS;
   default:
     return arch_vp_reg_get(vp, name, value) ? HV_STATUS_SUCCESS : HV_STATUS_INVALID_PARAMETER;
   }
@@ -103,6 +106,12 @@ static hv_status_t vp_reg_set(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp,
     return HV_STATUS_SUCCESS;
   case HV_REGISTER_VP_INDEX:
     return HV_STATUS_INVALID_PARAMETER;
+  case HV_REGISTER_INTERNAL_ACTIVITY_STATE:
+    if (value & ~HV_ACTIVITY_STARTUP_SUSPEND)
+      return HV_STATUS_INVALID_REGISTER_VALUE;
+    vp->wait_for_sipi = value & HV_ACTIVITY_STARTUP_SUSPEND;
+    vp_update_runnable(hv, lp, vp_slot(hv, vp));
+    return HV_STATUS_SUCCESS;
   default:
     return arch_vp_reg_set(vp, name, value) ? HV_STATUS_SUCCESS : HV_STATUS_INVALID_PARAMETER;
   }

@@ -51,7 +51,7 @@
   (HV_ACCESS_VP_RUNTIME_REG | HV_ACCESS_PARTITION_REF_COUNTER |                \
    HV_ACCESS_SYNIC_REGS | HV_ACCESS_SYNTHETIC_TIMER_REGS |                     \
    HV_ACCESS_INTR_CTRL_REGS | HV_ACCESS_HYPERCALL_MSRS | HV_ACCESS_VP_INDEX |  \
-   HV_ACCESS_PARTITION_REF_TSC | HV_CREATE_PARTITIONS |                        \
+   HV_ACCESS_PARTITION_REF_TSC | HV_ACCESS_FREQUENCY_MSRS | HV_CREATE_PARTITIONS | \
    HV_ACCESS_PARTITION_ID | HV_ACCESS_MEMORY_POOL | HV_POST_MESSAGES |         \
    HV_SIGNAL_EVENTS | HV_CREATE_PORT | HV_CONNECT_PORT | HV_CPU_MANAGEMENT |   \
    HV_ACCESS_VP_REGISTERS | HV_START_VIRTUAL_PROCESSOR)
@@ -60,7 +60,8 @@
   (HV_ACCESS_VP_RUNTIME_REG | HV_ACCESS_PARTITION_REF_COUNTER |                \
    HV_ACCESS_SYNIC_REGS | HV_ACCESS_SYNTHETIC_TIMER_REGS |                     \
    HV_ACCESS_INTR_CTRL_REGS | HV_ACCESS_HYPERCALL_MSRS | HV_ACCESS_VP_INDEX |  \
-   HV_ACCESS_PARTITION_REF_TSC | HV_POST_MESSAGES | HV_SIGNAL_EVENTS)
+   HV_ACCESS_PARTITION_REF_TSC | HV_ACCESS_FREQUENCY_MSRS | HV_POST_MESSAGES |  \
+   HV_SIGNAL_EVENTS)
 
 /* ---- system physical pages: the PFN database -------------------------- */
 /* One u32 per page of physical memory, in hypervisor-reserved pages.
@@ -119,6 +120,8 @@ struct hv_vapic {
   uint64_t timer_deadline; /* cycle of the next expiry, 0 = stopped */
   uint64_t timer_period;   /* cycles, periodic mode */
   uint64_t icr;            /* last ICR written */
+  uint32_t lvt[6];         /* CMCI, thermal, PMI, LINT0, LINT1, error */
+  uint32_t esr;            /* error status */
 };
 
 struct hv_stimer {
@@ -250,6 +253,9 @@ struct hv_vp {
   uint8_t run_state;  /* enum vp_run_state, derived by vp_update_runnable */
   bool explicit_suspend; /* HV_REGISTER_EXPLICIT_SUSPEND */
   bool halted;           /* executed HLT, waits for an interrupt */
+  bool wait_for_sipi;    /* INIT received (or created startup-suspended):
+                            only a startup IPI starts it (SDM 3A 8.4) */
+  uint64_t assist_msr;   /* HV_X64_MSR_VP_ASSIST_PAGE */
   uint16_t on_lp;     /* LP index running it, or HV_NO_VP */
   uint16_t rq_next;   /* run-queue link (slot), HV_NO_VP at the end */
   bool queued;
@@ -384,13 +390,15 @@ static inline void hv_trace_vp(struct hv *hv, struct hv_lp *lp, const struct hv_
 }
 
 /* The reset state of a VP's interrupt controllers (vp_create): the
- * virtual APIC software-enabled (SVR 0x1FF) with its timer masked, as
+ * virtual APIC software-enabled (SVR 0x1FF) with its timer and other LVTs masked, as
  * vapic.c's legend says it comes up; every SINT masked (TLFS SINTx). */
 #define VAPIC_LVT_MASKED (1u << 16)
 static inline void vapic_reset(struct hv_vapic *a) {
   hv_memset(a, 0, sizeof *a);
   a->svr = 0x1FF;
   a->lvt_timer = VAPIC_LVT_MASKED;
+  for (unsigned i = 0; i < 6; i++)
+    a->lvt[i] = VAPIC_LVT_MASKED;
 }
 static inline void synic_reset(struct hv_synic *s) {
   hv_memset(s, 0, sizeof *s);

@@ -39,7 +39,8 @@ static enum msr_family msr_family(uint32_t msr) {
     return MSR_SYNIC;
   if (msr >= HV_X64_MSR_STIMER0_CONFIG && msr <= HV_X64_MSR_STIMER3_COUNT)
     return MSR_STIMER;
-  if ((msr >= 0x800 && msr <= 0x8FF) || msr == 0x6E0 || (msr >= HV_X64_MSR_EOI && msr <= HV_X64_MSR_TPR))
+  if ((msr >= 0x800 && msr <= 0x8FF) || msr == 0x6E0 || msr == IA32_APIC_BASE ||
+      (msr >= HV_X64_MSR_EOI && msr <= HV_X64_MSR_TPR))
     return MSR_APIC;
   return MSR_OTHER;
 }
@@ -89,9 +90,13 @@ bool msr_read(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_t msr, u
     *value = p->ref_tsc_msr;
     return true;
   case HV_X64_MSR_TSC_FREQUENCY:
+    if (!(p->privileges & HV_ACCESS_FREQUENCY_MSRS))
+      return false;
     *value = hv->boot.cycles_per_100ns * 10000000ull;
     return true;
   case HV_X64_MSR_APIC_FREQUENCY:
+    if (!(p->privileges & HV_ACCESS_FREQUENCY_MSRS))
+      return false;
     *value = hv->boot.cycles_per_100ns * 1000000ull; /* the APIC timer runs at the core clock / 10 */
     return true;
   case HV_X64_MSR_GUEST_OS_ID:
@@ -114,9 +119,39 @@ bool msr_read(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_t msr, u
       return false;
     *value = stimer_ref_time(hv, lp, vp->partition);
     return true;
+  case HV_X64_MSR_VP_RUNTIME: /* TLFS: the VP's run time in 100 ns units */
+    if (!(p->privileges & HV_ACCESS_VP_RUNTIME_REG))
+      return false;
+    *value = vp->stats.guest_cycles / hv->boot.cycles_per_100ns;
+    return true;
+  case HV_X64_MSR_VP_ASSIST_PAGE:
+    if (!(p->privileges & HV_ACCESS_INTR_CTRL_REGS))
+      return false;
+    *value = vp->assist_msr;
+    return true;
   default:
     return false;
   }
+}
+
+/* VP assist page (TLFS "Virtual Processor Assist Page"): bit 0 enables it
+ * at the GPA in bits 63:12, which must be the partition's RAM; the
+ * hypervisor clears it on enable. Nothing of it is used here (no
+ * enlightened VMCS, no APIC assist): it is accepted so a guest that
+ * always writes it (Linux does, on every CPU) runs. */
+static bool msr_assist_write(struct hv *hv, struct hv_vp *vp, uint64_t value) {
+  if (value & 0xFFEull)
+    return false; /* reserved bits 11:1 */
+  if (value & 1) {
+    spa_t s;
+    if (!slat_lookup(hv, vp->partition, gpa(value & ~HV_PAGE_MASK), &s, 0))
+      return false;
+    uint8_t *page = arch_phys_page(hv, spa(s.v & ~HV_PAGE_MASK), true);
+    HV_CHECK(page != 0);
+    hv_memset(page, 0, HV_PAGE_SIZE);
+  }
+  vp->assist_msr = value;
+  return true;
 }
 
 bool msr_write(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_t msr, uint64_t value) {
@@ -146,6 +181,10 @@ bool msr_write(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_t msr, 
     if (!(p->privileges & HV_ACCESS_HYPERCALL_MSRS))
       return false;
     return msr_hypercall_write(hv, vp, value);
+  case HV_X64_MSR_VP_ASSIST_PAGE:
+    if (!(p->privileges & HV_ACCESS_INTR_CTRL_REGS))
+      return false;
+    return msr_assist_write(hv, vp, value);
   default:
     return false; /* VP_INDEX and TIME_REF_COUNT are read-only */
   }

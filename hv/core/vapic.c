@@ -8,7 +8,17 @@
  * (vector bits 7:4) is above the processor priority, PPR = max(TPR, class
  * of the highest in-service vector). Accepting moves it from IRR to ISR
  * (not for SINTs with auto-EOI); EOI retires the highest in-service
- * vector. The virtual APIC comes up software-enabled in x2APIC mode.
+ * vector. The virtual APIC comes up software-enabled in x2APIC mode, and
+ * stays there: IA32_APIC_BASE reads enabled + x2APIC (EXTD), BSP on VP 0,
+ * at the architectural base; a write that would leave x2APIC mode is #GP
+ * (the platform has no xAPIC MMIO page), as a processor whose firmware
+ * locked x2APIC mode does.
+ *
+ * IPIs: fixed and NMI-free delivery to a physical or logical (cluster)
+ * destination or a shorthand; INIT puts the target in wait-for-SIPI and
+ * a startup IPI starts a waiting target in real mode at vector << 12
+ * (SDM 3A 8.4.4, the MP initialisation protocol). Lowest priority goes to
+ * the lowest-numbered VP of the destination set.
  */
 #include "objects.h"
 #include "vic.h"
@@ -16,6 +26,17 @@
 #define APIC_CYCLES_PER_TICK 10 /* APIC timer clock: the core clock / 10 */
 #define X2APIC_MSR_TSC_DEADLINE 0x6E0u
 #define LVT_MODE_SHIFT 17
+#define APIC_BASE_ADDRESS 0xFEE00000ull
+#define APIC_BASE_BSP (1ull << 8)
+#define APIC_BASE_EXTD (1ull << 10)
+#define APIC_BASE_EN (1ull << 11)
+#define ICR_MODE_FIXED 0u
+#define ICR_MODE_LOWEST 1u
+#define ICR_MODE_INIT 5u
+#define ICR_MODE_STARTUP 6u
+#define ICR_DEST_LOGICAL (1ull << 11)
+#define ICR_LEVEL_ASSERT (1ull << 14)
+#define ICR_TRIGGER_LEVEL (1ull << 15)
 
 static int vapic_highest(const uint64_t set[4]) {
   for (int w = 3; w >= 0; w--)
@@ -83,29 +104,82 @@ void vapic_timer_fire(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp) {
     irq_post(hv, lp, vp_slot(hv, vp), (uint8_t)a->lvt_timer);
 }
 
-/* ICR: fixed delivery only; destination = x2APIC id (the VP index) or a
- * shorthand (self, all, all but self). Returns false for what a real
- * x2APIC would reject with #GP. */
+/* Does VP index i match the ICR's destination? x2APIC logical ids:
+ * cluster = index >> 4 in bits 31:16, bit (index & 15) (SDM 3A 11.12.10.2). */
+static bool vapic_dest_hit(const struct hv_vp *vp, uint32_t i, uint64_t icr) {
+  uint32_t shorthand = (icr >> 18) & 3, dest = (uint32_t)(icr >> 32);
+  bool self = i == vp->index;
+  switch (shorthand) {
+  case 1: return self;
+  case 2: return true;
+  case 3: return !self;
+  default: break;
+  }
+  if (icr & ICR_DEST_LOGICAL)
+    return (dest >> 16) == (i >> 4) && (dest & (1u << (i & 15)));
+  return dest == 0xFFFFFFFFu || dest == i;
+}
+
+/* INIT: the target waits for a startup IPI; its APIC is reset. */
+static void vapic_init_vp(struct hv *hv, struct hv_lp *lp, uint16_t slot) {
+  struct hv_vp *t = &hv->vps[slot];
+  vapic_reset(&t->apic);
+  t->wait_for_sipi = true;
+  t->halted = false;
+  vp_update_runnable(hv, lp, slot);
+}
+
+/* STARTUP: a waiting target starts in real mode at CS = vector << 8, IP 0. */
+static void vapic_startup_vp(struct hv *hv, struct hv_lp *lp, uint16_t slot, uint8_t vector) {
+  struct hv_vp *t = &hv->vps[slot];
+  if (!t->wait_for_sipi)
+    return; /* a SIPI to a running processor is ignored */
+  arch_vp_start_real(t, vector);
+  t->wait_for_sipi = false;
+  vp_update_runnable(hv, lp, slot);
+}
+
+/* ICR: fixed, lowest-priority, INIT and STARTUP delivery; destination
+ * physical (x2APIC id = VP index, 0xFFFFFFFF all), logical (cluster) or a
+ * shorthand. Returns false for what a real x2APIC would reject with #GP
+ * (SMI, NMI and the reserved modes: not modelled). */
 static bool vapic_ipi(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint64_t icr) {
   uint8_t vector = (uint8_t)icr;
-  uint32_t mode = (icr >> 8) & 7, shorthand = (icr >> 18) & 3, dest = (uint32_t)(icr >> 32);
-  if (mode != 0 || (icr & (1ull << 11)))
-    return false; /* only fixed delivery, physical destination */
+  uint32_t mode = (icr >> 8) & 7, shorthand = (icr >> 18) & 3;
+  if (mode != ICR_MODE_FIXED && mode != ICR_MODE_LOWEST && mode != ICR_MODE_INIT && mode != ICR_MODE_STARTUP)
+    return false;
   vp->apic.icr = icr;
-  if (vector < HV_SYNIC_FIRST_VALID_VECTOR)
+  if (mode == ICR_MODE_INIT && (icr & ICR_TRIGGER_LEVEL) && !(icr & ICR_LEVEL_ASSERT))
+    return true; /* INIT level de-assert: no effect on this model (SDM 3A 11.6.1) */
+  if ((mode == ICR_MODE_FIXED || mode == ICR_MODE_LOWEST) && vector < HV_SYNIC_FIRST_VALID_VECTOR)
     return true; /* illegal vector: the send is dropped (ESR) */
   const struct hv_partition *p = &hv->partitions[vp->partition];
   for (uint32_t i = 0; i < HV_MAX_VPS_PER_PARTITION; i++) {
-    if (p->vps[i] == HV_NO_VP)
+    if (p->vps[i] == HV_NO_VP || !vapic_dest_hit(vp, i, icr))
       continue;
-    bool self = i == vp->index;
-    bool hit = shorthand == 0 ? i == dest : shorthand == 1 ? self : shorthand == 2 ? true : !self;
-    if (!hit)
-      continue;
-    hv_trace_vp(hv, lp, vp, HV_TR_IPI, vector, i, shorthand);
-    irq_post(hv, lp, p->vps[i], vector);
+    hv_trace_vp(hv, lp, vp, HV_TR_IPI, vector | mode << 8, i, shorthand);
+    if (mode == ICR_MODE_INIT)
+      vapic_init_vp(hv, lp, p->vps[i]);
+    else if (mode == ICR_MODE_STARTUP)
+      vapic_startup_vp(hv, lp, p->vps[i], vector);
+    else
+      irq_post(hv, lp, p->vps[i], vector);
+    if (mode == ICR_MODE_LOWEST)
+      break; /* one target: the lowest-numbered of the set */
   }
   return true;
+}
+
+static uint32_t *vapic_lvt(struct hv_vapic *a, uint32_t msr) {
+  switch (msr) {
+  case X2APIC_MSR_LVT_CMCI: return &a->lvt[0];
+  case X2APIC_MSR_LVT_THERMAL: return &a->lvt[1];
+  case X2APIC_MSR_LVT_PMI: return &a->lvt[2];
+  case X2APIC_MSR_LVT_LINT0: return &a->lvt[3];
+  case X2APIC_MSR_LVT_LINT1: return &a->lvt[4];
+  case X2APIC_MSR_LVT_ERROR: return &a->lvt[5];
+  default: return 0;
+  }
 }
 
 static uint32_t vapic_bits32(const uint64_t set[4], uint32_t i) {
@@ -123,7 +197,16 @@ bool vapic_msr_read(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_t 
     *v = vapic_bits32(a->irr, msr - X2APIC_MSR_IRR0);
     return true;
   }
+  uint32_t *lvt = vapic_lvt(a, msr);
+  if (lvt) {
+    *v = *lvt;
+    return true;
+  }
   switch (msr) {
+  case IA32_APIC_BASE:
+    *v = APIC_BASE_ADDRESS | APIC_BASE_EN | APIC_BASE_EXTD | (vp->index == 0 ? APIC_BASE_BSP : 0);
+    return true;
+  case X2APIC_MSR_ESR: *v = a->esr; return true;
   case X2APIC_MSR_ID: *v = vp->index; return true;
   case X2APIC_MSR_VERSION: *v = 0x00050014; return true; /* version 0x14, 6 LVT entries */
   case X2APIC_MSR_TPR: case HV_X64_MSR_TPR: *v = a->tpr; return true;
@@ -148,7 +231,23 @@ bool vapic_msr_read(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_t 
 
 bool vapic_msr_write(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_t msr, uint64_t v) {
   struct hv_vapic *a = &vp->apic;
+  uint32_t *lvt = vapic_lvt(a, msr);
+  if (lvt) { /* kept, never delivered: no local interrupt sources but the timer */
+    if (v >> 32)
+      return false;
+    *lvt = (uint32_t)v & 0x1F7FF;
+    return true;
+  }
   switch (msr) {
+  case IA32_APIC_BASE: {
+    uint64_t cur = APIC_BASE_ADDRESS | APIC_BASE_EN | APIC_BASE_EXTD | (vp->index == 0 ? APIC_BASE_BSP : 0);
+    return v == cur; /* x2APIC mode is fixed here: any change is #GP */
+  }
+  case X2APIC_MSR_ESR:
+    if (v)
+      return false; /* x2APIC: a non-zero ESR write is #GP */
+    a->esr = 0;
+    return true;
   case X2APIC_MSR_TPR: case HV_X64_MSR_TPR:
     if (v > 0xFF)
       return false;

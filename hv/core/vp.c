@@ -93,7 +93,7 @@ hv_status_t vp_delete(struct hv *hv, struct hv_lp *lp, uint16_t part, uint32_t i
 static bool vp_may_run(struct hv *hv, const struct hv_vp *vp) {
   const struct hv_partition *p = &hv->partitions[vp->partition];
   return vp->in_use && p->state == PART_ACTIVE && !p->suspended && !vp->explicit_suspend &&
-         !vp->halted && !vp->synic.icpt_suspended;
+         !vp->halted && !vp->wait_for_sipi && !vp->synic.icpt_suspended;
 }
 
 void vp_update_runnable(struct hv *hv, struct hv_lp *lp, uint16_t slot) {

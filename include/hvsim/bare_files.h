@@ -1,7 +1,8 @@
 /*
  * bare_files.h — the files image: how the level-2 runner delivers files
- * into the machine (a VM's `payload:` today; a Linux kernel, its initrd
- * and command line later), and the root reads them.
+ * into the machine (a VM's `payload:`; the boot files of a VM's `kernel:`:
+ * the kernel, its command line, its initrd or modules and their strings),
+ * and the root reads them.
  *
  * The runner (sim/bochs) assembles one raw image per run and attaches it
  * as a read-only ATA drive (bare_cfg.h: struct bare_storage, files_drive);
@@ -27,8 +28,10 @@
 
 enum bare_file_kind {
   BARE_FILE_PAYLOAD = 1, /* partition key payload: (guest.h guest_root_payload_*) */
-  /* reserved for the loaders of issue 14: 2 kernel, 3 initrd, 4 command line */
+  BARE_FILE_BOOT = 0x100, /* + i: boot file i of a kernel: (guest.h GUEST_BOOT_FILE_*,
+                             guest_root_boot_file_*) */
 };
+#define BARE_FILE_BOOT_MAX 0x100u /* boot file indexes 0..255 */
 
 struct bare_file {
   uint32_t kind; /* enum bare_file_kind */

@@ -9,6 +9,7 @@
 #include "hvsim/mgmt.h"
 #include "vid.h"
 #include "vmwp_pm.h"
+#include "vmwp_rtc.h"
 #include "vmwp_uart.h"
 
 #define VMWP_MAX_EXTENTS 64
@@ -29,6 +30,7 @@ struct vmwp {
   uint32_t platform; /* VMWP_PLATFORM_* devices of this VM */
   struct vmwp_uart com1;
   struct vmwp_pm pm;
+  struct vmwp_rtc rtc; /* with the ACPI platform: the CMOS clock */
   uint8_t mmio_regs[64]; /* the MMIO test page's registers (vmwp_mmio.c) */
   uint64_t mmio_count;   /* emulated memory-mapped accesses */
 };

@@ -17,10 +17,6 @@
 #include "vmwp_load.h"
 #include "vmwp_platform.h"
 
-#ifndef HV_REGISTER_INTERNAL_ACTIVITY_STATE
-#define HV_REGISTER_INTERNAL_ACTIVITY_STATE 0x00000004u
-#endif
-#define HV_ACTIVITY_STARTUP_SUSPEND 0x1ull
 
 struct vmwp_boot_file {
   struct guest *g;

@@ -3,7 +3,7 @@
  * for it (struct mgmt_vm_config.platform, vmwp_platform.h): the ACPI
  * tables written into the VM's RAM before it starts, the I/O intercepts
  * of the devices, and the dispatch of each intercepted port access to the
- * device model (vmwp_uart.c, vmwp_pm.c), one byte lane at a time as an
+ * device model (vmwp_uart.c, vmwp_pm.c, vmwp_rtc.c), one byte lane at a time as an
  * ISA bus decodes a wider access. Guest software in the root partition.
  */
 #include "hvsim/trace.h"
@@ -25,6 +25,7 @@ uint16_t vmwp_platform_load(struct vmwp *w, struct vid *vid, const struct mgmt_v
   w->platform = cfg->platform & VMWP_PLATFORM_ALL;
   vmwp_uart_reset(&w->com1, vmwp_serial_tx, w);
   vmwp_pm_reset(&w->pm);
+  vmwp_rtc_reset(&w->rtc);
   for (uint32_t i = 0; i < sizeof w->mmio_regs; i++)
     w->mmio_regs[i] = 0;
   w->mmio_count = 0;
@@ -54,6 +55,9 @@ uint16_t vmwp_platform_intercepts(struct vmwp *w, struct vid *vid) {
   for (unsigned i = 0;
        i < sizeof pm / sizeof pm[0] && st == HV_STATUS_SUCCESS && (w->platform & VMWP_PLATFORM_ACPI); i++)
     st = vmwp_platform_intercept(w, vid, pm[i]);
+  for (uint16_t port = VMWP_RTC_INDEX_PORT;
+       port <= VMWP_RTC_DATA_PORT && st == HV_STATUS_SUCCESS && (w->platform & VMWP_PLATFORM_RTC); port++)
+    st = vmwp_platform_intercept(w, vid, port);
   return st;
 }
 
@@ -72,6 +76,13 @@ static bool vmwp_platform_byte(struct vmwp *w, uint16_t port, bool write, uint8_
       vmwp_pm_write(&w->pm, port, *b);
     else
       *b = vmwp_pm_read(&w->pm, port);
+    return true;
+  }
+  if ((w->platform & VMWP_PLATFORM_RTC) && vmwp_rtc_owns(port)) {
+    if (write)
+      vmwp_rtc_write(&w->rtc, port, *b);
+    else
+      *b = vmwp_rtc_read(&w->rtc, port);
     return true;
   }
   return false;

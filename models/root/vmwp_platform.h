@@ -33,7 +33,8 @@
  * mgmt_vm_config.platform). */
 #define VMWP_PLATFORM_COM1 0x1u /* a 16550 UART at 0x3F8: console-<vm>.log */
 #define VMWP_PLATFORM_ACPI 0x2u /* ACPI tables at 0xE0000, PM1 control and sleep registers */
-#define VMWP_PLATFORM_ALL (VMWP_PLATFORM_COM1 | VMWP_PLATFORM_ACPI)
+#define VMWP_PLATFORM_RTC 0x4u  /* the CMOS clock at 0x70/0x71 (vmwp_rtc.h) */
+#define VMWP_PLATFORM_ALL (VMWP_PLATFORM_COM1 | VMWP_PLATFORM_ACPI | VMWP_PLATFORM_RTC)
 
 /* What a VM boots (struct mgmt_vm_config.kernel). */
 #define VMWP_KERNEL_NONE 0u      /* one of our guest programs */

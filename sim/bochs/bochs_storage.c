@@ -2,8 +2,8 @@
  * bochs_storage.c — the root partition's disks at level 2: every image a
  * scenario's `disk:` names becomes an ATA drive of the emulated machine
  * (Bochs `ataN-master:` lines; QEMU -drive with ide-hd devices), and the
- * VMs' payloads go into one read-only "files" image (hvsim/bare_files.h)
- * on the next drive. The run description (hvsim/bare_cfg.h, struct
+ * VMs' payloads and the boot files of their `kernel:` keys go into one
+ * read-only "files" image (hvsim/bare_files.h) on the next drive. The run description (hvsim/bare_cfg.h, struct
  * bare_storage) tells the root's driver where each drive answers and
  * which drive backs which VM.
  *
@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "hvsim/bare_files.h"
+#include "sim/scenario/kernel.h"
 #include "sim/world/run.h"
 
 /* The legacy channels: command block, control register, IRQ (Bochs's
@@ -46,6 +47,47 @@ static struct sim_payload storage_payload(const struct scenario *scn, const stru
   return (struct sim_payload){scn->partitions[i].payload, scn->partitions[i].payload_bytes};
 }
 
+/* One file of the files image: whose (VM vm = partition + 1), what
+ * (enum bare_file_kind), its bytes and its name for people. */
+struct storage_entry {
+  uint32_t kind, vm;
+  struct sim_payload data;
+  struct scn_pos pos; /* what a refusal points at */
+  char name[40];
+};
+
+/* The files of the scenario, in directory order: per partition its
+ * payload, then its kernel's boot files. At most max into e[]; returns
+ * how many there are. */
+static uint32_t storage_entries(const struct scenario *scn, const struct run_opts *opts, struct storage_entry *e,
+                                uint32_t max) {
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < scn->npartitions; i++) {
+    const struct scn_partition *p = &scn->partitions[i];
+    struct sim_payload pl = storage_payload(scn, opts, i);
+    if (pl.len) {
+      if (n < max) {
+        e[n] = (struct storage_entry){BARE_FILE_PAYLOAD, i + 1, pl, p->pos, ""};
+        snprintf(e[n].name, sizeof e[n].name, "payload/%s", p->name);
+      }
+      n++;
+    }
+    if (!p->kernel)
+      continue;
+    uint32_t index[BARE_FILES_MAX];
+    const struct scn_blob *file[BARE_FILES_MAX];
+    uint32_t k = scn_kernel_boot_files(p->kernel, index, file, BARE_FILES_MAX);
+    for (uint32_t j = 0; j < k && j < BARE_FILES_MAX; j++, n++)
+      if (n < max) {
+        e[n] = (struct storage_entry){BARE_FILE_BOOT + index[j], i + 1, {file[j]->data, file[j]->bytes},
+                                      p->kernel->pos, ""};
+        snprintf(e[n].name, sizeof e[n].name, "boot%u/%s", index[j], p->name);
+      }
+    n += k > BARE_FILES_MAX ? k - BARE_FILES_MAX : 0;
+  }
+  return n;
+}
+
 static void storage_drive_at(struct bare_storage *st, uint32_t d, uint64_t sectors, bool read_only) {
   st->drives[d] = (struct bare_drive){.cmd_port = storage_channel[d / 2].cmd,
                                       .ctl_port = storage_channel[d / 2].ctl,
@@ -60,17 +102,14 @@ int bochs_storage_plan(const struct scenario *scn, const struct run_opts *opts, 
   st->files_drive = BARE_NO_DRIVE;
   for (uint32_t v = 0; v <= BARE_MAX_VMS; v++)
     st->vm_disks[v].drive = BARE_NO_DRIVE;
-  uint32_t nfiles = 0;
+  struct storage_entry e[BARE_FILES_MAX + 1];
+  uint32_t nfiles = storage_entries(scn, opts, e, BARE_FILES_MAX + 1);
   uint64_t files_bytes = BARE_FILES_DIR_SECTORS * 512ull;
-  for (uint32_t i = 0; i < scn->npartitions; i++) {
-    struct sim_payload pl = storage_payload(scn, opts, i);
-    if (!pl.len)
-      continue;
-    if (++nfiles > BARE_FILES_MAX)
-      return bochs_refuse(err, errlen, scn, scn->partitions[i].pos, backend,
-                          "payload: the files image holds at most 62 files");
-    files_bytes += storage_align(pl.len);
-  }
+  if (nfiles > BARE_FILES_MAX)
+    return bochs_refuse(err, errlen, scn, e[BARE_FILES_MAX].pos, backend,
+                        "the files image holds at most 62 files (payloads and kernels' boot files)");
+  for (uint32_t i = 0; i < nfiles; i++)
+    files_bytes += storage_align(e[i].data.len);
   uint32_t limit = BARE_MAX_DRIVES - (nfiles ? 1 : 0);
   for (uint32_t i = 0; i < scn->npartitions && i < BARE_MAX_VMS; i++) {
     const struct scn_partition *p = &scn->partitions[i];
@@ -102,7 +141,7 @@ int bochs_storage_plan(const struct scenario *scn, const struct run_opts *opts, 
   return 0;
 }
 
-/* The files image: the directory, then each payload at its aligned LBA. */
+/* The files image: the directory, then each file at its aligned LBA. */
 static int storage_files(const struct scenario *scn, const struct run_opts *opts, const struct bare_storage *st,
                          const char *path) {
   struct bare_files_dir *dir = calloc(1, BARE_FILES_DIR_SECTORS * 512);
@@ -115,21 +154,20 @@ static int storage_files(const struct scenario *scn, const struct run_opts *opts
     dir->sectors = st->drives[st->files_drive].sectors;
     rc = fseek(f, (long)(lba * 512), SEEK_SET);
   }
-  for (uint32_t i = 0; rc == 0 && i < scn->npartitions; i++) {
-    struct sim_payload pl = storage_payload(scn, opts, i);
-    if (!pl.len)
-      continue;
-    struct bare_file *e = &dir->files[dir->nfiles++];
-    e->kind = BARE_FILE_PAYLOAD;
-    e->vm = i + 1;
-    e->lba = lba;
-    e->bytes = pl.len;
-    snprintf(e->name, sizeof e->name, "payload/%s", scn->partitions[i].name);
+  struct storage_entry e[BARE_FILES_MAX];
+  uint32_t n = storage_entries(scn, opts, e, BARE_FILES_MAX);
+  for (uint32_t i = 0; rc == 0 && i < n && i < BARE_FILES_MAX; i++) {
+    struct bare_file *d = &dir->files[dir->nfiles++];
+    d->kind = e[i].kind;
+    d->vm = e[i].vm;
+    d->lba = lba;
+    d->bytes = e[i].data.len;
+    memcpy(d->name, e[i].name, sizeof d->name);
     static const uint8_t zero[BARE_FILES_ALIGN];
-    uint64_t pad = storage_align(pl.len) - pl.len;
-    if (fwrite(pl.data, 1, pl.len, f) != pl.len || fwrite(zero, 1, pad, f) != pad)
+    uint64_t pad = storage_align(e[i].data.len) - e[i].data.len;
+    if (fwrite(e[i].data.data, 1, e[i].data.len, f) != e[i].data.len || fwrite(zero, 1, pad, f) != pad)
       rc = -1;
-    lba += storage_align(pl.len) / 512;
+    lba += storage_align(e[i].data.len) / 512;
   }
   if (rc == 0 && lba != dir->sectors)
     rc = -1; /* the plan and the image disagree: a bug here */

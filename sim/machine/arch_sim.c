@@ -125,6 +125,14 @@ void arch_vp_inject_exception(struct hv_vp *vp, uint8_t vector, bool has_error, 
   vp->arch.vcpu->exc_vector = vector;
 }
 
+/* The simulator's VPs run our programs as coroutines, not x86 code: a
+ * startup IPI has no real mode to enter. Level 1 refuses kernels, and our
+ * programs send no INIT/SIPI; nothing to do. */
+void arch_vp_start_real(struct hv_vp *vp, uint8_t vector) {
+  (void)vp;
+  (void)vector;
+}
+
 void arch_vp_inject_interrupt(struct hv_vp *vp, uint8_t vector) {
   vp->arch.vcpu->irq_taken[vector >> 6] |= 1ull << (vector & 63);
 }

@@ -1,7 +1,7 @@
 /*
  * expect.c — the `expect:` section of a scenario: state, count,
- * latency, isolation and fairness expectations, their event filters and
- * the text each verdict line shows.
+ * latency, isolation, fairness and console expectations, their event
+ * filters and the text each verdict line shows.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -280,10 +280,12 @@ enum {
   E_ISOLATION,
   E_FAIR,
   E_LATENCY,
+  E_CONSOLE,
   E_EQUALS,
   E_AT_LEAST,
   E_AT_MOST,
   E_TOLERANCE,
+  E_CONTAINS,
   E_N
 };
 
@@ -371,10 +373,33 @@ static int exp_fair(struct ctx *c, const struct field *f, struct scn_expect *e) 
   return 0;
 }
 
-/* The kind of an expectation: exactly one of state, count, isolation, fair. */
+/* console: VM, contains: "text": the VM's COM1 output (its `serial`
+ * records) holds the text somewhere. */
+static int exp_console(struct ctx *c, uint32_t n, const struct field *f, struct scn_expect *e) {
+  int32_t p;
+  size_t old = path_key(c, f[E_CONSOLE].key);
+  if (node_partition(c, f[E_CONSOLE].node, false, &p))
+    return -1;
+  path_restore(c, old);
+  if (field_require(c, n, &f[E_CONTAINS]))
+    return -1;
+  path_key(c, f[E_CONTAINS].key);
+  if (node_text(c, f[E_CONTAINS].node, e->contains, sizeof e->contains, "the text to find (1 to 63 bytes)"))
+    return -1;
+  if (!e->contains[0])
+    return scn_fail(c, f[E_CONTAINS].node, "an empty text is found anywhere: give 1 to 63 bytes");
+  path_restore(c, old);
+  e->targets[0] = (uint32_t)p;
+  e->ntargets = 1;
+  text_add(e, "console %s contains \"%s\"", c->s->partitions[p].name, e->contains);
+  return 0;
+}
+
+/* The kind of an expectation: exactly one of state, count, isolation, fair,
+ * latency, console. */
 static int exp_pick(struct ctx *c, uint32_t n, const struct field *f) {
   int found = -1;
-  for (int i = E_STATE; i <= E_LATENCY; i++) {
+  for (int i = E_STATE; i <= E_CONSOLE; i++) {
     if (!f[i].node)
       continue;
     if (found >= 0) {
@@ -385,7 +410,7 @@ static int exp_pick(struct ctx *c, uint32_t n, const struct field *f) {
     found = i;
   }
   if (found < 0)
-    return scn_fail(c, n, "needs one of state, count, isolation, fair, latency");
+    return scn_fail(c, n, "needs one of state, count, isolation, fair, latency, console");
   return found;
 }
 
@@ -397,6 +422,8 @@ static int exp_reject_extra(struct ctx *c, const struct field *f, int kind) {
     if (field_reject(c, &f[i], "only goes with count or latency"))
       return -1;
   if (kind != E_FAIR && field_reject(c, &f[E_TOLERANCE], "only goes with fair"))
+    return -1;
+  if (kind != E_CONSOLE && field_reject(c, &f[E_CONTAINS], "only goes with console"))
     return -1;
   return 0;
 }
@@ -425,6 +452,9 @@ static int exp_kind(struct ctx *c, uint32_t n, const struct field *f, int kind,
   case E_LATENCY:
     e->kind = SCN_EXP_LATENCY;
     return exp_latency(c, n, f, e);
+  case E_CONSOLE:
+    e->kind = SCN_EXP_CONSOLE;
+    return exp_console(c, n, f, e);
   default:
     e->kind = SCN_EXP_FAIR;
     return field_require(c, n, &f[E_TOLERANCE]) || exp_fair(c, f, e) ? -1 : 0;
@@ -434,8 +464,9 @@ static int exp_kind(struct ctx *c, uint32_t n, const struct field *f, int kind,
 static int scn_expect_item(struct ctx *c, uint32_t n, struct scn_expect *e) {
   struct field f[E_N] = {{"at", 0, 0},        {"state", 0, 0},   {"count", 0, 0},
                          {"isolation", 0, 0}, {"fair", 0, 0},    {"latency", 0, 0},
-                         {"equals", 0, 0},
-                         {"at_least", 0, 0},  {"at_most", 0, 0}, {"tolerance", 0, 0}};
+                         {"console", 0, 0},   {"equals", 0, 0},
+                         {"at_least", 0, 0},  {"at_most", 0, 0},
+                         {"tolerance", 0, 0}, {"contains", 0, 0}};
   e->pos = node_at(c, n)->pos;
   if (map_collect(c, n, f, E_N))
     return -1;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "hvsim/mgmt.h"
+#include "models/guest/guest.h"
 #include "models/root/vmwp_load.h"
 #include "models/root/vmwp_platform.h"
 #include "parse.h"
@@ -184,7 +185,7 @@ int scn_kernel_parse(struct ctx *c, const struct field *kernel, const struct fie
   }
   if (kernel_dry_run(c, f, image, p, k))
     return -1;
-  p->platform = VMWP_PLATFORM_ALL; /* a machine: COM1 and ACPI, unless platform: says otherwise */
+  p->platform = VMWP_PLATFORM_ALL; /* a machine: COM1, ACPI and the RTC, unless platform: says otherwise */
   path_restore(c, old);
   return 0;
 }
@@ -195,19 +196,20 @@ int scn_platform_parse(struct ctx *c, const struct field *platform, struct scn_p
   if (platform->node) {
     const struct node *list = node_at(c, platform->node);
     if (list->type != NODE_SEQ)
-      return fail_type(c, platform->node, "a list of devices (com1, acpi)");
+      return fail_type(c, platform->node, "a list of devices (com1, acpi, rtc)");
     p->platform = 0;
     uint32_t i = 0;
     for (uint32_t e = list->first; e; e = node_at(c, e)->next, i++) {
       char name[16];
       size_t at = path_index(c, i);
-      if (node_text(c, e, name, sizeof name, "a device name (com1, acpi)"))
+      if (node_text(c, e, name, sizeof name, "a device name (com1, acpi, rtc)"))
         return -1;
       uint32_t bit = !strcmp(name, "com1")   ? VMWP_PLATFORM_COM1
                      : !strcmp(name, "acpi") ? VMWP_PLATFORM_ACPI
+                     : !strcmp(name, "rtc")  ? VMWP_PLATFORM_RTC
                                              : 0;
       if (!bit)
-        return scn_fail(c, e, "unknown platform device '%s' (known: com1, acpi)", name);
+        return scn_fail(c, e, "unknown platform device '%s' (known: com1, acpi, rtc)", name);
       if (p->platform & bit)
         return scn_fail(c, e, "'%s' is listed twice", name);
       p->platform |= bit;
@@ -225,6 +227,27 @@ int scn_platform_parse(struct ctx *c, const struct field *platform, struct scn_p
 void scn_kernel_vm_config(const struct scn_partition *p, struct mgmt_vm_config *cfg) {
   cfg->platform = p->platform;
   cfg->kernel = p->kernel ? p->kernel->kind : VMWP_KERNEL_NONE;
+}
+
+static void kernel_boot_file(uint32_t *n, uint32_t i, const struct scn_blob *b, uint32_t *index,
+                             const struct scn_blob **file, uint32_t max) {
+  if (!b->bytes)
+    return;
+  if (*n < max)
+    index[*n] = i, file[*n] = b;
+  ++*n;
+}
+
+uint32_t scn_kernel_boot_files(const struct scn_kernel *k, uint32_t *index, const struct scn_blob **file,
+                               uint32_t max) {
+  uint32_t n = 0;
+  kernel_boot_file(&n, GUEST_BOOT_FILE_KERNEL, &k->image, index, file, max);
+  kernel_boot_file(&n, GUEST_BOOT_FILE_CMDLINE, &k->cmdline, index, file, max);
+  for (uint32_t m = 0; m < k->nmodules; m++) {
+    kernel_boot_file(&n, GUEST_BOOT_FILE_MODULE(m), &k->modules[m], index, file, max);
+    kernel_boot_file(&n, GUEST_BOOT_FILE_MODULE_CMDLINE(m), &k->module_cmdlines[m], index, file, max);
+  }
+  return n;
 }
 
 int scn_kernel_refuse(const struct scenario *s, const char *level, const char *why, struct scn_error *err) {

@@ -56,6 +56,14 @@ void scn_kernel_free(struct scn_kernel *k);
  * kernel kind), for the runners that turn a partition into a request. */
 void scn_kernel_vm_config(const struct scn_partition *p, struct mgmt_vm_config *cfg);
 
+/* The boot files of kernel k as the platform hands them to the root
+ * (guest.h GUEST_BOOT_FILE_*): up to max of them into index[] and file[],
+ * the kernel first, then its command line, each module and its string;
+ * files of 0 bytes are left out. Returns how many there are (may exceed
+ * max: only max were written). */
+uint32_t scn_kernel_boot_files(const struct scn_kernel *k, uint32_t *index, const struct scn_blob **file,
+                               uint32_t max);
+
 /* 0, or -1 with "file:line:col: partitions[i].kernel: <level> cannot boot a
  * kernel ..." in err when the scenario has a VM with a kernel. */
 int scn_kernel_refuse(const struct scenario *s, const char *level, const char *why, struct scn_error *err);

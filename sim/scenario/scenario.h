@@ -139,6 +139,7 @@ enum scn_expect_kind {
   SCN_EXP_FAIR,      /* guest cycles of the listed VMs within tolerance */
   SCN_EXP_LATENCY,   /* the largest latency of matching msg_deliver / timer
                         events (their field b, cycles) compared with n (ns) */
+  SCN_EXP_CONSOLE,   /* VM targets[0]'s COM1 output (serial events) contains text */
 };
 
 enum scn_cmp { SCN_CMP_EQ, SCN_CMP_GE, SCN_CMP_LE };
@@ -179,6 +180,8 @@ struct scn_expect {
   uint64_t n;
   /* SCN_EXP_FAIR: targets[] + tolerance in percent */
   uint32_t tolerance_pct;
+  /* SCN_EXP_CONSOLE: targets[0] + the text */
+  char contains[64];
   char text[160]; /* the expectation as written, for the verdict line */
   struct scn_pos pos;
 };

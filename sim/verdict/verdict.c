@@ -61,6 +61,23 @@ static void verdict_sample(struct verdict *v, uint64_t i) {
   }
 }
 
+/* One byte of VM vm's COM1 output against its console expectations: the
+ * tail of the output so far, as long as the text, ends with the text. */
+static void verdict_console(struct verdict *v, uint64_t vm, uint8_t byte) {
+  for (uint32_t i = 0; i < v->scn->nexpects; i++) {
+    const struct scn_expect *e = &v->scn->expects[i];
+    struct verdict_exp *x = &v->exp[i];
+    if (e->kind != SCN_EXP_CONSOLE || e->targets[0] + 1 != vm || x->held)
+      continue;
+    size_t n = strlen(e->contains), have = x->seen < n ? (size_t)x->seen : n;
+    if (have == n)
+      memmove(x->tail, x->tail + 1, n - 1), have--;
+    x->tail[have] = (char)byte;
+    x->seen++;
+    x->held = have + 1 == n && memcmp(x->tail, e->contains, n) == 0;
+  }
+}
+
 void verdict_rec(struct verdict *v, const struct hv_trace_rec *rec) {
   v->events++;
   if (rec->kind < HV_TR_KIND_COUNT)
@@ -85,6 +102,9 @@ void verdict_rec(struct verdict *v, const struct hv_trace_rec *rec) {
     break;
   case HV_TR_ISOLATION:
     v->isolation_violations++;
+    break;
+  case HV_TR_SERIAL:
+    verdict_console(v, rec->a, (uint8_t)rec->b);
     break;
   case HV_TR_WORLD:
     if (rec->a == HV_WORLD_SAMPLE)
@@ -175,6 +195,9 @@ static void verdict_judge(struct verdict *v, uint32_t i) {
     x->held = x->seen > 0 && verdict_cmp(e->cmp, x->count, e->n * mhz / 1000);
     snprintf(d, dl, "largest %llu ns over %llu events", (unsigned long long)(x->count * 1000 / mhz),
              (unsigned long long)x->seen);
+    break;
+  case SCN_EXP_CONSOLE:
+    snprintf(d, dl, "%s %llu bytes", x->held ? "found after" : "not found in", (unsigned long long)x->seen);
     break;
   case SCN_EXP_ISOLATION:
     x->held = v->isolation_violations == 0;

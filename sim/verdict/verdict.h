@@ -51,7 +51,8 @@ struct verdict_mgmt_error {
 struct verdict_exp {
   bool held, reached;
   uint64_t count; /* count, or the largest latency (cycles) */
-  uint64_t seen;  /* latency: matching records */
+  uint64_t seen;  /* latency: matching records; console: the VM's bytes */
+  char tail[64];  /* console: the VM's last bytes, up to the text's length */
   char detail[160];
 };
 

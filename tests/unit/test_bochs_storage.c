@@ -3,8 +3,8 @@
  * bochs_storage.c): which ATA drive backs which VM (one per distinct
  * image, shared paths share one, the files drive last), the channels'
  * ports, the 8-drive limit refused with file:line:col, the images made as
- * level 1 makes them, the files image's directory and contents, the
- * bochsrc lines and QEMU's options.
+ * level 1 makes them, the files image's directory and contents (payloads
+ * and a kernel's boot files), the bochsrc lines and QEMU's options.
  */
 #define _GNU_SOURCE /* mkdtemp */
 #include <criterion/criterion.h>
@@ -137,4 +137,88 @@ Test(bochs_storage, images_files_image_and_emulator_lines) {
   for (int i = 0; i < 3; i++)
     unlink(drives.path[i]);
   rmdir(dir);
+}
+
+/* A minimal ELF32 multiboot kernel (one PT_LOAD at 1 MiB holding the
+ * header, then HLT; JMP): what the parser's dry run of the loader accepts. */
+static void write_multiboot_elf(const char *path) {
+  uint8_t f[84 + 64] = {0x7F, 'E', 'L', 'F', 1, 1, 1};
+  uint32_t hdr[3] = {0x1BADB002u, 3u, (uint32_t)-(0x1BADB002u + 3u)};
+  uint16_t eh16[] = {2, 3};
+  uint32_t eh32[] = {1, 0x10000C, 52, 0, 0};
+  uint16_t eh16b[] = {52, 32, 1, 0, 0, 0};
+  uint32_t ph[8] = {1, 84, 0x100000, 0x100000, 64, 0x1000, 5, 0x1000};
+  memcpy(f + 16, eh16, sizeof eh16);
+  memcpy(f + 20, eh32, sizeof eh32);
+  memcpy(f + 40, eh16b, sizeof eh16b);
+  memcpy(f + 52, ph, sizeof ph);
+  memcpy(f + 84, hdr, sizeof hdr);
+  f[84 + 12] = 0xF4, f[84 + 13] = 0xEB;
+  FILE *o = fopen(path, "wb");
+  cr_assert(o);
+  cr_assert_eq(fwrite(f, 1, sizeof f, o), sizeof f);
+  fclose(o);
+}
+
+Test(bochs_storage, a_kernels_boot_files_go_on_the_files_drive) {
+  char dir[] = "/tmp/hvsim-storage-XXXXXX", path[512], text[1024];
+  cr_assert(mkdtemp(dir));
+  snprintf(path, sizeof path, "%s/mb.elf", dir);
+  write_multiboot_elf(path);
+  snprintf(path, sizeof path, "%s/mod.bin", dir);
+  FILE *m = fopen(path, "wb");
+  cr_assert(m);
+  fputs("MODULE-0", m);
+  fclose(m);
+  snprintf(text, sizeof text,
+           "version: 1\nname: mb\nmachine: { lps: 1, memory: 64MiB }\npartitions:\n"
+           "  - { name: idle, memory: 4MiB, program: idle }\n"
+           "  - { name: mb, memory: 4MiB, kernel: { multiboot: %s/mb.elf, cmdline: \"a b\", "
+           "modules: [%s/mod.bin, { path: %s/mod.bin, cmdline: two }] } }\n",
+           dir, dir, dir);
+  opts.trace_dir = dir;
+  cr_assert_eq(plan(text), 0, "%s", err);
+  cr_assert_eq(st.files_drive, 0, "no disks: the files drive is drive 0");
+  cr_assert(st.drives[0].read_only);
+  /* kernel, command line, module 0 and its string (its path as written),
+   * module 1 and its string: 6 files of one 4 KiB granule each */
+  cr_assert_eq(st.drives[0].sectors, BARE_FILES_DIR_SECTORS + 6 * 8);
+  static struct bochs_drives drives;
+  cr_assert_eq(bochs_storage_make(&scn, &opts, &st, dir, &drives), 0);
+  FILE *f = fopen(drives.path[0], "rb");
+  cr_assert(f);
+  static uint8_t img[BARE_FILES_DIR_SECTORS * 512 + 6 * 4096];
+  cr_assert_eq(fread(img, 1, sizeof img, f), sizeof img);
+  cr_assert_eq(fgetc(f), EOF);
+  fclose(f);
+  const struct bare_files_dir *d = (const void *)img;
+  cr_assert_eq(d->nfiles, 6);
+  const uint64_t bytes[6] = {148, 3, 8, strlen(dir) + 8, 8, 3};
+  for (uint32_t i = 0; i < 6; i++) {
+    cr_assert_eq(d->files[i].kind, BARE_FILE_BOOT + i, "file %u: kind 0x%x", i, d->files[i].kind);
+    cr_assert_eq(d->files[i].vm, 2, "the second partition is VM 2");
+    cr_assert_eq(d->files[i].lba, BARE_FILES_DIR_SECTORS + 8 * i);
+    cr_assert_eq(d->files[i].bytes, bytes[i], "file %u: %lu bytes", i, (unsigned long)d->files[i].bytes);
+  }
+  cr_assert_str_eq(d->files[0].name, "boot0/mb");
+  cr_assert_eq(memcmp(img + (BARE_FILES_DIR_SECTORS + 8) * 512, "a b", 3), 0, "the command line, no NUL");
+  cr_assert_eq(memcmp(img + (BARE_FILES_DIR_SECTORS + 16) * 512, "MODULE-0", 8), 0);
+  cr_assert_eq(memcmp(img + (BARE_FILES_DIR_SECTORS + 40) * 512, "two", 3), 0);
+  unlink(drives.path[0]);
+  snprintf(path, sizeof path, "%s/mb.elf", dir);
+  unlink(path);
+  snprintf(path, sizeof path, "%s/mod.bin", dir);
+  unlink(path);
+  rmdir(dir);
+}
+
+Test(bochs_storage, more_than_62_files_refused_at_the_partition) {
+  char text[16384] = "version: 1\nname: many\nmachine: { lps: 1, memory: 64MiB }\npartitions:\n";
+  static uint8_t blob[8] = {1};
+  for (int i = 0; i < 63; i++) {
+    snprintf(text + strlen(text), sizeof text - strlen(text), "  - { name: v%d, memory: 4MiB, program: idle }\n", i);
+    opts.payload[i] = (struct sim_payload){blob, sizeof blob};
+  }
+  cr_assert_eq(plan(text), -1);
+  cr_assert(strstr(err, "s.yaml:67:5: the files image holds at most 62 files") != 0, "%s", err);
 }

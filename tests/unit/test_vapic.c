@@ -357,14 +357,12 @@ Test(vapic, ipi_shorthands) {
 
 Test(vapic, ipi_rejected_and_dropped) {
   uint16_t cs = ipi_child();
-  for (uint64_t mode = 1; mode < 8; mode++) {
-    cr_assert_not(tl_wrmsr(cs, 0, X2APIC_MSR_ICR, (1ull << 32) | (mode << 8) | 0x50),
-                  "delivery mode %llu is rejected", (unsigned long long)mode);
+  static const uint64_t rejected[] = {2, 3, 4, 7}; /* SMI, reserved, NMI, ExtINT: not modelled */
+  for (uint32_t k = 0; k < 4; k++) {
+    cr_assert_not(tl_wrmsr(cs, 0, X2APIC_MSR_ICR, (1ull << 32) | (rejected[k] << 8) | 0x50),
+                  "delivery mode %llu is rejected", (unsigned long long)rejected[k]);
     cr_assert_eq(who_has(cs, 0x50), 0);
   }
-  cr_assert_not(tl_wrmsr(cs, 0, X2APIC_MSR_ICR, (1ull << 32) | (1ull << 11) | 0x50),
-                "logical destination mode is rejected");
-  cr_assert_eq(who_has(cs, 0x50), 0);
   cr_assert_eq(tl_msr(cs, 0, X2APIC_MSR_ICR), 0, "a rejected ICR write is not latched");
   for (uint64_t v = 0; v < 16; v++) {
     cr_assert(tl_wrmsr(cs, 0, X2APIC_MSR_ICR, ICR_ALL | v), "illegal vector: accepted (ESR), dropped");
@@ -372,6 +370,55 @@ Test(vapic, ipi_rejected_and_dropped) {
   }
   cr_assert(tl_wrmsr(cs, 0, X2APIC_MSR_SELF_IPI, 15));
   cr_assert_eq(who_has(cs, 15), 0);
+}
+
+Test(vapic, ipi_logical_and_lowest_priority) {
+  uint16_t cs = ipi_child();
+  /* x2APIC logical id: cluster 0, bits for VPs 1 and 3 */
+  cr_assert(tl_wrmsr(cs, 0, X2APIC_MSR_ICR, (1ull << 11) | ((uint64_t)0xA << 32) | 0x51));
+  cr_assert_eq(who_has(cs, 0x51), 0xA, "logical: VPs 1 and 3");
+  cr_assert(tl_wrmsr(cs, 0, X2APIC_MSR_ICR, (1ull << 11) | ((uint64_t)0x1000A << 32) | 0x52));
+  cr_assert_eq(who_has(cs, 0x52), 0, "cluster 1 has no VP here");
+  cr_assert(tl_wrmsr(cs, 0, X2APIC_MSR_ICR, (1ull << 11) | (1ull << 8) | ((uint64_t)0xC << 32) | 0x53));
+  cr_assert_eq(who_has(cs, 0x53), 0x4, "lowest priority: one VP of the set, the lowest-numbered");
+  cr_assert(tl_wrmsr(cs, 0, X2APIC_MSR_ICR, (0xFFFFFFFFull << 32) | 0x54));
+  cr_assert_eq(who_has(cs, 0x54), 0xF, "physical broadcast");
+}
+
+Test(vapic, init_sipi_starts_a_waiting_vp) {
+  uint16_t cs = ipi_child();
+  struct hv_vp *t = tl_vp(cs, 2);
+  cr_assert(tl_wrmsr(cs, 0, X2APIC_MSR_ICR, (2ull << 32) | (5ull << 8) | (1ull << 14)), "INIT assert");
+  cr_assert(t->wait_for_sipi, "INIT: waits for a startup IPI");
+  cr_assert_neq(t->run_state, VP_RUNNABLE);
+  cr_assert(tl_wrmsr(cs, 0, X2APIC_MSR_ICR, (2ull << 32) | (5ull << 8) | (1ull << 15)), "INIT de-assert");
+  cr_assert(t->wait_for_sipi, "de-assert changes nothing");
+  cr_assert(tl_wrmsr(cs, 0, X2APIC_MSR_ICR, (3ull << 32) | (6ull << 8) | 0x9A), "SIPI to a running VP");
+  cr_assert_not(tl_vp(cs, 3)->wait_for_sipi, "ignored");
+  cr_assert(tl_wrmsr(cs, 0, X2APIC_MSR_ICR, (2ull << 32) | (6ull << 8) | 0x9A), "SIPI");
+  cr_assert_not(t->wait_for_sipi, "started");
+  cr_assert_eq(who_has(cs, 0x9A), 0, "a startup vector is no interrupt");
+}
+
+Test(vapic, apic_base_is_x2apic_and_fixed) {
+  uint16_t cs = ipi_child();
+  cr_assert_eq(tl_msr(cs, 0, IA32_APIC_BASE), 0xFEE00000ull | (1u << 11) | (1u << 10) | (1u << 8), "BSP");
+  cr_assert_eq(tl_msr(cs, 1, IA32_APIC_BASE), 0xFEE00000ull | (1u << 11) | (1u << 10), "an AP");
+  cr_assert(tl_wrmsr(cs, 1, IA32_APIC_BASE, 0xFEE00000ull | (1u << 11) | (1u << 10)), "the same value");
+  cr_assert_not(tl_wrmsr(cs, 1, IA32_APIC_BASE, 0xFEE00000ull | (1u << 11)), "leaving x2APIC mode: #GP");
+  cr_assert_not(tl_wrmsr(cs, 1, IA32_APIC_BASE, 0xFED00000ull | (1u << 11) | (1u << 10)), "moving it: #GP");
+}
+
+Test(vapic, local_vector_table_kept) {
+  uint16_t cs = ipi_child();
+  cr_assert_eq(tl_msr(cs, 0, X2APIC_MSR_LVT_LINT0), 1u << 16, "masked at reset");
+  cr_assert(tl_wrmsr(cs, 0, X2APIC_MSR_LVT_LINT0, 0x700));
+  cr_assert_eq(tl_msr(cs, 0, X2APIC_MSR_LVT_LINT0), 0x700);
+  cr_assert(tl_wrmsr(cs, 0, X2APIC_MSR_LVT_ERROR, 0xFE));
+  cr_assert_eq(tl_msr(cs, 0, X2APIC_MSR_LVT_ERROR), 0xFE);
+  cr_assert_not(tl_wrmsr(cs, 0, X2APIC_MSR_LVT_ERROR, 1ull << 32), "reserved: #GP");
+  cr_assert(tl_wrmsr(cs, 0, X2APIC_MSR_ESR, 0));
+  cr_assert_not(tl_wrmsr(cs, 0, X2APIC_MSR_ESR, 1), "x2APIC: non-zero ESR write #GP");
 }
 
 Test(vapic, ipi_wakes_halted_vp) {

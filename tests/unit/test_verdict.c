@@ -137,3 +137,34 @@ Test(verdict, a_run_that_did_not_finish_is_an_error) {
   cr_expect_eq(r.kind, HV_TR_EXPECT);
   cr_expect_eq(r.a, 6);
 }
+
+/* console: VM, contains: text — judged over the VM's serial records. */
+Test(verdict, console_text_in_a_vms_serial_output) {
+  static const char t[] = "version: 1\nname: c\nmachine: { lps: 1, memory: 64MiB }\n"
+                          "partitions:\n  - { name: a, memory: 4MiB, program: idle }\n"
+                          "  - { name: b, memory: 4MiB, program: idle }\n"
+                          "expect:\n  - { console: a, contains: \"OK cpus=0-1\" }\n"
+                          "  - { console: b, contains: \"OK\" }\n";
+  struct scenario s2;
+  struct verdict v2;
+  struct scn_error err;
+  cr_assert_eq(scenario_load_mem("c.yaml", (const uint8_t *)t, sizeof t - 1, &s2, &err), 0, "%s", err.msg);
+  cr_assert_eq(verdict_init(&v2, &s2), 0);
+  const char *out_a = "boot... OOK cpus=0-OK cpus=0-1\n", *out_b = "O\nK";
+  for (const char *p = out_a; *p; p++) {
+    struct hv_trace_rec r = {5, HV_TR_SERIAL, 0, 0, HV_TRACE_ROOT_PARTITION, 1, (uint8_t)*p, 0};
+    verdict_rec(&v2, &r);
+  }
+  for (const char *p = out_b; *p; p++) {
+    struct hv_trace_rec r = {6, HV_TR_SERIAL, 0, 0, HV_TRACE_ROOT_PARTITION, 2, (uint8_t)*p, 0};
+    verdict_rec(&v2, &r);
+  }
+  verdict_finish(&v2, 100, 0, 0, 0);
+  cr_assert(v2.exp[0].held, "%s", v2.exp[0].detail);
+  cr_assert_str_eq(v2.exp[0].detail, "found after 30 bytes");
+  cr_assert_not(v2.exp[1].held, "b's bytes are split by a newline");
+  cr_assert_str_eq(v2.exp[1].detail, "not found in 3 bytes");
+  cr_assert_eq(verdict_exit_code(&v2), 1);
+  verdict_free(&v2);
+  scenario_free(&s2);
+}

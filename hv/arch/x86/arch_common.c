@@ -26,6 +26,14 @@ uint64_t arch_cycles(struct hv_lp *lp) {
   return (lp->arch.tsc_origin && t > lp->arch.tsc_origin) ? t - lp->arch.tsc_origin : 0;
 }
 
+/* The MSRs a guest reads and writes directly (no exit): FS/GS bases,
+ * SYSCALL/SYSENTER targets and KERNEL_GS_BASE — state VM entry and exit
+ * switch (VMCS guest fields, SVM VMLOAD/VMSAVE) or vmx.c swaps between
+ * VPs. PAT is not among them: the CPU model has none (cpuid.c). */
+const uint32_t arch_passthrough_msrs[ARCH_PASSTHROUGH_MSRS] = {
+    MSR_FS_BASE, MSR_GS_BASE,      MSR_KERNEL_GS_BASE, MSR_STAR,         MSR_LSTAR,
+    MSR_CSTAR,   MSR_SFMASK,       MSR_SYSENTER_CS,    MSR_SYSENTER_ESP, MSR_SYSENTER_EIP};
+
 /* Figures: a child's hypercall exit-to-entry time, when the same VP is
  * entered again right after its hypercall exit on this LP (the root's
  * calls — deposits and maps of whole VMs — would drown the figure). */
@@ -113,6 +121,20 @@ bool arch_vp_reg_set(struct hv_vp *vp, uint32_t name, uint64_t value) {
   case HV_X64_REGISTER_EFER: a->efer = value; a->dirty |= ARCH_VP_DIRTY_CR; return true;
   default: return false;
   }
+}
+
+void arch_vp_start_real(struct hv_vp *vp, uint8_t vector) {
+  struct arch_vp *a = &vp->arch;
+  hv_memset(a->gpr, 0, sizeof a->gpr);
+  a->gpr[HV_X64_REGISTER_RDX - HV_X64_REGISTER_RAX] = 0x6F1; /* the CPU model's signature (cpuid.c) */
+  a->rip = 0;
+  a->rflags = 2;
+  a->cr0 = CR0_ET;
+  a->cr2 = a->cr3 = a->cr4 = a->efer = 0;
+  a->inject = 0;
+  a->sipi_vector = vector;
+  a->dirty = ARCH_VP_DIRTY_RIP | ARCH_VP_DIRTY_RSP | ARCH_VP_DIRTY_RFLAGS | ARCH_VP_DIRTY_CR | ARCH_VP_DIRTY_REAL;
+  a->flush_tlb = true;
 }
 
 void arch_vp_inject_exception(struct hv_vp *vp, uint8_t vector, bool has_error, uint32_t error) {

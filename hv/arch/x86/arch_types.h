@@ -45,17 +45,21 @@ struct arch_lp {
   uint64_t host_vmcb_pa; /* SVM: VMSAVE/VMLOAD area for the host's state */
   uint64_t current_state_pa; /* the VMCS current on this LP (VMPTRLD) */
   uint64_t timer_deadline;   /* arch_lp_timer, 0 = disarmed */
+  uint64_t syscall_owner_pa; /* VMX: state page of the VP whose syscall MSRs
+                                (vmx.c) the CPU holds, 0 = none */
 };
 
 #define ARCH_VP_DIRTY_RIP (1u << 0)
 #define ARCH_VP_DIRTY_RSP (1u << 1)
 #define ARCH_VP_DIRTY_RFLAGS (1u << 2)
 #define ARCH_VP_DIRTY_CR (1u << 3) /* CR0, CR3, CR4, EFER */
+#define ARCH_VP_DIRTY_REAL (1u << 4) /* segments, GDTR/IDTR: a startup IPI's real mode */
 
 struct arch_vp {
   uint64_t gpr[16]; /* RAX..R15 in HV_X64_REGISTER_RAX order (RSP = gpr[4]) */
   uint64_t rip, rflags, cr0, cr2, cr3, cr4, efer;
   uint32_t dirty;      /* ARCH_VP_DIRTY_*: to write before the next entry */
+  uint8_t sipi_vector; /* with ARCH_VP_DIRTY_REAL: CS = vector << 8 */
   uint64_t state_pa;   /* VMCS or VMCB (the VP's state page) */
   uint64_t slat_root;  /* SPA of the core's EPT-format PML4 */
   uint64_t ctl_proc;   /* VMX: this VP's processor-based controls */
@@ -67,6 +71,8 @@ struct arch_vp {
   bool exit_was_hypercall;
   uint32_t inject;     /* pending event: 0 none, else VMX interruption-info format */
   uint32_t inject_error;
+  uint64_t syscall_msr[5]; /* VMX: KERNEL_GS_BASE, STAR, LSTAR, CSTAR, SFMASK while
+                              another VP holds the CPU's (SVM: VMSAVE/VMLOAD) */
 };
 
 #endif /* HV_ARCH_X86_TYPES_H */

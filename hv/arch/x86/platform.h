@@ -52,6 +52,11 @@ void platform_stats_print(struct hv *hv);
 void platform_entry_account(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint64_t now);
 
 /* ---- vendor backend (vmx.c / svm.c) ---------------------------------- */
+/* MSRs guests access without exits (arch_common.c); each backend clears
+ * their bits in its MSR bitmap and keeps them per VP. */
+#define ARCH_PASSTHROUGH_MSRS 10
+extern const uint32_t arch_passthrough_msrs[ARCH_PASSTHROUGH_MSRS];
+
 /* Name printed in the banner: "vmx" or "svm". */
 extern const char backend_name[];
 /* Check the CPU supports the backend and enable it on this LP (VMXON /

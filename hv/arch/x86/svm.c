@@ -28,6 +28,7 @@ enum {
   VMCB_INTERCEPT_MISC2 = 0x010,
   VMCB_IOPM_BASE = 0x040,
   VMCB_MSRPM_BASE = 0x048,
+  VMCB_TSC_OFFSET = 0x050,
   VMCB_ASID = 0x058,
   VMCB_TLB_CONTROL = 0x05C,
   VMCB_VINTR = 0x060,
@@ -61,6 +62,7 @@ enum {
 #define MISC1_INIT (1u << 3)
 #define MISC1_VINTR (1u << 4)
 #define MISC1_CPUID (1u << 18)
+#define MISC1_PAUSE (1u << 23)
 #define MISC1_HLT (1u << 24)
 #define MISC1_IOIO (1u << 27)
 #define MISC1_MSR (1u << 28)
@@ -75,11 +77,13 @@ enum {
   SVM_EXIT_NMI = 0x061,
   SVM_EXIT_INIT = 0x063,
   SVM_EXIT_CPUID = 0x072,
+  SVM_EXIT_PAUSE = 0x077,
   SVM_EXIT_HLT = 0x078,
   SVM_EXIT_IOIO = 0x07B,
   SVM_EXIT_MSR = 0x07C,
   SVM_EXIT_SHUTDOWN = 0x07F,
   SVM_EXIT_VMMCALL = 0x081,
+  SVM_EXIT_WBINVD = 0x089,
   SVM_EXIT_NPF = 0x400,
   SVM_EXIT_INVALID = -1,
 };
@@ -103,6 +107,14 @@ void svm_enter(uint64_t *gpr, uint64_t vmcb_pa, uint64_t host_vmcb_pa);
 #define VMCB8(v, off) (*(volatile uint8_t *)((v) + (off)))
 
 static uint8_t *svm_vmcb(const struct arch_vp *a) { return (uint8_t *)(uintptr_t)a->state_pa; }
+
+/* Let the guest read and write msr directly: its two MSRPM bits (read,
+ * write) cleared; MSRs 0-1FFF at byte 0, C000_0000-C000_1FFF at byte
+ * 0x800 (APM Vol. 2 15.11). VMLOAD/VMSAVE switch them per VP. */
+static void svm_msr_pass(uint32_t msr) {
+  uint32_t bit = 2 * (msr & 0x1FFF) + (msr >= 0xC0000000u ? 0x800 * 8 : 0);
+  svm_msrpm[bit / 8] &= (uint8_t)~(3u << (bit % 8));
+}
 
 int backend_lp_init(struct hv *hv, struct hv_lp *lp) {
   uint32_t r[4];
@@ -133,6 +145,8 @@ int backend_lp_init(struct hv *hv, struct hv_lp *lp) {
     /* Intercept every MSR (2 bits per MSR, APM 15.11) and every port
      * (APM 15.10.1) — for the root, every port but its devices'. */
     hv_memset(svm_msrpm, 0xFF, sizeof svm_msrpm);
+    for (uint32_t i = 0; i < ARCH_PASSTHROUGH_MSRS; i++)
+      svm_msr_pass(arch_passthrough_msrs[i]);
     hv_memset(svm_iopm, 0xFF, sizeof svm_iopm);
     hv_memset(svm_root_iopm, 0xFF, sizeof svm_root_iopm);
     platform_root_io_grant(svm_root_iopm);
@@ -163,7 +177,7 @@ hv_status_t arch_vp_init(struct hv *hv, struct hv_partition *p, struct hv_vp *vp
    * VP (the same outcome: HV_EXIT_SHUTDOWN). */
   VMCB32(v, VMCB_INTERCEPT_EXC) = 1u << 8;
   VMCB32(v, VMCB_INTERCEPT_MISC1) = MISC1_INTR | MISC1_NMI | MISC1_INIT | MISC1_CPUID |
-                                    MISC1_HLT | MISC1_IOIO | MISC1_MSR | MISC1_SHUTDOWN;
+                                    MISC1_PAUSE | MISC1_HLT | MISC1_IOIO | MISC1_MSR | MISC1_SHUTDOWN;
   VMCB32(v, VMCB_INTERCEPT_MISC2) = MISC2_ALL_SVM;
   VMCB64(v, VMCB_IOPM_BASE) = (uint64_t)(uintptr_t)(p->id == HV_ROOT_PARTITION_ID ? svm_root_iopm : svm_iopm);
   VMCB64(v, VMCB_MSRPM_BASE) = (uint64_t)(uintptr_t)svm_msrpm;
@@ -211,6 +225,18 @@ static void svm_sync_to_vmcb(struct hv *hv, struct hv_vp *vp, uint8_t *v) {
   VMCB64(v, VMCB_CR3) = a->cr3;
   VMCB64(v, VMCB_CR4) = a->cr4;
   VMCB64(v, VMCB_EFER) = a->efer | EFER_SVME;
+  if (a->dirty & ARCH_VP_DIRTY_REAL) { /* a startup IPI: real mode, run natively (APM 15.19) */
+    for (int i = 0; i < 6; i++)
+      svm_seg(v, i, i == 1 ? (uint16_t)(a->sipi_vector << 8) : 0, i == 1 ? 0x9B : 0x93, 0xFFFF);
+    VMCB64(v, VMCB_SEG + 16 * 1 + 8) = (uint64_t)a->sipi_vector << 12;
+    svm_seg(v, 6, 0, 0, 0xFFFF); /* GDTR */
+    svm_seg(v, 7, 0, 0x82, 0xFFFF);
+    svm_seg(v, 8, 0, 0, 0xFFFF); /* IDTR */
+    svm_seg(v, 9, 0, 0x8B, 0xFFFF);
+    VMCB8(v, VMCB_CPL) = 0;
+    VMCB64(v, VMCB_INT_SHADOW) = 0;
+    VMCB32(v, VMCB_CLEAN) = 0;
+  }
   if (a->dirty & ARCH_VP_DIRTY_RIP) /* RIP moved: no interrupt shadow (APM 15.21.5) */
     VMCB64(v, VMCB_INT_SHADOW) = 0;
   a->dirty = 0;
@@ -347,6 +373,22 @@ static bool svm_translate(struct hv *hv, struct hv_vp *vp, uint8_t *v, uint64_t 
     ex->u.mem.access = access;
     return true;
   }
+  case SVM_EXIT_PAUSE: {
+    /* A spin-wait hint: each one looks at the deadlines. Observed on
+     * Bochs's AMD-V: Linux's second CPU spinning with interrupts off
+     * (waiting for the first) got no INTR exit and never gave the LP back
+     * (VT-x has the preemption timer, which does not depend on the
+     * guest's RFLAGS.IF). */
+    a->rip += svm_instr_len(hv, a, v, 2);
+    VMCB64(v, VMCB_RIP) = a->rip;
+    uint64_t now = x86_rdtsc();
+    if (now >= deadline || now >= hv->arch.world_deadline) {
+      ex->reason = now >= deadline ? HV_EXIT_PREEMPT : HV_EXIT_NONE;
+      return true;
+    }
+    hv->arch.exits_internal++;
+    return false;
+  }
   case SVM_EXIT_INTR: {
     cpu_take_interrupts(); /* the timer's handler EOIs */
     uint64_t now = x86_rdtsc();
@@ -377,6 +419,14 @@ static bool svm_translate(struct hv *hv, struct hv_vp *vp, uint8_t *v, uint64_t 
                    a->rip, VMCB64(v, VMCB_EFER), a->cr0);
     ex->reason = HV_EXIT_SHUTDOWN;
     return true;
+  case SVM_EXIT_WBINVD:
+    /* Write back and invalidate the caches: coherent for the guest
+     * already, nothing to do (VT-x runs it without an exit). Linux's
+     * real-mode trampoline begins with it. */
+    a->rip += svm_instr_len(hv, a, v, 2);
+    VMCB64(v, VMCB_RIP) = a->rip;
+    hv->arch.exits_internal++;
+    return false;
   default:
     /* SVM instructions and anything else intercepted: #UD. */
     ex->reason = HV_EXIT_EXCEPTION;
@@ -392,6 +442,9 @@ void arch_vp_run(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint64_t dea
   /* the core's cycles -> TSC */
   deadline = deadline > UINT64_MAX - lp->arch.tsc_origin ? UINT64_MAX : deadline + lp->arch.tsc_origin;
   hv_memset(ex, 0, sizeof *ex);
+  /* The guest's TSC is the core's clock, as in the simulator (msr.c's
+   * reference TSC page assumes it). */
+  VMCB64(v, VMCB_TSC_OFFSET) = (uint64_t)0 - lp->arch.tsc_origin;
   svm_sync_to_vmcb(hv, vp, v);
   for (;;) {
     uint64_t gen;

@@ -27,6 +27,7 @@ enum {
   VMCS_IO_BITMAP_B = 0x2002,
   VMCS_MSR_BITMAP = 0x2004,
   VMCS_EPTP = 0x201A,
+  VMCS_TSC_OFFSET = 0x2010,
   VMCS_GUEST_PHYS_ADDR = 0x2400,
   VMCS_LINK_POINTER = 0x2800,
   VMCS_GUEST_PAT = 0x2804,
@@ -58,6 +59,7 @@ enum {
   VMCS_HOST_SYSENTER_CS = 0x4C00,
   VMCS_CR0_MASK = 0x6000,
   VMCS_CR4_MASK = 0x6002,
+  VMCS_CR0_SHADOW = 0x6004,
   VMCS_CR4_SHADOW = 0x6006,
   VMCS_EXIT_QUALIFICATION = 0x6400,
   VMCS_GUEST_CR0 = 0x6800,
@@ -100,6 +102,7 @@ enum {
 #define PIN_NMI_EXIT (1u << 3)
 #define PIN_PREEMPT_TIMER (1u << 6)
 #define PROC_INTR_WINDOW (1u << 2)
+#define PROC_TSC_OFFSET (1u << 3)
 #define PROC_HLT_EXIT (1u << 7)
 #define PROC_UNCOND_IO (1u << 24)
 #define PROC_IO_BITMAPS (1u << 25)
@@ -127,6 +130,7 @@ enum {
   VMX_EXIT_INTR_WINDOW = 7,
   VMX_EXIT_CPUID = 10,
   VMX_EXIT_HLT = 12,
+  VMX_EXIT_CR_ACCESS = 28,
   VMX_EXIT_VMCALL = 18,
   VMX_EXIT_IO = 30,
   VMX_EXIT_RDMSR = 31,
@@ -194,6 +198,33 @@ static int vmx_adjust(uint32_t msr, uint32_t want, uint32_t need, const char *wh
   return 0;
 }
 
+/* Let the guest read and write msr directly (bitmap layout: read low,
+ * read high, write low, write high, 1 KiB each; SDM 3C 25.6.9). */
+static void vmx_msr_pass(uint32_t msr) {
+  uint32_t bit = msr & 0x1FFF, high = msr >= 0xC0000000u ? 1024 : 0;
+  vmx_msr_bitmap[high + bit / 8] &= (uint8_t)~(1u << (bit % 8));
+  vmx_msr_bitmap[2048 + high + bit / 8] &= (uint8_t)~(1u << (bit % 8));
+}
+
+/* The syscall MSRs no VMCS field holds (KERNEL_GS_BASE, STAR, LSTAR,
+ * CSTAR, SFMASK) belong to the VP that last ran here: swapped when
+ * another VP enters. The hypervisor itself uses none of them. */
+static const uint32_t vmx_syscall_msrs[5] = {MSR_KERNEL_GS_BASE, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK};
+
+static void vmx_syscall_msrs_switch(struct hv *hv, struct arch_lp *cpu, struct arch_vp *a) {
+  if (cpu->syscall_owner_pa == a->state_pa)
+    return;
+  for (uint32_t s = 0; s < HV_MAX_VPS && cpu->syscall_owner_pa; s++)
+    if (hv->vps[s].in_use && hv->vps[s].arch.state_pa == cpu->syscall_owner_pa) {
+      for (int i = 0; i < 5; i++)
+        hv->vps[s].arch.syscall_msr[i] = x86_rdmsr(vmx_syscall_msrs[i]);
+      break;
+    }
+  for (int i = 0; i < 5; i++)
+    x86_wrmsr(vmx_syscall_msrs[i], a->syscall_msr[i]);
+  cpu->syscall_owner_pa = a->state_pa;
+}
+
 static int vmx_caps(struct hv *hv) {
   uint64_t basic = x86_rdmsr(MSR_VMX_BASIC);
   bool true_ctls = (basic >> 55) & 1;
@@ -202,8 +233,8 @@ static int vmx_caps(struct hv *hv) {
                  PIN_EXTINT_EXIT | PIN_NMI_EXIT | PIN_PREEMPT_TIMER,
                  PIN_EXTINT_EXIT | PIN_PREEMPT_TIMER, "pin-based", &a->ctl_pin) ||
       vmx_adjust(true_ctls ? MSR_VMX_TRUE_PROCBASED : 0x482,
-                 PROC_HLT_EXIT | PROC_UNCOND_IO | PROC_MSR_BITMAP | PROC_SECONDARY,
-                 PROC_HLT_EXIT | PROC_UNCOND_IO | PROC_MSR_BITMAP | PROC_SECONDARY,
+                 PROC_HLT_EXIT | PROC_TSC_OFFSET | PROC_UNCOND_IO | PROC_MSR_BITMAP | PROC_SECONDARY,
+                 PROC_HLT_EXIT | PROC_TSC_OFFSET | PROC_UNCOND_IO | PROC_MSR_BITMAP | PROC_SECONDARY,
                  "processor-based", &a->ctl_proc) ||
       vmx_adjust(true_ctls ? MSR_VMX_TRUE_PROCBASED : 0x482,
                  ((uint32_t)a->ctl_proc & ~PROC_UNCOND_IO) | PROC_IO_BITMAPS,
@@ -258,12 +289,11 @@ int backend_lp_init(struct hv *hv, struct hv_lp *lp) {
     return -1;
   }
   /* MSR bitmap: intercept every MSR but EFER, which VM entry and exit
-   * switch (SDM 3C 25.6.9; bitmap layout: read low, read high, write low,
-   * write high, 1 KiB each). */
+   * switch, and the passthrough set (platform.h) (SDM 3C 25.6.9). */
   hv_memset(vmx_msr_bitmap, 0xFF, sizeof vmx_msr_bitmap);
-  uint32_t efer_bit = MSR_EFER - 0xC0000000u;
-  vmx_msr_bitmap[1024 + efer_bit / 8] &= (uint8_t)~(1u << (efer_bit % 8));
-  vmx_msr_bitmap[3072 + efer_bit / 8] &= (uint8_t)~(1u << (efer_bit % 8));
+  vmx_msr_pass(MSR_EFER);
+  for (uint32_t i = 0; i < ARCH_PASSTHROUGH_MSRS; i++)
+    vmx_msr_pass(arch_passthrough_msrs[i]);
   hv_memset(vmx_root_io_bitmap, 0xFF, sizeof vmx_root_io_bitmap);
   platform_root_io_grant(vmx_root_io_bitmap);
   console_printf("hvsim: VMXON on LP %u (VMCS revision 0x%x)\n", lp->index,
@@ -296,28 +326,34 @@ static void vmx_write_host(uint32_t lp) {
   vmx_vmwrite(VMCS_HOST_RIP, (uint64_t)(uintptr_t)vmx_exit);
 }
 
-/* Guest segment state: flat 32-bit protected mode (SDM 3C 26.3.1.2 lists
- * the checks; access rights in the format of SDM 3C Table 25-2). */
-static void vmx_write_guest_segments(void) {
+/* Guest segment state (SDM 3C 26.3.1.2 lists the checks; access rights
+ * in the format of SDM 3C Table 25-2): flat 32-bit protected mode for a
+ * new VP (real = false), or real mode after a startup IPI with CS =
+ * vector << 8 for the unrestricted guest (CS type 11, data type 3). LDTR
+ * unusable, TR a busy TSS either way. */
+static void vmx_write_guest_segments(bool real, uint8_t vector) {
+  uint64_t limit = real ? 0xFFFF : 0xFFFFFFFF;
   for (int i = 0; i < 6; i++) {
     bool cs = i == 1;
-    vmx_vmwrite(VMCS_GUEST_ES_SEL + 2 * i, cs ? 0x08 : 0x10);
-    vmx_vmwrite(VMCS_GUEST_ES_LIMIT + 2 * i, 0xFFFFFFFF);
-    vmx_vmwrite(VMCS_GUEST_ES_AR + 2 * i, cs ? 0xC09B : 0xC093);
-    vmx_vmwrite(VMCS_GUEST_ES_BASE + 2 * i, 0);
+    vmx_vmwrite(VMCS_GUEST_ES_SEL + 2 * i, real ? (cs ? (uint64_t)vector << 8 : 0) : (cs ? 0x08 : 0x10));
+    vmx_vmwrite(VMCS_GUEST_ES_LIMIT + 2 * i, limit);
+    vmx_vmwrite(VMCS_GUEST_ES_AR + 2 * i, (cs ? 0x9B : 0x93) | (real ? 0 : 0xC000));
+    vmx_vmwrite(VMCS_GUEST_ES_BASE + 2 * i, real && cs ? (uint64_t)vector << 12 : 0);
   }
   vmx_vmwrite(VMCS_GUEST_ES_SEL + 12, 0); /* LDTR: unusable */
-  vmx_vmwrite(VMCS_GUEST_ES_LIMIT + 12, 0);
+  vmx_vmwrite(VMCS_GUEST_ES_LIMIT + 12, real ? 0xFFFF : 0);
   vmx_vmwrite(VMCS_GUEST_ES_AR + 12, 0x10000);
   vmx_vmwrite(VMCS_GUEST_ES_BASE + 12, 0);
   vmx_vmwrite(VMCS_GUEST_ES_SEL + 14, 0); /* TR: busy 32/64-bit TSS */
-  vmx_vmwrite(VMCS_GUEST_ES_LIMIT + 14, 0x67);
+  vmx_vmwrite(VMCS_GUEST_ES_LIMIT + 14, real ? 0xFFFF : 0x67);
   vmx_vmwrite(VMCS_GUEST_ES_AR + 14, 0x8B);
   vmx_vmwrite(VMCS_GUEST_ES_BASE + 14, 0);
-  vmx_vmwrite(VMCS_GUEST_GDTR_LIMIT, 0);
+  vmx_vmwrite(VMCS_GUEST_GDTR_LIMIT, real ? 0xFFFF : 0);
   vmx_vmwrite(VMCS_GUEST_GDTR_BASE, 0);
-  vmx_vmwrite(VMCS_GUEST_IDTR_LIMIT, 0);
+  vmx_vmwrite(VMCS_GUEST_IDTR_LIMIT, real ? 0xFFFF : 0);
   vmx_vmwrite(VMCS_GUEST_IDTR_BASE, 0);
+  vmx_vmwrite(VMCS_GUEST_INTERRUPTIBILITY, 0);
+  vmx_vmwrite(VMCS_GUEST_ACTIVITY, 0);
 }
 
 hv_status_t arch_vp_init(struct hv *hv, struct hv_partition *p, struct hv_vp *vp, spa_t page) {
@@ -346,25 +382,30 @@ hv_status_t arch_vp_init(struct hv *hv, struct hv_partition *p, struct hv_vp *vp
   vmx_vmwrite(VMCS_VPID, a->tag);
   /* CR4.VMXE must stay 1 while the guest runs (CR4_FIXED0); the guest
    * sees it as 0 through the read shadow (SDM 3C 25.6.6). */
-  vmx_vmwrite(VMCS_CR0_MASK, 0);
+  /* CR0.NE is fixed to 1 in VMX operation (SDM 3C A.7) but a guest may
+   * clear it (Linux's PVH entry loads CR0 = PG|PE): the host owns NE, the
+   * guest sees its own choice through the read shadow, and a write that
+   * changes it exits (vmx_cr_access). */
+  vmx_vmwrite(VMCS_CR0_MASK, CR0_NE);
   vmx_vmwrite(VMCS_CR4_MASK, CR4_VMXE);
   vmx_vmwrite(VMCS_CR4_SHADOW, 0);
   vmx_vmwrite(VMCS_LINK_POINTER, ~0ull);
   vmx_vmwrite(VMCS_GUEST_PAT, 0x0007040600070406ull);
   vmx_vmwrite(VMCS_GUEST_DR7, 0x400);
   vmx_vmwrite(VMCS_GUEST_SYSENTER_CS, 0);
-  vmx_vmwrite(VMCS_GUEST_INTERRUPTIBILITY, 0);
-  vmx_vmwrite(VMCS_GUEST_ACTIVITY, 0);
-  vmx_write_guest_segments();
+  vmx_write_guest_segments(false, 0);
   vmx_write_host(lp->index);
   return HV_STATUS_SUCCESS;
 }
 
 void arch_vp_destroy(struct hv *hv, struct hv_vp *vp) {
   platform_vp_gone(hv, vp);
-  for (uint32_t i = 0; i < hv->boot.nlps; i++)
+  for (uint32_t i = 0; i < hv->boot.nlps; i++) {
     if (hv->lps[i].arch.current_state_pa == vp->arch.state_pa)
       hv->lps[i].arch.current_state_pa = 0;
+    if (hv->lps[i].arch.syscall_owner_pa == vp->arch.state_pa)
+      hv->lps[i].arch.syscall_owner_pa = 0;
+  }
   vmx_vmclear(vp->arch.state_pa);
   vmx_invvpid(vp->arch.tag);
 }
@@ -389,6 +430,8 @@ void arch_hypercall_page_fill(uint8_t *page) {
 /* Copy the register file into the VMCS (only what changed). */
 static void vmx_sync_to_vmcs(struct hv *hv, struct hv_vp *vp) {
   struct arch_vp *a = &vp->arch;
+  if (a->dirty & ARCH_VP_DIRTY_REAL)
+    vmx_write_guest_segments(true, a->sipi_vector);
   vmx_vmwrite(VMCS_GUEST_RSP, a->gpr[4]);
   if (a->dirty & ARCH_VP_DIRTY_RIP) {
     vmx_vmwrite(VMCS_GUEST_RIP, a->rip);
@@ -401,6 +444,7 @@ static void vmx_sync_to_vmcs(struct hv *hv, struct hv_vp *vp) {
   if (a->dirty & ARCH_VP_DIRTY_CR) {
     /* CR0.NE is fixed to 1 in VMX operation (SDM 3C A.7). */
     vmx_vmwrite(VMCS_GUEST_CR0, (a->cr0 | CR0_NE) & 0xFFFFFFFFull);
+    vmx_vmwrite(VMCS_CR0_SHADOW, a->cr0 & 0xFFFFFFFFull);
     vmx_vmwrite(VMCS_GUEST_CR3, a->cr3);
     vmx_vmwrite(VMCS_GUEST_CR4, a->cr4 | CR4_VMXE);
     vmx_vmwrite(VMCS_CR4_SHADOW, a->cr4);
@@ -419,7 +463,7 @@ static void vmx_sync_from_vmcs(struct arch_vp *a) {
   a->rip = vmx_vmread(VMCS_GUEST_RIP);
   a->gpr[4] = vmx_vmread(VMCS_GUEST_RSP);
   a->rflags = vmx_vmread(VMCS_GUEST_RFLAGS);
-  a->cr0 = vmx_vmread(VMCS_GUEST_CR0);
+  a->cr0 = (vmx_vmread(VMCS_GUEST_CR0) & ~(uint64_t)CR0_NE) | (vmx_vmread(VMCS_CR0_SHADOW) & CR0_NE);
   a->cr3 = vmx_vmread(VMCS_GUEST_CR3);
   a->cr4 = vmx_vmread(VMCS_GUEST_CR4) & ~(uint64_t)CR4_VMXE;
   a->efer = vmx_vmread(VMCS_GUEST_EFER);
@@ -452,6 +496,28 @@ static void vmx_preempt_arm(struct hv *hv, uint64_t deadline) {
   vmx_vmwrite(VMCS_PREEMPT_TIMER, left > 0xFFFFFFFFull ? 0xFFFFFFFFull : left);
 }
 
+/* MOV to CR0 that changes NE (the only host-owned bit, see arch_vp_init;
+ * qualification: SDM 3C Table 28-3): the guest's value, with NE kept 1 in
+ * the real CR0; turning paging on with EFER.LME enters IA-32e mode (SDM
+ * 3A 9.8.5), which the next entry's controls follow. */
+static void vmx_cr_access(struct hv *hv, struct hv_vp *vp, uint64_t qual, uint32_t len) {
+  struct arch_vp *a = &vp->arch;
+  uint32_t cr = qual & 15, type = (qual >> 4) & 3, reg = (qual >> 8) & 15;
+  if (cr == 0 && type == 0) {
+    uint64_t v = reg == 4 ? vmx_vmread(VMCS_GUEST_RSP) : a->gpr[reg];
+    a->cr0 = v & 0xFFFFFFFFull;
+    if ((a->cr0 & CR0_PG) && (a->efer & EFER_LME))
+      a->efer |= EFER_LMA;
+    else if (!(a->cr0 & CR0_PG))
+      a->efer &= ~(uint64_t)EFER_LMA;
+    a->dirty |= ARCH_VP_DIRTY_CR;
+  }
+  a->rip += len;
+  a->dirty |= ARCH_VP_DIRTY_RIP;
+  vmx_sync_to_vmcs(hv, vp);
+  hv->arch.exits_internal++;
+}
+
 /* Translate one exit; returns false for exits handled here (re-enter). */
 static bool vmx_translate(struct hv *hv, struct hv_vp *vp, uint32_t reason, uint64_t deadline,
                           struct hv_exit *ex) {
@@ -473,6 +539,9 @@ static bool vmx_translate(struct hv *hv, struct hv_vp *vp, uint32_t reason, uint
     ex->u.cpuid.leaf = (uint32_t)a->gpr[0];
     ex->u.cpuid.subleaf = (uint32_t)a->gpr[1];
     return true;
+  case VMX_EXIT_CR_ACCESS:
+    vmx_cr_access(hv, vp, qual, ex->instr_len);
+    return false;
   case VMX_EXIT_IO: /* qualification: SDM 3C Table 28-5 */
     if (platform_io_event(hv, &hv->lps[vp->on_lp == HV_NO_VP ? 0 : vp->on_lp],
                           vp, (uint16_t)(qual >> 16), (uint8_t)((qual & 7) + 1), !(qual & 8))) {
@@ -549,6 +618,10 @@ void arch_vp_run(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint64_t dea
     cpu->current_state_pa = a->state_pa;
   }
   vmx_vmwrite(VMCS_EPTP, vmx_eptp(a->slat_root));
+  /* The guest's TSC is the core's clock (TSC - tsc_origin), as in the
+   * simulator: what the reference TSC page's offset assumes (msr.c). */
+  vmx_vmwrite(VMCS_TSC_OFFSET, (uint64_t)0 - lp->arch.tsc_origin);
+  vmx_syscall_msrs_switch(hv, cpu, a);
   vmx_sync_to_vmcs(hv, vp);
   if (a->flush_tlb) {
     vmx_invvpid(a->tag);

@@ -51,6 +51,14 @@
 #define MSR_PAT 0x277
 #define MSR_FS_BASE 0xC0000100
 #define MSR_GS_BASE 0xC0000101
+#define MSR_KERNEL_GS_BASE 0xC0000102
+#define MSR_STAR 0xC0000081
+#define MSR_LSTAR 0xC0000082
+#define MSR_CSTAR 0xC0000083
+#define MSR_SFMASK 0xC0000084
+#define MSR_SYSENTER_CS 0x174
+#define MSR_SYSENTER_ESP 0x175
+#define MSR_SYSENTER_EIP 0x176
 
 static inline uint64_t x86_rdmsr(uint32_t msr) {
   uint32_t lo, hi;

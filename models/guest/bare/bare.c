@@ -286,17 +286,3 @@ void bare_main(uint64_t boot_gpa, uint32_t slot) {
   for (;;) /* the program is done */
     guest_halt(g, 0);
 }
-
-/* Boot files (a VM's kernel, initrd, command line): not yet carried to
- * the bare-metal root — the run description has no place for them (issue
- * 14's level-2 plumbing: a disk of the emulated machine the root reads).
- * Until then a VM with a kernel fails to start, cleanly. */
-uint64_t guest_root_boot_file_size(struct guest *g, uint32_t vm, uint32_t index) {
-  (void)g, (void)vm, (void)index;
-  return 0;
-}
-
-bool guest_root_boot_file_read(struct guest *g, uint32_t vm, uint32_t index, uint64_t off, void *buf, uint32_t len) {
-  (void)g, (void)vm, (void)index, (void)off, (void)buf, (void)len;
-  return false;
-}

@@ -2,8 +2,9 @@
  * root_storage.c — the root partition's physical storage on the bare
  * runtime (levels 2 and 3): guest.h's guest_root_disk_* (the disks behind
  * the VMs' synthetic SCSI disks, served by the storage VSP in
- * models/vmbus) and guest_root_payload_* (the files the platform hands a
- * VM's worker), on the ATA drives of the machine (ata.c).
+ * models/vmbus), guest_root_payload_* and guest_root_boot_file_* (the
+ * files the platform hands a VM's worker: a payload, a kernel's boot
+ * files), on the ATA drives of the machine (ata.c).
  *
  * Which drive backs which VM is the machine's storage map
  * (hvsim/bare_cfg.h, struct bare_storage) that the platform copied into
@@ -175,5 +176,15 @@ uint64_t guest_root_payload_size(struct guest *g, uint32_t vm) {
 
 bool guest_root_payload_read(struct guest *g, uint32_t vm, uint64_t off, void *buf, uint32_t len) {
   const struct bare_file *f = storage_file(BARE_FILE_PAYLOAD, vm);
+  return f && storage_file_read(f, off, buf, len);
+}
+
+uint64_t guest_root_boot_file_size(struct guest *g, uint32_t vm, uint32_t index) {
+  const struct bare_file *f = index < BARE_FILE_BOOT_MAX ? storage_file(BARE_FILE_BOOT + index, vm) : 0;
+  return f ? f->bytes : 0;
+}
+
+bool guest_root_boot_file_read(struct guest *g, uint32_t vm, uint32_t index, uint64_t off, void *buf, uint32_t len) {
+  const struct bare_file *f = index < BARE_FILE_BOOT_MAX ? storage_file(BARE_FILE_BOOT + index, vm) : 0;
   return f && storage_file_read(f, off, buf, len);
 }

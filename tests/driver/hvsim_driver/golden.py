@@ -25,10 +25,24 @@ _LINE = re.compile(r"^digest ([0-9a-f]{64}) events (\d+)\s*$")
 TOUR_DIR = "tour"  # scenarios/tour/: the tour's chapters, goldens named tour-<file>
 
 
-def scenarios(directory=SCENARIO_DIR):
+def boots_a_kernel(path):
+    """Whether a scenario file has a VM with a `kernel:` key: such a VM
+    boots x86 code (Linux, a multiboot kernel), which only the bare-metal
+    levels run; level 1 refuses it with file:line:col (exit 2)."""
+    import yaml
+
+    with open(os.path.join(REPO_ROOT, path) if not os.path.isabs(path) else path) as f:
+        doc = yaml.safe_load(f)
+    parts = doc.get("partitions") if isinstance(doc, dict) else None
+    return any(isinstance(p, dict) and "kernel" in p for p in parts or [])
+
+
+def scenarios(directory=SCENARIO_DIR, kernels=False):
     """Scenario files of a directory, sorted, as paths relative to the repo
     root when inside it (so trace headers name them the same everywhere),
-    then those of its tour/ folder (hvsim tour's chapters)."""
+    then those of its tour/ folder (hvsim tour's chapters):
+    those level 1 runs, or with kernels=True those it refuses because a VM
+    boots a kernel (boots_a_kernel)."""
     if not os.path.isdir(directory):
         return []
     out = []
@@ -36,10 +50,12 @@ def scenarios(directory=SCENARIO_DIR):
         if name.endswith((".yaml", ".yml")):
             path = os.path.join(directory, name)
             rel = os.path.relpath(path, REPO_ROOT)
-            out.append(path if rel.startswith("..") else rel)
+            path = path if rel.startswith("..") else rel
+            if boots_a_kernel(path) == kernels:
+                out.append(path)
     tour = os.path.join(directory, TOUR_DIR)
     if os.path.isdir(tour):
-        out += scenarios(tour)
+        out += scenarios(tour, kernels)
     return out
 
 
