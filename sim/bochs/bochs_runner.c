@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -330,7 +331,14 @@ static int runner_setup(struct runner *r, const char *backend, const char *trace
       return -1;
     r->temporary = true;
   }
-  return (runner_path(r->work, r->dir, "bochs") || runner_mkdirs(r->work)) ? -1 : 0;
+  if (runner_path(r->work, r->dir, "bochs") || runner_mkdirs(r->work))
+    return -1;
+  /* Bochs and QEMU run in the work directory: every path the runner
+   * hands them (cfg.rom, files.img) is absolute, whatever --trace-dir was. */
+  char abs[PATH_MAX];
+  if (!realpath(r->dir, abs) || snprintf(r->dir, sizeof r->dir, "%s", abs) >= (int)sizeof r->dir)
+    return -1;
+  return runner_path(r->work, r->dir, "bochs");
 }
 
 /* Why a run did not finish, "" when it did. */
