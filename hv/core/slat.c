@@ -80,6 +80,24 @@ void slat_commit(struct hv *hv, uint16_t part, gpa_t gpa, spa_t target, uint64_t
   *leaf = (target.v & EPT_ADDR_MASK) | (perms & SLAT_TABLE_PERMS) | EPT_MEMTYPE_WB;
 }
 
+/* Map n consecutive pages, gpa -> target onward, with one walk per page
+ * table instead of one per page (boot: the root's identity map of all
+ * RAM). Invariant: slat_prepare() succeeded for every PT the run covers. */
+void slat_commit_run(struct hv *hv, uint16_t part, gpa_t gpa, spa_t target, uint64_t n,
+                     uint64_t perms) {
+  while (n) {
+    uint64_t *leaf = slat_leaf(hv, part, gpa.v, true);
+    HV_CHECK(leaf != 0);
+    uint64_t in_table = 512 - slat_index(gpa.v, 0), run = n < in_table ? n : in_table;
+    uint64_t e = (target.v & EPT_ADDR_MASK) | (perms & SLAT_TABLE_PERMS) | EPT_MEMTYPE_WB;
+    for (uint64_t i = 0; i < run; i++, e += HV_PAGE_SIZE)
+      leaf[i] = e;
+    gpa.v += run * HV_PAGE_SIZE;
+    target.v += run * HV_PAGE_SIZE;
+    n -= run;
+  }
+}
+
 /* Remove the translation of gpa; returns false if it had none. */
 bool slat_unmap(struct hv *hv, uint16_t part, gpa_t gpa, spa_t *was) {
   uint64_t *leaf = slat_leaf(hv, part, gpa.v, false);

@@ -26,6 +26,7 @@ enum {
   VMCS_IO_BITMAP_A = 0x2000,
   VMCS_IO_BITMAP_B = 0x2002,
   VMCS_MSR_BITMAP = 0x2004,
+  VMCS_TSC_OFFSET = 0x2010,
   VMCS_EPTP = 0x201A,
   VMCS_GUEST_PHYS_ADDR = 0x2400,
   VMCS_LINK_POINTER = 0x2800,
@@ -100,6 +101,7 @@ enum {
 #define PIN_NMI_EXIT (1u << 3)
 #define PIN_PREEMPT_TIMER (1u << 6)
 #define PROC_INTR_WINDOW (1u << 2)
+#define PROC_TSC_OFFSET (1u << 3)
 #define PROC_HLT_EXIT (1u << 7)
 #define PROC_UNCOND_IO (1u << 24)
 #define PROC_IO_BITMAPS (1u << 25)
@@ -202,8 +204,8 @@ static int vmx_caps(struct hv *hv) {
                  PIN_EXTINT_EXIT | PIN_NMI_EXIT | PIN_PREEMPT_TIMER,
                  PIN_EXTINT_EXIT | PIN_PREEMPT_TIMER, "pin-based", &a->ctl_pin) ||
       vmx_adjust(true_ctls ? MSR_VMX_TRUE_PROCBASED : 0x482,
-                 PROC_HLT_EXIT | PROC_UNCOND_IO | PROC_MSR_BITMAP | PROC_SECONDARY,
-                 PROC_HLT_EXIT | PROC_UNCOND_IO | PROC_MSR_BITMAP | PROC_SECONDARY,
+                 PROC_HLT_EXIT | PROC_TSC_OFFSET | PROC_UNCOND_IO | PROC_MSR_BITMAP | PROC_SECONDARY,
+                 PROC_HLT_EXIT | PROC_TSC_OFFSET | PROC_UNCOND_IO | PROC_MSR_BITMAP | PROC_SECONDARY,
                  "processor-based", &a->ctl_proc) ||
       vmx_adjust(true_ctls ? MSR_VMX_TRUE_PROCBASED : 0x482,
                  ((uint32_t)a->ctl_proc & ~PROC_UNCOND_IO) | PROC_IO_BITMAPS,
@@ -446,15 +448,15 @@ static void vmx_event_inject(struct hv *hv, struct arch_vp *a) {
   vmx_vmwrite(VMCS_PROC_CTLS, proc);
 }
 
-static void vmx_preempt_arm(struct hv *hv, uint64_t deadline) {
-  uint64_t now = x86_rdtsc();
+static void vmx_preempt_arm(struct hv *hv, struct hv_lp *lp, uint64_t deadline) {
+  uint64_t now = arch_cycles(lp);
   uint64_t left = deadline > now ? (deadline - now) >> hv->arch.preempt_shift : 0;
   vmx_vmwrite(VMCS_PREEMPT_TIMER, left > 0xFFFFFFFFull ? 0xFFFFFFFFull : left);
 }
 
 /* Translate one exit; returns false for exits handled here (re-enter). */
-static bool vmx_translate(struct hv *hv, struct hv_vp *vp, uint32_t reason, uint64_t deadline,
-                          struct hv_exit *ex) {
+static bool vmx_translate(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_t reason,
+                          uint64_t deadline, struct hv_exit *ex) {
   struct arch_vp *a = &vp->arch;
   uint64_t qual = vmx_vmread(VMCS_EXIT_QUALIFICATION);
   ex->instr_len = (uint32_t)vmx_vmread(VMCS_EXIT_INSTR_LEN);
@@ -508,7 +510,7 @@ static bool vmx_translate(struct hv *hv, struct hv_vp *vp, uint32_t reason, uint
     return true;
   case VMX_EXIT_PREEMPT:
     /* At the platform's world deadline, before the core's: a silent stop. */
-    ex->reason = x86_rdtsc() >= deadline ? HV_EXIT_PREEMPT : HV_EXIT_NONE;
+    ex->reason = arch_cycles(lp) >= deadline ? HV_EXIT_PREEMPT : HV_EXIT_NONE;
     return true;
   case VMX_EXIT_EXTINT:
     ex->reason = HV_EXIT_INTERRUPT;
@@ -540,8 +542,6 @@ static bool vmx_translate(struct hv *hv, struct hv_vp *vp, uint32_t reason, uint
 void arch_vp_run(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint64_t deadline,
                  struct hv_exit *ex) {
   struct arch_vp *a = &vp->arch;
-  /* the core's cycles -> TSC */
-  deadline = deadline > UINT64_MAX - lp->arch.tsc_origin ? UINT64_MAX : deadline + lp->arch.tsc_origin;
   hv_memset(ex, 0, sizeof *ex);
   struct arch_lp *cpu = platform_cpu(hv);
   if (cpu->current_state_pa != a->state_pa) {
@@ -549,6 +549,8 @@ void arch_vp_run(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint64_t dea
     cpu->current_state_pa = a->state_pa;
   }
   vmx_vmwrite(VMCS_EPTP, vmx_eptp(a->slat_root));
+  /* The guest's TSC reads its LP's clock (platform/bare/main.c): SDM 3C 25.6.5 */
+  vmx_vmwrite(VMCS_TSC_OFFSET, -lp->arch.tsc_origin);
   vmx_sync_to_vmcs(hv, vp);
   if (a->flush_tlb) {
     vmx_invvpid(a->tag);
@@ -556,7 +558,7 @@ void arch_vp_run(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint64_t dea
   }
   for (;;) {
     vmx_event_inject(hv, a);
-    vmx_preempt_arm(hv, deadline < hv->arch.world_deadline ? deadline : hv->arch.world_deadline);
+    vmx_preempt_arm(hv, lp, deadline < hv->arch.world_deadline ? deadline : hv->arch.world_deadline);
     hv->arch.entries++;
     uint64_t t0 = x86_rdtsc();
     if (!hv->arch.first_entry_tsc)
@@ -585,7 +587,7 @@ void arch_vp_run(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint64_t dea
       ex->reason = HV_EXIT_SHUTDOWN;
       return;
     }
-    if (vmx_translate(hv, vp, reason & 0xFFFF, deadline, ex)) {
+    if (vmx_translate(hv, lp, vp, reason & 0xFFFF, deadline, ex)) {
       a->exit_was_hypercall = ex->reason == HV_EXIT_HYPERCALL;
       return;
     }
