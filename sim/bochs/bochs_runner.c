@@ -353,6 +353,15 @@ static void runner_error(const struct runner *r, const struct bochs_output *o, i
     snprintf(buf, len, "the image stopped with status %d: %s", o->end_status, o->panic[0] ? o->panic : "(no message)");
 }
 
+/* A "key=value" figure of the image's "@F" lines, 0 when absent. */
+static unsigned long long runner_figure(const struct bochs_output *o, const char *key) {
+  size_t n = strlen(key);
+  for (const char *p = o->figures; (p = strstr(p, key)) != 0; p += n)
+    if ((p == o->figures || p[-1] == ' ') && p[n] == '=')
+      return strtoull(p + n + 1, 0, 10);
+  return 0;
+}
+
 static void runner_figures(const struct runner *r, const struct bochs_output *o) {
   const struct scenario *scn = r->scn;
   printf("hvsim run %s  seed %llu  backend %s (%s, cpu %s)\n", scn->path, (unsigned long long)r->seed, r->backend,
@@ -362,6 +371,10 @@ static void runner_figures(const struct runner *r, const struct bochs_output *o)
          scn->machine.lps == 1 ? "" : "s");
   printf("instructions: %llu in total, %llu to hv_init's return, %llu to the first guest instruction\n",
          (unsigned long long)o->end_tsc, (unsigned long long)o->hv_init_done, (unsigned long long)o->first_entry);
+  unsigned long long entries = runner_figure(o, "entries"), oracle = runner_figure(o, "oracle_tsc");
+  printf("VM entries: %llu (%.0f per second of virtual time); the isolation oracle ran %llu of the instructions "
+         "(clock stopped)\n",
+         entries, r->cfg.until_ns ? (double)entries * 1e9 / (double)r->cfg.until_ns : 0.0, oracle);
   if (o->hc_exits)
     printf("child hypercalls: %llu, %llu instructions each in the hypervisor (exit to entry), %llu per round trip "
            "seen by the child (median gap between its calls)\n",
