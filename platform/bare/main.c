@@ -187,11 +187,14 @@ static void platform_run(struct hv *hv) {
   uint64_t skew = hv->boot.nlps > 1 ? platform_ns_cycles(PLATFORM_LP_SKEW_US * 1000ull) : UINT64_MAX / 4;
   while (platform_time < until) {
     /* The world acts at its time on every LP (its records, interrupts
-     * and kicks read the LPs' clocks there). */
-    uint64_t now = x86_rdtsc();
-    for (uint32_t i = 0; i < hv->boot.nlps; i++)
-      hv->lps[i].arch.tsc_origin = now - platform_time;
+     * and kicks read the LPs' clocks there), in no time of theirs. */
+    for (uint32_t i = 0; i < hv->boot.nlps; i++) {
+      hv->lps[i].arch.held = true;
+      hv->lps[i].arch.held_at = platform_time;
+    }
     uint64_t next = platform_world(platform_time); /* UINT64_MAX: the plan is done */
+    for (uint32_t i = 0; i < hv->boot.nlps; i++)
+      hv->lps[i].arch.held = false;
     uint64_t end = next < until ? next : until;
     for (;;) {
       int i = platform_pick(hv, end);

@@ -22,6 +22,8 @@ void *arch_phys_page(struct hv *hv, spa_t a, bool write) {
 /* The core's clock: TSC cycles (= instructions on Bochs with sync=none)
  * since the hypervisor finished booting; 0 while it boots. */
 uint64_t arch_cycles(struct hv_lp *lp) {
+  if (lp->arch.held)
+    return lp->arch.held_at;
   uint64_t t = x86_rdtsc();
   return lp->arch.clock_on ? t - lp->arch.tsc_origin : 0; /* modulo 2^64: the origin may lie ahead of the TSC */
 }

@@ -52,6 +52,11 @@ struct arch_lp {
    * re-based on it at each turn. parked: idle until a kick or a timer. */
   uint64_t clock;
   bool parked;
+  /* While the world acts (its records, interrupts, kicks) every LP's
+   * clock reads its time and stands still: the world is the harness, it
+   * takes no time of the machine, as on the simulator. */
+  bool held;
+  uint64_t held_at;
 };
 
 #define ARCH_VP_DIRTY_RIP (1u << 0)
