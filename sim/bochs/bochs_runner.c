@@ -238,8 +238,8 @@ static int runner_bochs(struct runner *r) {
   char out[RUNNER_PATH_MAX], err[RUNNER_PATH_MAX], secs[32];
   uint64_t cycles = r->cfg.until_ns * r->cfg.cpu_mhz / 1000;
   /* every LP runs the whole timeline (platform/bare/main.c), at a few M
-   * instructions per wall second on a loaded machine */
-  snprintf(secs, sizeof secs, "%llu", (unsigned long long)(60 + cycles * r->cfg.lps / 2000000));
+   * instructions per wall second on a loaded machine, plus the oracle */
+  snprintf(secs, sizeof secs, "%llu", (unsigned long long)(60 + cycles * r->cfg.lps / 1000000));
   if (runner_path(out, r->work, "bochs.out") || runner_path(err, r->work, "bochs.err"))
     return -1;
   char *argv[] = {"timeout", "-s", "INT", "-k", "10", secs, "bochs", "-q", "-f", "bochsrc",
