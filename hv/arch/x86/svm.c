@@ -435,6 +435,14 @@ void arch_vp_run(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint64_t dea
       a->exit_was_hypercall = ex->reason == HV_EXIT_HYPERCALL;
       return;
     }
+    /* Exits handled here (shadow NPT fills above all) re-arm the timer
+     * each time: a guest that keeps making them must still stop at its
+     * deadline, as the timer's own exit would have stopped it. */
+    uint64_t t = arch_cycles(lp);
+    if (t >= stop) {
+      ex->reason = t >= deadline ? HV_EXIT_PREEMPT : HV_EXIT_NONE;
+      return;
+    }
   }
 }
 
