@@ -131,11 +131,16 @@ void arch_vp_inject_exception(struct hv_vp *vp, uint8_t vector, bool has_error, 
   vp->arch.inject_error = error;
 }
 
-void arch_vp_inject_interrupt(struct hv_vp *vp, uint8_t vector) {
-  if (vp->arch.inject) /* an exception is delivered first; the core re-posts */
-    return;
+bool arch_vp_inject_interrupt(struct hv_vp *vp, uint8_t vector) {
+  if (vp->arch.inject) /* one event at a time: the vector stays in the IRR */
+    return false;
   vp->arch.inject = vector | (0u << 8) | (1u << 31);
   vp->arch.inject_error = 0;
+  return true;
+}
+
+bool arch_vp_interrupt_held(const struct hv_vp *vp) {
+  return vp->arch.inject && ((vp->arch.inject >> 8) & 7) == 0;
 }
 
 /* Initial state shared by both vendors: flat 32-bit protected mode, paging
