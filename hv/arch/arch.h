@@ -79,9 +79,15 @@ bool arch_vp_reg_get(struct hv_vp *vp, uint32_t name, uint64_t *value);
 bool arch_vp_reg_set(struct hv_vp *vp, uint32_t name, uint64_t value);
 
 /* Queue an event for injection at the next entry: an exception (with an
- * error code when has_error) or an external interrupt vector. */
+ * error code when has_error) or an external interrupt vector. An
+ * interrupt is refused (false) while the backend still holds an event it
+ * has not injected (one waiting for an interrupt window, or an exception):
+ * the core then leaves the vector in the virtual APIC's IRR. */
 void arch_vp_inject_exception(struct hv_vp *vp, uint8_t vector, bool has_error, uint32_t error);
-void arch_vp_inject_interrupt(struct hv_vp *vp, uint8_t vector);
+bool arch_vp_inject_interrupt(struct hv_vp *vp, uint8_t vector);
+/* True while the backend holds an interrupt the core handed over (it left
+ * the IRR) that the guest has not yet taken: it waits for RFLAGS.IF. */
+bool arch_vp_interrupt_held(const struct hv_vp *vp);
 /* A startup IPI's state (SDM 3A 8.4.4, 10.4.7.3): real mode, CS selector
  * vector << 8 and base vector << 12, IP 0, paging and protection off,
  * every other segment at 0 with a 64 KiB limit, RDX the processor's

@@ -57,14 +57,14 @@ hv_status_t hv_init(struct hv *hv, const struct hv_boot *boot) {
   for (uint64_t k = db_pages; k < db_pages + pool_pages; k++)
     pool_add_free(hv, 0, hv->pfn_first + k);
   HV_CHECK(slat_create(hv, 0) == HV_STATUS_SUCCESS);
-  for (uint64_t k = 0; k < n; k++) {
-    gpa_t g = gpa_from_pfn(hv->pfn_first + k);
-    HV_CHECK(slat_prepare(hv, 0, g) == HV_STATUS_SUCCESS);
-    if (k >= db_pages + pool_pages) {
-      slat_commit(hv, 0, g, spa_from_pfn(hv->pfn_first + k), EPT_READ | EPT_WRITE | EPT_EXEC);
-      hv->partitions[0].ram_pages++;
-    }
-  }
+  /* Tables for all of RAM, in GPA order (one prepare per page table: the
+   * pages of a PT share its upper tables), then the leaves in one run. */
+  for (uint64_t k = 0; k < n; k += 512 - ((hv->pfn_first + k) & 511))
+    HV_CHECK(slat_prepare(hv, 0, gpa_from_pfn(hv->pfn_first + k)) == HV_STATUS_SUCCESS);
+  uint64_t first = db_pages + pool_pages;
+  slat_commit_run(hv, 0, gpa_from_pfn(hv->pfn_first + first), spa_from_pfn(hv->pfn_first + first),
+                  n - first, EPT_READ | EPT_WRITE | EPT_EXEC);
+  hv->partitions[0].ram_pages += n - first;
   for (uint32_t i = 0; i < boot->nlps; i++) {
     hv->lps[i].index = i;
     hv->lps[i].current = HV_NO_VP;

@@ -31,17 +31,19 @@ struct hc_ctx {
 
 typedef hv_status_t (*hc_handler_fn)(struct hc_ctx *c);
 
+/* Fixed-size copies: the compiler's builtin makes each one load or store
+ * (a call to hv_memcpy per rep element cost the bare-metal image dearly). */
 static inline uint64_t hc_in_u64(const struct hc_ctx *c, size_t off) {
   uint64_t v;
-  hv_memcpy(&v, c->in + off, 8);
+  __builtin_memcpy(&v, c->in + off, 8);
   return v;
 }
 static inline uint32_t hc_in_u32(const struct hc_ctx *c, size_t off) {
   uint32_t v;
-  hv_memcpy(&v, c->in + off, 4);
+  __builtin_memcpy(&v, c->in + off, 4);
   return v;
 }
-static inline void hc_out_u64(struct hc_ctx *c, size_t off, uint64_t v) { hv_memcpy(c->out + off, &v, 8); }
+static inline void hc_out_u64(struct hc_ctx *c, size_t off, uint64_t v) { __builtin_memcpy(c->out + off, &v, 8); }
 
 /* hypercall.c — run the hypercall vp has made (its registers hold the
  * call); the result is in its registers. Returns whether memory ownership

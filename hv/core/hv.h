@@ -285,6 +285,9 @@ struct hv_partition {
   uint64_t hypercall_msr;/* HV_X64_MSR_HYPERCALL (partition wide) */
   uint64_t ref_time_base;/* cycle at creation: TIME_REF_COUNT origin */
   spa_t slat_root;       /* PML4 of its SLAT (pool page), 0 if none */
+  uint64_t slat_pt_tag[2]; /* the last two page tables walked to: GPA >> 21, */
+  uint64_t slat_pt[2];     /* and their SPAs (0: none; tables live until slat_destroy) */
+  uint8_t slat_pt_next;    /* the entry the next walk replaces */
   uint64_t pool_free;    /* pages available in its pool */
   uint64_t pool_used;    /* pool pages in use (tables, VP state) */
   uint64_t pool_free_head; /* pfn of the first free pool page, 0 = none */

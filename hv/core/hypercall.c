@@ -27,50 +27,50 @@ struct hc_desc {
   hc_handler_fn fn;
 };
 
-static const struct hc_desc hc_table[] = {
-    {HVCALL_NOTIFY_LONG_SPIN_WAIT, HC_FAST_OK, 8, 0, 0, 0, hc_notify_long_spin_wait},
-    {HVCALL_CREATE_PARTITION, 0, 56, 8, 0, 0, hc_create_partition},
-    {HVCALL_INITIALIZE_PARTITION, HC_FAST_OK, 8, 0, 0, 0, hc_initialize_partition},
-    {HVCALL_FINALIZE_PARTITION, HC_FAST_OK, 8, 0, 0, 0, hc_finalize_partition},
-    {HVCALL_DELETE_PARTITION, HC_FAST_OK | HC_RAM, 8, 0, 0, 0, hc_delete_partition},
-    {HVCALL_GET_PARTITION_PROPERTY, 0, 16, 8, 0, 0, hc_get_partition_property},
-    {HVCALL_SET_PARTITION_PROPERTY, 0, 24, 0, 0, 0, hc_set_partition_property},
-    {HVCALL_GET_PARTITION_ID, 0, 0, 8, 0, 0, hc_get_partition_id},
-    {HVCALL_GET_NEXT_CHILD_PARTITION, 0, 16, 8, 0, 0, hc_get_next_child_partition},
-    {HVCALL_DEPOSIT_MEMORY, HC_REP | HC_RAM, 8, 0, 8, 0, hc_deposit_memory},
-    {HVCALL_WITHDRAW_MEMORY, HC_REP | HC_RAM, 16, 0, 0, 8, hc_withdraw_memory},
-    {HVCALL_GET_MEMORY_BALANCE, 0, 16, 16, 0, 0, hc_get_memory_balance},
-    {HVCALL_MAP_GPA_PAGES, HC_REP | HC_RAM, 24, 0, 8, 0, hc_map_gpa_pages},
-    {HVCALL_UNMAP_GPA_PAGES, HC_REP | HC_RAM, 24, 0, 0, 0, hc_unmap_gpa_pages},
-    {HVCALL_CREATE_VP, 0, 40, 0, 0, 0, hc_create_vp},
-    {HVCALL_DELETE_VP, HC_FAST_OK, 16, 0, 0, 0, hc_delete_vp},
-    {HVCALL_GET_VP_REGISTERS, HC_REP, 16, 0, 4, 16, hc_get_vp_registers},
-    {HVCALL_SET_VP_REGISTERS, HC_REP, 16, 0, 32, 0, hc_set_vp_registers},
-    {HVCALL_CREATE_DEVICE_DOMAIN, HC_RAM, 28, 0, 0, 0, hc_create_device_domain},
-    {HVCALL_DELETE_DEVICE_DOMAIN, HC_RAM, 24, 0, 0, 0, hc_delete_device_domain},
-    {HVCALL_ATTACH_DEVICE_DOMAIN, HC_RAM, 32, 0, 0, 0, hc_attach_device_domain},
-    {HVCALL_DETACH_DEVICE_DOMAIN, HC_FAST_OK | HC_RAM, 16, 0, 0, 0, hc_detach_device_domain},
-    {HVCALL_MAP_DEVICE_GPA_PAGES, HC_REP | HC_RAM, 40, 0, 8, 0, hc_map_device_gpa_pages},
-    {HVCALL_UNMAP_DEVICE_GPA_PAGES, HC_REP | HC_RAM, 32, 0, 0, 0, hc_unmap_device_gpa_pages},
-    {HVCALL_HVSIM_MAP_DEVICE_MSI, HC_RAM, 24, 8, 0, 0, hc_hvsim_map_device_msi},
-    {HVCALL_HVSIM_UNMAP_DEVICE_MSI, HC_RAM, 24, 0, 0, 0, hc_hvsim_unmap_device_msi},
-    {HVCALL_INSTALL_INTERCEPT, 0, 24, 0, 0, 0, hc_install_intercept},
-    {HVCALL_CREATE_PORT, 0, 56, 0, 0, 0, hc_create_port},
-    {HVCALL_DELETE_PORT, HC_FAST_OK, 16, 0, 0, 0, hc_delete_port},
-    {HVCALL_CONNECT_PORT, 0, 72, 0, 0, 0, hc_connect_port},
-    {HVCALL_DISCONNECT_PORT, HC_FAST_OK, 16, 0, 0, 0, hc_disconnect_port},
-    {HVCALL_POST_MESSAGE, 0, 256, 0, 0, 0, hc_post_message},
-    {HVCALL_SIGNAL_EVENT, HC_FAST_OK, 8, 0, 0, 0, hc_signal_event},
-    {HVCALL_ASSERT_VIRTUAL_INTERRUPT, 0, 32, 0, 0, 0, hc_assert_virtual_interrupt},
-    {HVCALL_MAP_DEVICE_INTERRUPT, 0, 24, 0, 0, 0, hc_map_device_interrupt},
-    {HVCALL_HVSIM_COPY_CHILD_GPA, 0, 32, 0, 0, 0, hc_hvsim_copy_child_gpa},
+/* Indexed by call code (every code here is below HC_CODES): one load
+ * finds a call's descriptor. */
+#define HC_CODES 256
+static const struct hc_desc hc_table[HC_CODES] = {
+    [HVCALL_NOTIFY_LONG_SPIN_WAIT] = {HVCALL_NOTIFY_LONG_SPIN_WAIT, HC_FAST_OK, 8, 0, 0, 0, hc_notify_long_spin_wait},
+    [HVCALL_CREATE_PARTITION] = {HVCALL_CREATE_PARTITION, 0, 56, 8, 0, 0, hc_create_partition},
+    [HVCALL_INITIALIZE_PARTITION] = {HVCALL_INITIALIZE_PARTITION, HC_FAST_OK, 8, 0, 0, 0, hc_initialize_partition},
+    [HVCALL_FINALIZE_PARTITION] = {HVCALL_FINALIZE_PARTITION, HC_FAST_OK, 8, 0, 0, 0, hc_finalize_partition},
+    [HVCALL_DELETE_PARTITION] = {HVCALL_DELETE_PARTITION, HC_FAST_OK | HC_RAM, 8, 0, 0, 0, hc_delete_partition},
+    [HVCALL_GET_PARTITION_PROPERTY] = {HVCALL_GET_PARTITION_PROPERTY, 0, 16, 8, 0, 0, hc_get_partition_property},
+    [HVCALL_SET_PARTITION_PROPERTY] = {HVCALL_SET_PARTITION_PROPERTY, 0, 24, 0, 0, 0, hc_set_partition_property},
+    [HVCALL_GET_PARTITION_ID] = {HVCALL_GET_PARTITION_ID, 0, 0, 8, 0, 0, hc_get_partition_id},
+    [HVCALL_GET_NEXT_CHILD_PARTITION] = {HVCALL_GET_NEXT_CHILD_PARTITION, 0, 16, 8, 0, 0, hc_get_next_child_partition},
+    [HVCALL_DEPOSIT_MEMORY] = {HVCALL_DEPOSIT_MEMORY, HC_REP | HC_RAM, 8, 0, 8, 0, hc_deposit_memory},
+    [HVCALL_WITHDRAW_MEMORY] = {HVCALL_WITHDRAW_MEMORY, HC_REP | HC_RAM, 16, 0, 0, 8, hc_withdraw_memory},
+    [HVCALL_GET_MEMORY_BALANCE] = {HVCALL_GET_MEMORY_BALANCE, 0, 16, 16, 0, 0, hc_get_memory_balance},
+    [HVCALL_MAP_GPA_PAGES] = {HVCALL_MAP_GPA_PAGES, HC_REP | HC_RAM, 24, 0, 8, 0, hc_map_gpa_pages},
+    [HVCALL_UNMAP_GPA_PAGES] = {HVCALL_UNMAP_GPA_PAGES, HC_REP | HC_RAM, 24, 0, 0, 0, hc_unmap_gpa_pages},
+    [HVCALL_CREATE_VP] = {HVCALL_CREATE_VP, 0, 40, 0, 0, 0, hc_create_vp},
+    [HVCALL_DELETE_VP] = {HVCALL_DELETE_VP, HC_FAST_OK, 16, 0, 0, 0, hc_delete_vp},
+    [HVCALL_GET_VP_REGISTERS] = {HVCALL_GET_VP_REGISTERS, HC_REP, 16, 0, 4, 16, hc_get_vp_registers},
+    [HVCALL_SET_VP_REGISTERS] = {HVCALL_SET_VP_REGISTERS, HC_REP, 16, 0, 32, 0, hc_set_vp_registers},
+    [HVCALL_CREATE_DEVICE_DOMAIN] = {HVCALL_CREATE_DEVICE_DOMAIN, HC_RAM, 28, 0, 0, 0, hc_create_device_domain},
+    [HVCALL_DELETE_DEVICE_DOMAIN] = {HVCALL_DELETE_DEVICE_DOMAIN, HC_RAM, 24, 0, 0, 0, hc_delete_device_domain},
+    [HVCALL_ATTACH_DEVICE_DOMAIN] = {HVCALL_ATTACH_DEVICE_DOMAIN, HC_RAM, 32, 0, 0, 0, hc_attach_device_domain},
+    [HVCALL_DETACH_DEVICE_DOMAIN] = {HVCALL_DETACH_DEVICE_DOMAIN, HC_FAST_OK | HC_RAM, 16, 0, 0, 0, hc_detach_device_domain},
+    [HVCALL_MAP_DEVICE_GPA_PAGES] = {HVCALL_MAP_DEVICE_GPA_PAGES, HC_REP | HC_RAM, 40, 0, 8, 0, hc_map_device_gpa_pages},
+    [HVCALL_UNMAP_DEVICE_GPA_PAGES] = {HVCALL_UNMAP_DEVICE_GPA_PAGES, HC_REP | HC_RAM, 32, 0, 0, 0, hc_unmap_device_gpa_pages},
+    [HVCALL_HVSIM_MAP_DEVICE_MSI] = {HVCALL_HVSIM_MAP_DEVICE_MSI, HC_RAM, 24, 8, 0, 0, hc_hvsim_map_device_msi},
+    [HVCALL_HVSIM_UNMAP_DEVICE_MSI] = {HVCALL_HVSIM_UNMAP_DEVICE_MSI, HC_RAM, 24, 0, 0, 0, hc_hvsim_unmap_device_msi},
+    [HVCALL_INSTALL_INTERCEPT] = {HVCALL_INSTALL_INTERCEPT, 0, 24, 0, 0, 0, hc_install_intercept},
+    [HVCALL_CREATE_PORT] = {HVCALL_CREATE_PORT, 0, 56, 0, 0, 0, hc_create_port},
+    [HVCALL_DELETE_PORT] = {HVCALL_DELETE_PORT, HC_FAST_OK, 16, 0, 0, 0, hc_delete_port},
+    [HVCALL_CONNECT_PORT] = {HVCALL_CONNECT_PORT, 0, 72, 0, 0, 0, hc_connect_port},
+    [HVCALL_DISCONNECT_PORT] = {HVCALL_DISCONNECT_PORT, HC_FAST_OK, 16, 0, 0, 0, hc_disconnect_port},
+    [HVCALL_POST_MESSAGE] = {HVCALL_POST_MESSAGE, 0, 256, 0, 0, 0, hc_post_message},
+    [HVCALL_SIGNAL_EVENT] = {HVCALL_SIGNAL_EVENT, HC_FAST_OK, 8, 0, 0, 0, hc_signal_event},
+    [HVCALL_ASSERT_VIRTUAL_INTERRUPT] = {HVCALL_ASSERT_VIRTUAL_INTERRUPT, 0, 32, 0, 0, 0, hc_assert_virtual_interrupt},
+    [HVCALL_MAP_DEVICE_INTERRUPT] = {HVCALL_MAP_DEVICE_INTERRUPT, 0, 24, 0, 0, 0, hc_map_device_interrupt},
+    [HVCALL_HVSIM_COPY_CHILD_GPA] = {HVCALL_HVSIM_COPY_CHILD_GPA, 0, 32, 0, 0, 0, hc_hvsim_copy_child_gpa},
 };
 
 static const struct hc_desc *hc_lookup(uint16_t code) {
-  for (size_t i = 0; i < sizeof hc_table / sizeof hc_table[0]; i++)
-    if (hc_table[i].code == code)
-      return &hc_table[i];
-  return 0;
+  return code < HC_CODES && hc_table[code].fn ? &hc_table[code] : 0;
 }
 
 /* True when [a, a+len) stays within one page (len may be 0). */
@@ -173,6 +173,7 @@ bool hypercall_handle(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp) {
     st = HV_STATUS_INVALID_HYPERCALL_INPUT;
   if (st == HV_STATUS_SUCCESS)
     st = hc_fetch(&c, d, rdx, r8, in, in_len, out_len);
+
   bool continued = false;
   if (st == HV_STATUS_SUCCESS) {
     hv_memset(out, 0, out_len);

@@ -28,22 +28,33 @@ static void iso_violation(struct iso *s, uint64_t pfn, uint64_t owner) {
            s->hv->partitions[s->part].id);
 }
 
+/* The database entry of an SPA's page, NULL outside RAM (pfn_entry,
+ * inlined: the oracle looks up every leaf of every SLAT). */
+static inline uint32_t *iso_entry(const struct iso *s, uint64_t spa_v) {
+  uint64_t k = (spa_v >> 12) - s->hv->pfn_first;
+  return k < s->hv->boot.mem_pages ? &s->hv->pfndb[k] : 0;
+}
+
 static void iso_leaf(void *ctx, uint64_t gpa_v, uint64_t spa_v, uint64_t perms) {
   struct iso *s = ctx;
-  uint32_t *e = pfn_entry(s->hv, spa_v >> 12);
+  uint32_t *e = iso_entry(s, spa_v);
   s->leaves++;
+  /* RAM of this partition, not yet seen: one compare */
+  if (e && (*e & (PFN_TYPE_MASK | PFN_OWNER_MASK | PFN_SEEN)) == pfn_make(PFN_RAM, s->part)) {
+    *e |= PFN_SEEN;
+    return;
+  }
   if (!e) {
     iso_violation(s, spa_v >> 12, 0xFFFF);
     return;
   }
-  if (pfn_type_of(*e) != PFN_RAM || pfn_owner_of(*e) != s->part || (*e & PFN_SEEN))
-    iso_violation(s, spa_v >> 12, pfn_owner_of(*e));
+  iso_violation(s, spa_v >> 12, pfn_owner_of(*e));
   *e |= PFN_SEEN;
 }
 
 static void iso_table(void *ctx, uint64_t spa_v) {
   struct iso *s = ctx;
-  uint32_t *e = pfn_entry(s->hv, spa_v >> 12);
+  uint32_t *e = iso_entry(s, spa_v);
   s->tables++;
   if (!e || pfn_type_of(*e) != PFN_POOL_USED || pfn_owner_of(*e) != s->part)
     iso_violation(s, spa_v >> 12, e ? pfn_owner_of(*e) : 0xFFFF);
@@ -62,20 +73,24 @@ uint64_t hv_check_isolation(struct hv *hv, struct hv_lp *lp) {
     slat_walk_all(hv, i, iso_leaf, iso_table, &s);
   }
   s.part = 0;
-  for (uint64_t k = 0; k < hv->boot.mem_pages; k++) {
-    uint32_t *e = &hv->pfndb[k];
-    uint16_t owner = pfn_owner_of(*e);
-    bool seen = *e & PFN_SEEN;
-    *e &= ~PFN_SEEN;
-    if (owner >= HV_MAX_PARTITIONS || (pfn_type_of(*e) != PFN_HV && hv->partitions[owner].state == PART_FREE)) {
+  /* Every page: counted by type and owner; a RAM page must have been
+   * seen by its owner's walk. The common case (an owned, live page of a
+   * known type) takes one pass with no call. */
+  uint32_t *db = hv->pfndb;
+  for (uint64_t k = 0, n = hv->boot.mem_pages; k < n; k++) {
+    uint32_t e = db[k];
+    uint16_t owner = pfn_owner_of(e);
+    if (e & PFN_SEEN)
+      db[k] = e & ~PFN_SEEN;
+    if (owner >= HV_MAX_PARTITIONS || (pfn_type_of(e) != PFN_HV && hv->partitions[owner].state == PART_FREE)) {
       iso_violation(&s, hv->pfn_first + k, owner);
       continue;
     }
-    switch (pfn_type_of(*e)) {
+    switch (pfn_type_of(e)) {
     case PFN_HV: hv_pages++; break;
     case PFN_RAM:
       ram[owner]++;
-      if (!seen)
+      if (!(e & PFN_SEEN))
         iso_violation(&s, hv->pfn_first + k, owner); /* owned but unreachable: lost */
       break;
     case PFN_POOL_FREE: pool_free[owner]++; break;

@@ -20,8 +20,11 @@ void irq_post(struct hv *hv, struct hv_lp *lp, uint16_t slot, uint8_t vector) {
     vp->halted = false;
     vp_update_runnable(hv, lp, slot);
     sched_wake(hv, lp, slot);
-  } else if (vp->queued && irq_pending(vp)) {
-    sched_preempt(hv, lp); /* still waiting for an LP: ask for one */
+  } else if (vp->queued && (irq_pending(vp) || arch_vp_interrupt_held(vp))) {
+    /* Still waiting for an LP: ask for one — also when the new request is
+     * masked behind one the backend already holds for the guest (in the
+     * ISR, waiting for RFLAGS.IF): the VP has an interrupt to take either way. */
+    sched_preempt(hv, lp);
   }
 }
 
@@ -29,9 +32,14 @@ void irq_deliver_pending(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp) {
   uint8_t vector;
   if (!vapic_deliverable(&vp->apic, &vector))
     return;
+  /* Accepted (out of the IRR, into the ISR unless auto-EOI) only once the
+   * backend has taken it: while it still holds an earlier event — an
+   * interrupt waiting for the guest's RFLAGS.IF, an exception — the
+   * vector stays requested for a later entry instead of being lost. */
+  if (!arch_vp_inject_interrupt(vp, vector))
+    return;
   vapic_accept(hv, vp, vector);
   arch_charge(lp, HV_COST_IRQ_DELIVERY, 1);
-  arch_vp_inject_interrupt(vp, vector);
   hv_trace_vp(hv, lp, vp, HV_TR_IRQ_VIRT, vector,
            0, 0);
 }

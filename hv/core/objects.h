@@ -37,6 +37,8 @@ bool pool_take_free(struct hv *hv, uint16_t part, uint64_t *pfn);
 hv_status_t slat_create(struct hv *hv, uint16_t part);
 hv_status_t slat_prepare(struct hv *hv, uint16_t part, gpa_t gpa);
 void slat_commit(struct hv *hv, uint16_t part, gpa_t gpa, spa_t target, uint64_t perms);
+void slat_commit_run(struct hv *hv, uint16_t part, gpa_t gpa, spa_t target, uint64_t n,
+                     uint64_t perms);
 bool slat_unmap(struct hv *hv, uint16_t part, gpa_t gpa, spa_t *was);
 bool slat_lookup(struct hv *hv, uint16_t part, gpa_t gpa, spa_t *out, uint64_t *perms);
 void slat_destroy(struct hv *hv, uint16_t part);

@@ -27,6 +27,28 @@ static uint64_t *slat_table(struct hv *hv, uint64_t addr, bool write) {
   return t;
 }
 
+/* The memo of the last two page tables a walk reached (runs of pages — a
+ * map, an unmap, the root's deposits — fall in the same PT; a hypercall's
+ * input and output pages in two): a table lives until slat_destroy, so a
+ * memo stays right until then. Returns the PT's SPA, 0 when not known. */
+static void slat_memo_clear(struct hv_partition *p) {
+  p->slat_pt[0] = p->slat_pt[1] = 0;
+  p->slat_pt_next = 0;
+}
+
+static uint64_t slat_memo_find(const struct hv_partition *p, uint64_t gpa) {
+  for (int i = 0; i < 2; i++)
+    if (p->slat_pt[i] && p->slat_pt_tag[i] == gpa >> 21)
+      return p->slat_pt[i];
+  return 0;
+}
+
+static void slat_memo_add(struct hv_partition *p, uint64_t gpa, uint64_t pt) {
+  p->slat_pt_tag[p->slat_pt_next] = gpa >> 21;
+  p->slat_pt[p->slat_pt_next] = pt;
+  p->slat_pt_next ^= 1;
+}
+
 /* Create the empty PML4 of partition part. */
 hv_status_t slat_create(struct hv *hv, uint16_t part) {
   spa_t root;
@@ -34,6 +56,7 @@ hv_status_t slat_create(struct hv *hv, uint16_t part) {
   if (st != HV_STATUS_SUCCESS)
     return st;
   hv->partitions[part].slat_root = root;
+  slat_memo_clear(&hv->partitions[part]);
   return HV_STATUS_SUCCESS;
 }
 
@@ -41,6 +64,8 @@ hv_status_t slat_create(struct hv *hv, uint16_t part) {
 hv_status_t slat_prepare(struct hv *hv, uint16_t part, gpa_t gpa) {
   uint64_t table = hv->partitions[part].slat_root.v;
   HV_CHECK(table != 0);
+  if (slat_memo_find(&hv->partitions[part], gpa.v))
+    return HV_STATUS_SUCCESS; /* that PT exists */
   for (int level = SLAT_LEVELS - 1; level > 0; level--) {
     uint64_t *t = slat_table(hv, table, false);
     uint64_t e = t[slat_index(gpa.v, level)];
@@ -59,17 +84,22 @@ hv_status_t slat_prepare(struct hv *hv, uint16_t part, gpa_t gpa) {
 
 /* Walk to the PT entry for gpa; NULL when an intermediate table is absent. */
 static uint64_t *slat_leaf(struct hv *hv, uint16_t part, uint64_t gpa, bool write) {
-  uint64_t table = hv->partitions[part].slat_root.v;
+  struct hv_partition *p = &hv->partitions[part];
+  uint64_t table = p->slat_root.v;
   /* Four levels translate 48 bits: a GPA above has no translation (it
    * must not alias the GPA with its high bits dropped). */
   if (!table || (gpa >> 48) != 0)
     return 0;
+  uint64_t pt = slat_memo_find(p, gpa);
+  if (pt)
+    return &slat_table(hv, pt, write)[slat_index(gpa, 0)];
   for (int level = SLAT_LEVELS - 1; level > 0; level--) {
     uint64_t e = slat_table(hv, table, false)[slat_index(gpa, level)];
     if (!(e & SLAT_TABLE_PERMS))
       return 0;
     table = e & EPT_ADDR_MASK;
   }
+  slat_memo_add(p, gpa, table);
   return &slat_table(hv, table, write)[slat_index(gpa, 0)];
 }
 
@@ -78,6 +108,24 @@ void slat_commit(struct hv *hv, uint16_t part, gpa_t gpa, spa_t target, uint64_t
   uint64_t *leaf = slat_leaf(hv, part, gpa.v, true);
   HV_CHECK(leaf != 0);
   *leaf = (target.v & EPT_ADDR_MASK) | (perms & SLAT_TABLE_PERMS) | EPT_MEMTYPE_WB;
+}
+
+/* Map n consecutive pages, gpa -> target onward, with one walk per page
+ * table instead of one per page (boot: the root's identity map of all
+ * RAM). Invariant: slat_prepare() succeeded for every PT the run covers. */
+void slat_commit_run(struct hv *hv, uint16_t part, gpa_t gpa, spa_t target, uint64_t n,
+                     uint64_t perms) {
+  while (n) {
+    uint64_t *leaf = slat_leaf(hv, part, gpa.v, true);
+    HV_CHECK(leaf != 0);
+    uint64_t in_table = 512 - slat_index(gpa.v, 0), run = n < in_table ? n : in_table;
+    uint64_t e = (target.v & EPT_ADDR_MASK) | (perms & SLAT_TABLE_PERMS) | EPT_MEMTYPE_WB;
+    for (uint64_t i = 0; i < run; i++, e += HV_PAGE_SIZE)
+      leaf[i] = e;
+    gpa.v += run * HV_PAGE_SIZE;
+    target.v += run * HV_PAGE_SIZE;
+    n -= run;
+  }
 }
 
 /* Remove the translation of gpa; returns false if it had none. */
@@ -148,4 +196,5 @@ void slat_destroy(struct hv *hv, uint16_t part) {
   struct slat_walk inner = {hv, 0, 0, (void *)(uintptr_t)part};
   slat_walk_all(hv, part, 0, slat_free_table, &inner);
   hv->partitions[part].slat_root = spa(0);
+  slat_memo_clear(&hv->partitions[part]);
 }

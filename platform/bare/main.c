@@ -35,7 +35,7 @@ extern const uint8_t __image_end[];
 static struct hv platform_hv;
 static struct bare_cfg platform_cfg;
 
-bool platform_booted(void) { return platform_hv.lps[0].arch.tsc_origin != 0; }
+bool platform_booted(void) { return platform_hv.lps[0].arch.clock_on; }
 
 _Noreturn void platform_halt(int status) {
   platform_trace_flush();
@@ -111,51 +111,102 @@ static void platform_load_root(struct hv *hv) {
   platform_storage_load();
 }
 
-/* Idle until the core's clock reaches wake: HLT with the local APIC's
- * one-shot timer (SDM 3A 11.5.4), which Bochs (one CPU) skips to at once
- * instead of executing a spin loop; the TSC then reads as if the loop had
- * run. The timer's handler (cpu.c) only EOIs. */
-static void platform_idle_until(struct hv_lp *cpu, uint64_t wake) {
-  for (;;) {
-    uint64_t now = arch_cycles(cpu);
-    if (now >= wake)
-      return;
-    cpu_apic_oneshot(wake - now);
-    __asm__ volatile("sti; hlt; cli" ::: "memory");
-    cpu_apic_oneshot(0);
+/* ---- the LP loop ------------------------------------------------------- */
+/* The machine's LPs are multiplexed on CPU 0, each with its own clock
+ * (arch_lp.clock: the cycles it has run or idled), as if they ran in
+ * parallel: the scenario's time between two world events advances once,
+ * not once per LP, and each LP gets the whole of it. The LP whose clock
+ * is furthest behind steps next (ties: lowest index), until an exit, the
+ * next world event or PLATFORM_LP_SKEW ahead of the slowest other busy
+ * LP — so clocks never drift apart by more than that, and a run is the
+ * same sequence of core steps every time. Before each turn the LP's
+ * tsc_origin is re-based so arch_cycles() reads its clock; a guest reads
+ * it too (TSC offsetting). An LP with nothing to run parks until a kick
+ * (arch_lp_kick, which brings its clock up to the kicker's) or the core's
+ * timer. Level-2 time is thus instructions executed per LP at the
+ * configured MHz; the idle time of a parked LP costs no instruction. */
+#define PLATFORM_LP_SKEW_US 20
+
+static uint64_t platform_time; /* the world's time: every LP has reached it */
+
+uint64_t platform_now(void) { return platform_time; }
+
+/* The busy LP with the smallest clock below end; -1 when none. */
+static int platform_pick(struct hv *hv, uint64_t end) {
+  int pick = -1;
+  for (uint32_t i = 0; i < hv->boot.nlps; i++) {
+    const struct arch_lp *a = &hv->lps[i].arch;
+    if (!a->parked && a->clock < end && (pick < 0 || a->clock < hv->lps[pick].arch.clock))
+      pick = (int)i;
   }
+  return pick;
 }
 
-/* ---- the LP loop ------------------------------------------------------- */
-/* The machine's LPs are time-multiplexed on CPU 0, as the simulator
- * steps its LPs: each round runs one hv_lp_step per LP, in index order
- * (a VP until its next exit, its slice end or the next world event), so
- * a run is the same sequence of core steps every time. Times are the
- * core's clock (arch_cycles: TSC since the end of boot);
- * hv->arch.world_deadline is a TSC value for the backends. */
+/* Every LP parked (or at end): wake those whose timer comes first, or
+ * bring them all to end. Returns false when the round is over. */
+static bool platform_wake(struct hv *hv, uint64_t end) {
+  uint64_t w = end;
+  for (uint32_t i = 0; i < hv->boot.nlps; i++)
+    if (hv->lps[i].arch.timer_deadline && hv->lps[i].arch.timer_deadline < w)
+      w = hv->lps[i].arch.timer_deadline;
+  for (uint32_t i = 0; i < hv->boot.nlps; i++) {
+    struct arch_lp *a = &hv->lps[i].arch;
+    if (a->clock < w)
+      a->clock = w;
+    if (a->timer_deadline && a->timer_deadline <= w) {
+      a->timer_deadline = 0;
+      a->parked = false;
+    }
+  }
+  if (w >= end)
+    return false;
+  for (uint32_t i = 0; i < hv->boot.nlps; i++)
+    hv->lps[i].arch.parked = false; /* the timer's handler runs on whichever LP steps first */
+  return true;
+}
+
+/* One turn of LP i: from its clock to the limit, or its next exit. */
+static void platform_turn(struct hv *hv, uint32_t i, uint64_t end, uint64_t skew) {
+  struct arch_lp *a = &hv->lps[i].arch;
+  uint64_t lim = end;
+  for (uint32_t j = 0; j < hv->boot.nlps; j++) {
+    const struct arch_lp *o = &hv->lps[j].arch;
+    if (j != i && !o->parked && o->clock + skew < lim)
+      lim = o->clock + skew;
+  }
+  uint64_t timer = hv->lps[0].arch.timer_deadline;
+  if (timer > a->clock && timer < lim)
+    lim = timer;
+  a->tsc_origin = x86_rdtsc() - a->clock;
+  hv->arch.world_deadline = lim;
+  bool busy = hv_lp_step(hv, i);
+  a->clock = arch_cycles(&hv->lps[i]);
+  if (!busy)
+    a->parked = true;
+}
+
 static void platform_run(struct hv *hv) {
-  struct hv_lp *cpu = &hv->lps[0];
   uint64_t until = platform_ns_cycles(platform_cfg.until_ns);
-  for (;;) {
-    uint64_t now = arch_cycles(cpu);
-    if (now >= until)
-      return;
-    uint64_t next = platform_world(now); /* UINT64_MAX: the plan is done */
-    hv->arch.world_deadline = (next < until ? next : until) + cpu->arch.tsc_origin;
-    bool busy = false;
+  uint64_t skew = hv->boot.nlps > 1 ? platform_ns_cycles(PLATFORM_LP_SKEW_US * 1000ull) : UINT64_MAX / 4;
+  while (platform_time < until) {
+    /* The world acts at its time on every LP (its records, interrupts
+     * and kicks read the LPs' clocks there), in no time of theirs. */
+    for (uint32_t i = 0; i < hv->boot.nlps; i++) {
+      hv->lps[i].arch.held = true;
+      hv->lps[i].arch.held_at = platform_time;
+    }
+    uint64_t next = platform_world(platform_time); /* UINT64_MAX: the plan is done */
     for (uint32_t i = 0; i < hv->boot.nlps; i++)
-      busy |= hv_lp_step(hv, i);
-    if (busy)
-      continue;
-    /* Every LP idle: wait for the next world event or LP timer. */
-    uint64_t wake = hv->arch.world_deadline - cpu->arch.tsc_origin;
-    for (uint32_t i = 0; i < hv->boot.nlps; i++)
-      if (hv->lps[i].arch.timer_deadline && hv->lps[i].arch.timer_deadline < wake)
-        wake = hv->lps[i].arch.timer_deadline;
-    platform_idle_until(cpu, wake);
-    for (uint32_t i = 0; i < hv->boot.nlps; i++)
-      if (hv->lps[i].arch.timer_deadline && arch_cycles(cpu) >= hv->lps[i].arch.timer_deadline)
-        hv->lps[i].arch.timer_deadline = 0;
+      hv->lps[i].arch.held = false;
+    uint64_t end = next < until ? next : until;
+    for (;;) {
+      int i = platform_pick(hv, end);
+      if (i >= 0)
+        platform_turn(hv, (uint32_t)i, end, skew);
+      else if (!platform_wake(hv, end))
+        break;
+    }
+    platform_time = end;
   }
 }
 
@@ -223,8 +274,11 @@ void platform_main(uint32_t magic, uint32_t info) {
   }
   platform_load_root(hv);
   uint64_t origin = x86_rdtsc(); /* scenario time 0, on every LP's clock */
-  for (uint32_t i = 0; i < hv->boot.nlps; i++)
+  for (uint32_t i = 0; i < hv->boot.nlps; i++) {
     hv->lps[i].arch.tsc_origin = origin;
+    hv->lps[i].arch.clock = 0;
+    hv->lps[i].arch.clock_on = true;
+  }
   console_printf(DEBUG_LINE_FIGURES "hv_init_start_tsc=%lu hv_init_done_tsc=%lu\n", init_tsc,
                  hv->lps[0].arch.tsc_origin);
   platform_world_init(hv, &platform_cfg);

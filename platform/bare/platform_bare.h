@@ -23,6 +23,8 @@ bool platform_booted(void);
 void platform_world_init(struct hv *hv, const struct bare_cfg *cfg);
 /* Do what is due at now (core cycles); the time of the next world event. */
 uint64_t platform_world(uint64_t now);
+/* The world's time (cycles since the end of boot): every LP has reached it. */
+uint64_t platform_now(void);
 /* Scenario nanoseconds in core cycles. */
 uint64_t platform_ns_cycles(uint64_t ns);
 

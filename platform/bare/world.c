@@ -16,7 +16,7 @@ static struct world_player world_player;
 static struct hv *world_hv;
 
 static void world_trace(void *ctx, uint16_t kind, uint16_t partition, uint64_t a, uint64_t b, uint64_t c) {
-  struct hv_trace_rec r = {arch_cycles(&world_hv->lps[0]), kind, HV_TRACE_NONE, HV_TRACE_NONE, partition, a, b, c};
+  struct hv_trace_rec r = {platform_now(), kind, HV_TRACE_NONE, HV_TRACE_NONE, partition, a, b, c};
   platform_trace(&r);
 }
 

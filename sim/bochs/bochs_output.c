@@ -77,6 +77,35 @@ static int out_stats(struct bochs_output *o, const char *line) {
   return 0;
 }
 
+struct out_seq {
+  struct hv_trace_rec rec;
+  size_t seq;
+};
+
+static int out_seq_cmp(const void *a, const void *b) {
+  const struct out_seq *x = a, *y = b;
+  if (x->rec.time != y->rec.time)
+    return x->rec.time < y->rec.time ? -1 : 1;
+  return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The image streams records in the order its LPs' turns ran; each LP has
+ * its own clock (platform/bare/main.c), so the stream is time-ordered per
+ * LP only. Merged here by time, equal times in stream order, as the
+ * simulator's engine orders its LPs' records. */
+static int out_sort(struct bochs_output *o) {
+  struct out_seq *t = malloc((o->nrecs + 1) * sizeof *t);
+  if (!t)
+    return -1;
+  for (size_t i = 0; i < o->nrecs; i++)
+    t[i] = (struct out_seq){o->recs[i], i};
+  qsort(t, o->nrecs, sizeof *t, out_seq_cmp);
+  for (size_t i = 0; i < o->nrecs; i++)
+    o->recs[i] = t[i].rec;
+  free(t);
+  return 0;
+}
+
 int bochs_output_parse(const char *path, struct bochs_output *o, char *err, size_t errlen) {
   memset(o, 0, sizeof *o);
   o->end_status = -1;
@@ -110,6 +139,10 @@ int bochs_output_parse(const char *path, struct bochs_output *o, char *err, size
     }
   }
   fclose(f);
+  if (out_sort(o) != 0) {
+    snprintf(err, errlen, "%s: out of memory", path);
+    return -1;
+  }
   return 0;
 }
 

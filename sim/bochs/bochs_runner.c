@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,7 +237,9 @@ static double runner_now(void) {
 static int runner_bochs(struct runner *r) {
   char out[RUNNER_PATH_MAX], err[RUNNER_PATH_MAX], secs[32];
   uint64_t cycles = r->cfg.until_ns * r->cfg.cpu_mhz / 1000;
-  snprintf(secs, sizeof secs, "%llu", (unsigned long long)(60 + cycles / 5000000));
+  /* every LP runs the whole timeline (platform/bare/main.c), at a few M
+   * instructions per wall second on a loaded machine, plus the oracle */
+  snprintf(secs, sizeof secs, "%llu", (unsigned long long)(60 + cycles * r->cfg.lps / 1000000));
   if (runner_path(out, r->work, "bochs.out") || runner_path(err, r->work, "bochs.err"))
     return -1;
   char *argv[] = {"timeout", "-s", "INT", "-k", "10", secs, "bochs", "-q", "-f", "bochsrc",
@@ -330,7 +333,14 @@ static int runner_setup(struct runner *r, const char *backend, const char *trace
       return -1;
     r->temporary = true;
   }
-  return (runner_path(r->work, r->dir, "bochs") || runner_mkdirs(r->work)) ? -1 : 0;
+  if (runner_path(r->work, r->dir, "bochs") || runner_mkdirs(r->work))
+    return -1;
+  /* Bochs and QEMU run in the work directory: every path the runner
+   * hands them (cfg.rom, files.img) is absolute, whatever --trace-dir was. */
+  char abs[PATH_MAX];
+  if (!realpath(r->dir, abs) || snprintf(r->dir, sizeof r->dir, "%s", abs) >= (int)sizeof r->dir)
+    return -1;
+  return runner_path(r->work, r->dir, "bochs");
 }
 
 /* Why a run did not finish, "" when it did. */
@@ -343,15 +353,28 @@ static void runner_error(const struct runner *r, const struct bochs_output *o, i
     snprintf(buf, len, "the image stopped with status %d: %s", o->end_status, o->panic[0] ? o->panic : "(no message)");
 }
 
+/* A "key=value" figure of the image's "@F" lines, 0 when absent. */
+static unsigned long long runner_figure(const struct bochs_output *o, const char *key) {
+  size_t n = strlen(key);
+  for (const char *p = o->figures; (p = strstr(p, key)) != 0; p += n)
+    if ((p == o->figures || p[-1] == ' ') && p[n] == '=')
+      return strtoull(p + n + 1, 0, 10);
+  return 0;
+}
+
 static void runner_figures(const struct runner *r, const struct bochs_output *o) {
   const struct scenario *scn = r->scn;
   printf("hvsim run %s  seed %llu  backend %s (%s, cpu %s)\n", scn->path, (unsigned long long)r->seed, r->backend,
          r->qemu ? "QEMU TCG, -icount" : "Bochs", r->cpu_model);
-  printf("ran %.3f ms of virtual time (cycles = instructions at %llu MHz) on %u LP%s (time-multiplexed on CPU 0)\n",
+  printf("ran %.3f ms of virtual time (cycles = instructions at %llu MHz, each LP its own clock) on %u LP%s (multiplexed on CPU 0)\n",
          (double)r->cfg.until_ns / 1e6, (unsigned long long)scn->machine.cpu_mhz, scn->machine.lps,
          scn->machine.lps == 1 ? "" : "s");
   printf("instructions: %llu in total, %llu to hv_init's return, %llu to the first guest instruction\n",
          (unsigned long long)o->end_tsc, (unsigned long long)o->hv_init_done, (unsigned long long)o->first_entry);
+  unsigned long long entries = runner_figure(o, "entries"), oracle = runner_figure(o, "oracle_tsc");
+  printf("VM entries: %llu (%.0f per second of virtual time); the isolation oracle ran %llu of the instructions "
+         "(clock stopped)\n",
+         entries, r->cfg.until_ns ? (double)entries * 1e9 / (double)r->cfg.until_ns : 0.0, oracle);
   if (o->hc_exits)
     printf("child hypercalls: %llu, %llu instructions each in the hypervisor (exit to entry), %llu per round trip "
            "seen by the child (median gap between its calls)\n",

@@ -133,8 +133,15 @@ void arch_vp_start_real(struct hv_vp *vp, uint8_t vector) {
   (void)vector;
 }
 
-void arch_vp_inject_interrupt(struct hv_vp *vp, uint8_t vector) {
+bool arch_vp_inject_interrupt(struct hv_vp *vp, uint8_t vector) {
   vp->arch.vcpu->irq_taken[vector >> 6] |= 1ull << (vector & 63);
+  return true;
+}
+
+/* The simulated CPU takes an injected vector at once: nothing is held. */
+bool arch_vp_interrupt_held(const struct hv_vp *vp) {
+  (void)vp;
+  return false;
 }
 
 void arch_slat_install(struct hv_vp *vp, spa_t root) {

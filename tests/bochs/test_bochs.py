@@ -100,7 +100,7 @@ def test_hello_runs_and_is_deterministic(backend, tmp_path):
 @pytest.mark.parametrize("lps", [1, 2])
 def test_misbehaving_child_is_refused_and_the_rest_carries_on(backend, lps, tmp_path):
     scenario = "tests/bochs/bad-actor.yaml"
-    if lps != 1:  # the same on a two-LP machine (LPs time-multiplexed on CPU 0)
+    if lps != 1:  # the same on a two-LP machine (two LPs multiplexed on CPU 0, each its own clock)
         text = open(os.path.join(REPO, scenario)).read().replace("lps: 1,", f"lps: {lps},")
         scenario = tmp_path / "bad-actor-2lp.yaml"
         scenario.write_text(text)

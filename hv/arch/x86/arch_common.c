@@ -22,8 +22,10 @@ void *arch_phys_page(struct hv *hv, spa_t a, bool write) {
 /* The core's clock: TSC cycles (= instructions on Bochs with sync=none)
  * since the hypervisor finished booting; 0 while it boots. */
 uint64_t arch_cycles(struct hv_lp *lp) {
+  if (lp->arch.held)
+    return lp->arch.held_at;
   uint64_t t = x86_rdtsc();
-  return (lp->arch.tsc_origin && t > lp->arch.tsc_origin) ? t - lp->arch.tsc_origin : 0;
+  return lp->arch.clock_on ? t - lp->arch.tsc_origin : 0; /* modulo 2^64: the origin may lie ahead of the TSC */
 }
 
 /* The MSRs a guest reads and writes directly (no exit): FS/GS bases,
@@ -51,24 +53,30 @@ void platform_entry_account(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, u
 /* Real time passes by itself on hardware and on Bochs: nothing to charge. */
 void arch_charge(struct hv_lp *lp, enum hv_cost c, uint64_t n) {}
 
-/* The core's clock is TSC - tsc_origin: moving every LP's origin (and the
- * world's deadline, a TSC value) forward by the pause keeps it stopped. */
+/* The core's clock is TSC - tsc_origin: moving every LP's origin forward
+ * by the pause keeps it stopped (deadlines are on the clock: unmoved). */
 void arch_clock_pause(struct hv *hv) { hv->arch.paused_tsc = x86_rdtsc(); }
 
 void arch_clock_resume(struct hv *hv) {
   uint64_t d = x86_rdtsc() - hv->arch.paused_tsc;
-  if (!hv->lps[0].arch.tsc_origin)
+  if (!hv->lps[0].arch.clock_on)
     return; /* still booting: the clock has not started */
   for (uint32_t i = 0; i < hv->boot.nlps; i++)
     hv->lps[i].arch.tsc_origin += d;
-  if (hv->arch.world_deadline)
-    hv->arch.world_deadline += d;
   hv->arch.paused_cycles += d;
 }
 
-/* One LP: the caller is the LP itself, which looks at the run queue again
- * when it leaves hv_lp_step(); an IPI is needed only with several LPs. */
-void arch_lp_kick(struct hv *hv, struct hv_lp *from, struct hv_lp *lp) {}
+/* The LPs are multiplexed on one CPU (platform/bare/main.c): a kicked LP
+ * is unparked and its clock brought up to the kicker's, so the VP it
+ * finds starts no earlier than it was made runnable. */
+void arch_lp_kick(struct hv *hv, struct hv_lp *from, struct hv_lp *lp) {
+  lp->arch.parked = false;
+  if (from && from != lp) {
+    uint64_t now = arch_cycles(from);
+    if (lp->arch.clock < now)
+      lp->arch.clock = now;
+  }
+}
 
 void arch_lp_timer(struct hv *hv, struct hv_lp *lp, uint64_t deadline) {
   lp->arch.timer_deadline = deadline;
@@ -145,11 +153,16 @@ void arch_vp_inject_exception(struct hv_vp *vp, uint8_t vector, bool has_error, 
   vp->arch.inject_error = error;
 }
 
-void arch_vp_inject_interrupt(struct hv_vp *vp, uint8_t vector) {
-  if (vp->arch.inject) /* an exception is delivered first; the core re-posts */
-    return;
+bool arch_vp_inject_interrupt(struct hv_vp *vp, uint8_t vector) {
+  if (vp->arch.inject) /* one event at a time: the vector stays in the IRR */
+    return false;
   vp->arch.inject = vector | (0u << 8) | (1u << 31);
   vp->arch.inject_error = 0;
+  return true;
+}
+
+bool arch_vp_interrupt_held(const struct hv_vp *vp) {
+  return vp->arch.inject && ((vp->arch.inject >> 8) & 7) == 0;
 }
 
 /* Initial state shared by both vendors: flat 32-bit protected mode, paging

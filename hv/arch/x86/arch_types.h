@@ -20,9 +20,10 @@ struct arch_hv {
   uint64_t root_entry;    /* RIP of root VPs (the root image, platform.h) */
   uint64_t root_boot_gpa; /* RSI of root VPs: the root's boot page */
   uint64_t first_entry_tsc; /* TSC at the first VM entry (figures) */
-  uint64_t world_deadline;  /* the platform's next world event: a run ends
-                               there silently (HV_EXIT_NONE), as the
-                               simulator pauses at its boundary */
+  uint64_t world_deadline;  /* the platform's next world event, on the
+                               running LP's clock: a run ends there
+                               silently (HV_EXIT_NONE), as the simulator
+                               pauses at its boundary */
   uint64_t events;          /* guest event-port records */
   uint64_t paused_tsc;      /* arch_clock_pause: TSC when the clock stopped */
   uint64_t paused_cycles;   /* TSC cycles kept off the clock in all (figures) */
@@ -38,8 +39,9 @@ struct arch_hv {
 };
 
 struct arch_lp {
-  uint64_t tsc_origin;   /* TSC when the hypervisor finished booting: cycle 0
-                            of the core's clock and of the scenario's time */
+  uint64_t tsc_origin;   /* TSC - tsc_origin (modulo 2^64) = this LP's clock,
+                            the core's cycles since the end of boot */
+  bool clock_on;         /* the clock started (boot is over) */
   uint16_t last_vp;      /* VP slot that ran last here (figures) */
   uint64_t region_pa;    /* VMXON region / VM_HSAVE_PA page */
   uint64_t host_vmcb_pa; /* SVM: VMSAVE/VMLOAD area for the host's state */
@@ -47,6 +49,16 @@ struct arch_lp {
   uint64_t timer_deadline;   /* arch_lp_timer, 0 = disarmed */
   uint64_t syscall_owner_pa; /* VMX: state page of the VP whose syscall MSRs
                                 (vmx.c) the CPU holds, 0 = none */
+  /* The LP's own clock while its CPU is multiplexed (platform/bare/main.c):
+   * cycles it has run (or idled) since the end of boot; tsc_origin is
+   * re-based on it at each turn. parked: idle until a kick or a timer. */
+  uint64_t clock;
+  bool parked;
+  /* While the world acts (its records, interrupts, kicks) every LP's
+   * clock reads its time and stands still: the world is the harness, it
+   * takes no time of the machine, as on the simulator. */
+  bool held;
+  uint64_t held_at;
 };
 
 #define ARCH_VP_DIRTY_RIP (1u << 0)

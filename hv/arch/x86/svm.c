@@ -305,8 +305,8 @@ static void svm_efer_access(struct hv *hv, struct arch_vp *a, uint8_t *v, bool w
 }
 
 /* Translate one exit; returns false for exits handled here (re-enter). */
-static bool svm_translate(struct hv *hv, struct hv_vp *vp, uint8_t *v, uint64_t deadline,
-                          struct hv_exit *ex) {
+static bool svm_translate(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint8_t *v,
+                          uint64_t deadline, struct hv_exit *ex) {
   struct arch_vp *a = &vp->arch;
   uint64_t code = VMCB64(v, VMCB_EXITCODE);
   uint64_t info1 = VMCB64(v, VMCB_EXITINFO1), info2 = VMCB64(v, VMCB_EXITINFO2);
@@ -391,7 +391,7 @@ static bool svm_translate(struct hv *hv, struct hv_vp *vp, uint8_t *v, uint64_t 
   }
   case SVM_EXIT_INTR: {
     cpu_take_interrupts(); /* the timer's handler EOIs */
-    uint64_t now = x86_rdtsc();
+    uint64_t now = arch_cycles(lp);
     if (now >= deadline) {
       ex->reason = HV_EXIT_PREEMPT;
       return true;
@@ -439,8 +439,6 @@ void arch_vp_run(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint64_t dea
                  struct hv_exit *ex) {
   struct arch_vp *a = &vp->arch;
   uint8_t *v = svm_vmcb(a);
-  /* the core's cycles -> TSC */
-  deadline = deadline > UINT64_MAX - lp->arch.tsc_origin ? UINT64_MAX : deadline + lp->arch.tsc_origin;
   hv_memset(ex, 0, sizeof *ex);
   /* The guest's TSC is the core's clock, as in the simulator (msr.c's
    * reference TSC page assumes it). */
@@ -460,14 +458,16 @@ void arch_vp_run(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint64_t dea
     a->slat_gen = gen;
     VMCB8(v, VMCB_TLB_CONTROL) = tlb;
     VMCB32(v, VMCB_CLEAN) = 0;
+    /* The guest's TSC reads its LP's clock (platform/bare/main.c; APM 15.30.2) */
+    VMCB64(v, VMCB_TSC_OFFSET) = -lp->arch.tsc_origin;
     svm_event_inject(a, v);
-    uint64_t now = x86_rdtsc();
+    uint64_t now = arch_cycles(lp);
     uint64_t stop = deadline < hv->arch.world_deadline ? deadline : hv->arch.world_deadline;
     cpu_apic_oneshot(stop > now ? stop - now : 1);
     hv->arch.entries++;
-    if (!hv->arch.first_entry_tsc)
-      hv->arch.first_entry_tsc = now;
     uint64_t t0 = x86_rdtsc();
+    if (!hv->arch.first_entry_tsc)
+      hv->arch.first_entry_tsc = t0;
     platform_entry_account(hv, lp, vp, t0);
     svm_enter(a->gpr, a->state_pa, platform_cpu(hv)->host_vmcb_pa);
     a->exit_tsc = x86_rdtsc();
@@ -483,8 +483,16 @@ void arch_vp_run(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint64_t dea
       a->inject = (uint32_t)(pending & 0x80000FFFu);
       a->inject_error = (uint32_t)(pending >> 32);
     }
-    if (svm_translate(hv, vp, v, deadline, ex)) {
+    if (svm_translate(hv, lp, vp, v, deadline, ex)) {
       a->exit_was_hypercall = ex->reason == HV_EXIT_HYPERCALL;
+      return;
+    }
+    /* Exits handled here (shadow NPT fills above all) re-arm the timer
+     * each time: a guest that keeps making them must still stop at its
+     * deadline, as the timer's own exit would have stopped it. */
+    uint64_t t = arch_cycles(lp);
+    if (t >= stop) {
+      ex->reason = t >= deadline ? HV_EXIT_PREEMPT : HV_EXIT_NONE;
       return;
     }
   }

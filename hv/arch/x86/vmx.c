@@ -26,8 +26,8 @@ enum {
   VMCS_IO_BITMAP_A = 0x2000,
   VMCS_IO_BITMAP_B = 0x2002,
   VMCS_MSR_BITMAP = 0x2004,
-  VMCS_EPTP = 0x201A,
   VMCS_TSC_OFFSET = 0x2010,
+  VMCS_EPTP = 0x201A,
   VMCS_GUEST_PHYS_ADDR = 0x2400,
   VMCS_LINK_POINTER = 0x2800,
   VMCS_GUEST_PAT = 0x2804,
@@ -490,8 +490,8 @@ static void vmx_event_inject(struct hv *hv, struct arch_vp *a) {
   vmx_vmwrite(VMCS_PROC_CTLS, proc);
 }
 
-static void vmx_preempt_arm(struct hv *hv, uint64_t deadline) {
-  uint64_t now = x86_rdtsc();
+static void vmx_preempt_arm(struct hv *hv, struct hv_lp *lp, uint64_t deadline) {
+  uint64_t now = arch_cycles(lp);
   uint64_t left = deadline > now ? (deadline - now) >> hv->arch.preempt_shift : 0;
   vmx_vmwrite(VMCS_PREEMPT_TIMER, left > 0xFFFFFFFFull ? 0xFFFFFFFFull : left);
 }
@@ -519,8 +519,8 @@ static void vmx_cr_access(struct hv *hv, struct hv_vp *vp, uint64_t qual, uint32
 }
 
 /* Translate one exit; returns false for exits handled here (re-enter). */
-static bool vmx_translate(struct hv *hv, struct hv_vp *vp, uint32_t reason, uint64_t deadline,
-                          struct hv_exit *ex) {
+static bool vmx_translate(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint32_t reason,
+                          uint64_t deadline, struct hv_exit *ex) {
   struct arch_vp *a = &vp->arch;
   uint64_t qual = vmx_vmread(VMCS_EXIT_QUALIFICATION);
   ex->instr_len = (uint32_t)vmx_vmread(VMCS_EXIT_INSTR_LEN);
@@ -577,7 +577,7 @@ static bool vmx_translate(struct hv *hv, struct hv_vp *vp, uint32_t reason, uint
     return true;
   case VMX_EXIT_PREEMPT:
     /* At the platform's world deadline, before the core's: a silent stop. */
-    ex->reason = x86_rdtsc() >= deadline ? HV_EXIT_PREEMPT : HV_EXIT_NONE;
+    ex->reason = arch_cycles(lp) >= deadline ? HV_EXIT_PREEMPT : HV_EXIT_NONE;
     return true;
   case VMX_EXIT_EXTINT:
     ex->reason = HV_EXIT_INTERRUPT;
@@ -609,8 +609,6 @@ static bool vmx_translate(struct hv *hv, struct hv_vp *vp, uint32_t reason, uint
 void arch_vp_run(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint64_t deadline,
                  struct hv_exit *ex) {
   struct arch_vp *a = &vp->arch;
-  /* the core's cycles -> TSC */
-  deadline = deadline > UINT64_MAX - lp->arch.tsc_origin ? UINT64_MAX : deadline + lp->arch.tsc_origin;
   hv_memset(ex, 0, sizeof *ex);
   struct arch_lp *cpu = platform_cpu(hv);
   if (cpu->current_state_pa != a->state_pa) {
@@ -629,7 +627,7 @@ void arch_vp_run(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint64_t dea
   }
   for (;;) {
     vmx_event_inject(hv, a);
-    vmx_preempt_arm(hv, deadline < hv->arch.world_deadline ? deadline : hv->arch.world_deadline);
+    vmx_preempt_arm(hv, lp, deadline < hv->arch.world_deadline ? deadline : hv->arch.world_deadline);
     hv->arch.entries++;
     uint64_t t0 = x86_rdtsc();
     if (!hv->arch.first_entry_tsc)
@@ -658,7 +656,7 @@ void arch_vp_run(struct hv *hv, struct hv_lp *lp, struct hv_vp *vp, uint64_t dea
       ex->reason = HV_EXIT_SHUTDOWN;
       return;
     }
-    if (vmx_translate(hv, vp, reason & 0xFFFF, deadline, ex)) {
+    if (vmx_translate(hv, lp, vp, reason & 0xFFFF, deadline, ex)) {
       a->exit_was_hypercall = ex->reason == HV_EXIT_HYPERCALL;
       return;
     }
